@@ -1,0 +1,15 @@
+// atomfile: crash-safe file updates built on secure temporary files.
+// Including this header gives the whole public API; see docs/architecture.md for a map.
+#pragma once
+
+#include "atomfile/error.hpp"
+#include "atomfile/file_descriptor.hpp"
+#include "atomfile/path_arg.hpp"
+#include "atomfile/tempdir.hpp"
+#include "atomfile/mkstemp.hpp"
+#include "atomfile/named_temporary_file.hpp"
+#include "atomfile/temporary_file.hpp"
+#include "atomfile/spooled_temporary_file.hpp"
+#include "atomfile/temporary_directory.hpp"
+#include "atomfile/replace.hpp"
+#include "atomfile/version.hpp"

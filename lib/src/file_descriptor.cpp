@@ -1,0 +1,12 @@
+#include "atomfile/file_descriptor.hpp"
+
+#include "platform/posix.hpp"
+
+namespace atomfile {
+
+void FileDescriptor::reset(int fd) noexcept {
+    if (fd_ >= 0) platform::close_fd(fd_);
+    fd_ = fd;
+}
+
+}  // namespace atomfile

@@ -1,0 +1,213 @@
+// The platform layer: the only place in atomfile that makes system calls.
+//
+// Every function here mirrors one POSIX/Linux call (or a short fixed sequence of them) and
+// reports failure the way the kernel does: a negative result with errno set. EINTR is retried
+// inside, except where the caller must see it (waiting for a lock or a child).
+//
+// Nothing in this header needs <fcntl.h> or <unistd.h>: callers say what they want
+// ("create exclusively", "replace without clobbering") and this layer picks the flags.
+//
+// The fault seam: tests install a FaultHook that is consulted before each call. When it returns
+// a non-zero errno value, the call is not made; it fails with that errno instead. This is how the
+// test suite proves what happens when fsync returns EIO or the disk fills up mid-write.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace atomfile::platform {
+
+// One entry per system call that the seam can fail.
+enum class Call {
+    open,          // openat(2) of an existing file or directory
+    create,        // openat(2) with O_CREAT|O_EXCL
+    create_anonymous,  // openat(2) with O_TMPFILE
+    read,
+    write,
+    seek,
+    truncate,
+    fsync,
+    fdatasync,
+    fstat,
+    fstatat,
+    fchmod,
+    fchown,
+    rename,        // renameat(2) / renameat2(2)
+    link,          // linkat(2)
+    unlink,        // unlinkat(2) of a file
+    rmdir,         // unlinkat(2) with AT_REMOVEDIR
+    mkdir,
+    readlink,
+    xattr_list,
+    xattr_get,
+    xattr_set,
+    lock,          // flock(2)
+    close,
+    getrandom,
+    copy,          // splice / copy_file_range / sendfile
+    spawn,
+    wait,
+    count_
+};
+
+const char* call_name(Call call);
+
+// Returns the errno value to inject for this call, or 0 to let the call proceed.
+using FaultHook = int (*)(Call call, void* context);
+
+// Installs hook (nullptr removes it). Not thread-safe with respect to concurrent calls; tests
+// install it before doing work.
+void set_fault_hook(FaultHook hook, void* context);
+
+// The value used for "the current working directory" as a directory descriptor.
+extern const int current_directory;
+
+// ---- descriptors -------------------------------------------------------------------------
+
+int close_fd(int fd);  // never retried on EINTR: Linux has already released the descriptor
+
+// Opens an existing directory read-only (O_DIRECTORY|O_CLOEXEC). With follow=false the last
+// component may not be a symlink (O_NOFOLLOW).
+int open_directory(int dir_fd, const char* path, bool follow = true);
+// Opens an existing file for reading (O_RDONLY|O_CLOEXEC).
+int open_read(int dir_fd, const char* path, bool follow = true);
+// Opens an existing file for reading and writing (O_RDWR|O_CLOEXEC), never creating it.
+int open_read_write(int dir_fd, const char* path, bool follow = true);
+// Opens or creates a file for use as a lock (O_RDWR|O_CREAT|O_NOFOLLOW|O_CLOEXEC).
+int open_lock_file(int dir_fd, const char* path, unsigned mode);
+// Creates a new file that did not exist: O_RDWR|O_CREAT|O_EXCL|O_NOFOLLOW|O_CLOEXEC.
+// The mode is applied exactly, whatever the umask (an fchmod follows when the umask masked bits).
+int create_exclusive(int dir_fd, const char* name, unsigned mode);
+// Creates an unnamed file in a directory (O_TMPFILE|O_RDWR|O_CLOEXEC), mode applied exactly.
+// Fails with EOPNOTSUPP/EISDIR/EINVAL where the file system or kernel refuses it.
+int create_anonymous(int dir_fd, unsigned mode);
+// Gives an O_TMPFILE descriptor a name (linkat with AT_EMPTY_PATH, or through /proc/self/fd).
+// Fails with EEXIST when the name is taken.
+int link_anonymous(int fd, int dir_fd, const char* name);
+// Duplicates a descriptor with FD_CLOEXEC set.
+int duplicate(int fd);
+// Whether the descriptor has FD_CLOEXEC set (1), not (0), or error (-1).
+int is_close_on_exec(int fd);
+
+// ---- data --------------------------------------------------------------------------------
+
+long read_some(int fd, void* buffer, std::size_t size);
+long pread_some(int fd, void* buffer, std::size_t size, std::int64_t offset);
+long write_some(int fd, const void* buffer, std::size_t size);
+// Writes everything, surviving short writes and EINTR. Returns 0 or -1 with errno.
+int write_all(int fd, const void* buffer, std::size_t size);
+int pwrite_all(int fd, const void* buffer, std::size_t size, std::int64_t offset);
+// Reads the file from its current offset to its end, appending to out. Returns 0 or -1.
+int read_all(int fd, std::string& out);
+
+enum class Whence { set, current, end };
+std::int64_t seek(int fd, std::int64_t offset, Whence whence);
+int truncate_fd(int fd, std::int64_t length);
+
+enum class SyncKind { full, data };
+// fsync or fdatasync. Never retried after a failure other than EINTR: see docs/durability.md.
+int sync_fd(int fd, SyncKind kind);
+
+// Moves up to `size` bytes from in_fd to out_fd with the cheapest mechanism the pair allows
+// (splice from a pipe, copy_file_range or sendfile from a regular file, read/write otherwise).
+// Returns the bytes moved (0 at end of input) or -1 with errno.
+long transfer(int in_fd, int out_fd, std::size_t size);
+
+// ---- metadata ----------------------------------------------------------------------------
+
+enum class FileType { regular, directory, symlink, other };
+
+struct FileStatus {
+    FileType type = FileType::other;
+    unsigned mode = 0;  // permission bits only (07777)
+    unsigned uid = 0;
+    unsigned gid = 0;
+    std::uint64_t device = 0;
+    std::uint64_t inode = 0;
+    std::uint64_t link_count = 0;
+    std::int64_t size = 0;
+    std::int64_t modified_ns = 0;  // mtime, nanoseconds since the epoch
+    std::int64_t changed_ns = 0;   // ctime, nanoseconds since the epoch
+};
+
+int stat_fd(int fd, FileStatus& status);
+int stat_at(int dir_fd, const char* path, FileStatus& status, bool follow);
+int change_mode(int fd, unsigned mode);
+// fchmodat without following a final symlink. Fails with EOPNOTSUPP on a symlink.
+int change_mode_at(int dir_fd, const char* name, unsigned mode);
+int change_owner(int fd, unsigned uid, unsigned gid);
+// The process umask, read without changing it (from /proc where possible).
+unsigned current_umask();
+
+// Extended attributes (POSIX ACLs and security labels are xattrs on Linux). An empty list and
+// ENOTSUP are both "nothing to copy"; callers decide.
+int list_xattrs(int fd, std::vector<std::string>& names);
+int get_xattr(int fd, const char* name, std::string& value);
+int set_xattr(int fd, const char* name, const std::string& value);
+
+// ---- names -------------------------------------------------------------------------------
+
+enum class RenameMode {
+    replace,     // renameat: atomically replaces an existing target
+    no_replace,  // renameat2(RENAME_NOREPLACE): fails with EEXIST if the target exists;
+                 // EINVAL/ENOSYS where the file system or kernel lacks it
+    exchange     // renameat2(RENAME_EXCHANGE)
+};
+int rename_at(int old_dir, const char* old_name, int new_dir, const char* new_name,
+              RenameMode mode = RenameMode::replace);
+// linkat without following (a hard link of a named file).
+int link_at(int old_dir, const char* old_name, int new_dir, const char* new_name);
+int unlink_file_at(int dir_fd, const char* name);
+int remove_directory_at(int dir_fd, const char* name);
+// mkdirat; the mode is applied exactly, whatever the umask (fchmod after an O_NOFOLLOW open).
+int make_directory_at(int dir_fd, const char* name, unsigned mode);
+int read_link_at(int dir_fd, const char* path, std::string& target);
+// Lists the names in a directory (no "." or ".."), reading through a duplicate of dir_fd so
+// the caller's offset is untouched.
+int list_directory(int dir_fd, std::vector<std::string>& names);
+// The absolute path of the current working directory.
+int current_directory_path(std::string& path);
+// The absolute, symlink-free path of an existing path (realpath).
+int resolve_path(const char* path, std::string& resolved);
+
+// ---- locks -------------------------------------------------------------------------------
+
+// flock(LOCK_EX). With timeout_ms < 0 waits forever; with 0 does not wait (EWOULDBLOCK);
+// otherwise polls until the deadline and then fails with ETIMEDOUT.
+int lock_exclusive(int fd, long timeout_ms);
+int unlock(int fd);
+
+// ---- randomness and processes --------------------------------------------------------------
+
+// Fills buffer from getrandom(2). Blocks only before the kernel's pool is initialised.
+int random_bytes(void* buffer, std::size_t size);
+int current_pid();
+unsigned current_uid();
+unsigned current_gid();
+// Reads an environment variable; returns false when unset.
+bool get_environment(const char* name, std::string& value);
+
+struct SpawnRequest {
+    std::vector<std::string> argv;      // argv[0] is looked up in PATH
+    int stdin_fd = -1;                  // -1: inherit
+    int stdout_fd = -1;                 // -1: inherit
+    std::vector<std::string> set_env;   // "NAME=value" entries added to the environment
+    std::string working_directory;      // empty: inherit
+};
+// Starts a child (posix_spawnp). Returns its pid, or -1 with errno (ENOENT, EACCES...) when the
+// program cannot be run.
+int spawn(const SpawnRequest& request);
+// Waits for the child. Returns 0 and sets exit_status to the shell convention (code, or
+// 128+signal), or -1 with errno. EINTR is returned to the caller when interrupted.
+int wait_child(int pid, int& exit_status);
+int send_signal(int pid, int signal_number);
+
+// Signal numbers, so callers need not include <csignal> for these.
+extern const int signal_interrupt;  // SIGINT
+extern const int signal_terminate;  // SIGTERM
+extern const int signal_hangup;     // SIGHUP
+extern const int signal_pipe;       // SIGPIPE
+
+}  // namespace atomfile::platform
