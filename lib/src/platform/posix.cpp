@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <linux/fs.h>
+#include <poll.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/file.h>
@@ -598,5 +599,122 @@ int wait_child(int pid, int& exit_status) {
 }
 
 int send_signal(int pid, int signal_number) { return ::kill(pid, signal_number); }
+
+// ---- signals, for the command-line tools ------------------------------------------------------
+
+namespace {
+
+volatile sig_atomic_t first_caught_signal = 0;
+sigset_t caught_set;
+sigset_t mask_before_catch;
+std::vector<std::pair<int, struct sigaction>> actions_before_catch;
+
+void record_signal(int signal_number) {
+    if (first_caught_signal == 0) first_caught_signal = signal_number;
+}
+
+// The current mask with the caught signals let through: the mask to wait under.
+sigset_t waiting_mask() {
+    sigset_t mask;
+    ::pthread_sigmask(SIG_SETMASK, nullptr, &mask);
+    for (int s = 1; s < NSIG; ++s)
+        if (sigismember(&caught_set, s) == 1) sigdelset(&mask, s);
+    return mask;
+}
+
+// Where pidfd_open is missing (Linux < 5.3): poll the child, sleeping in sigtimedwait so a
+// caught signal still ends the wait at once.
+int poll_child_or_signal(int pid, int& exit_status) {
+    for (;;) {
+        int status = 0;
+        pid_t done = ::waitpid(pid, &status, WNOHANG);
+        if (done < 0) return -1;
+        if (done == pid) {
+            exit_status = WIFEXITED(status) ? WEXITSTATUS(status)
+                          : WIFSIGNALED(status) ? 128 + WTERMSIG(status) : 255;
+            return 0;
+        }
+        struct timespec pause = {0, 20 * 1000 * 1000};
+        int arrived = ::sigtimedwait(&caught_set, nullptr, &pause);
+        if (arrived > 0) {
+            record_signal(arrived);
+            return 1;
+        }
+    }
+}
+
+}  // namespace
+
+int catch_signals(const std::vector<int>& signals) {
+    sigemptyset(&caught_set);
+    actions_before_catch.clear();
+    first_caught_signal = 0;
+    struct sigaction action {};
+    action.sa_handler = record_signal;
+    sigemptyset(&action.sa_mask);
+    action.sa_flags = 0;  // no SA_RESTART: an interrupted wait must return to its caller
+    for (int s : signals) {
+        struct sigaction previous {};
+        if (::sigaction(s, &action, &previous) != 0) return -1;
+        actions_before_catch.emplace_back(s, previous);
+        sigaddset(&caught_set, s);
+    }
+    int error = ::pthread_sigmask(SIG_BLOCK, &caught_set, &mask_before_catch);
+    if (error != 0) errno = error;
+    return error == 0 ? 0 : -1;
+}
+
+int release_signals() {
+    struct timespec zero = {0, 0};
+    while (::sigtimedwait(&caught_set, nullptr, &zero) > 0) {
+    }
+    for (const auto& [s, previous] : actions_before_catch) ::sigaction(s, &previous, nullptr);
+    actions_before_catch.clear();
+    sigemptyset(&caught_set);
+    int error = ::pthread_sigmask(SIG_SETMASK, &mask_before_catch, nullptr);
+    if (error != 0) errno = error;
+    return error == 0 ? 0 : -1;
+}
+
+int caught_signal() {
+    if (first_caught_signal == 0) {
+        struct timespec zero = {0, 0};
+        int pending = ::sigtimedwait(&caught_set, nullptr, &zero);
+        if (pending > 0) first_caught_signal = pending;
+    }
+    return first_caught_signal;
+}
+
+void clear_caught_signal() { first_caught_signal = 0; }
+
+int wait_readable_or_signal(int fd) {
+    for (;;) {
+        if (caught_signal() != 0) return 0;
+        struct pollfd entry = {fd, POLLIN, 0};
+        sigset_t mask = waiting_mask();
+        int ready = ::ppoll(&entry, 1, nullptr, &mask);
+        if (ready > 0) return 1;
+        if (ready < 0 && errno != EINTR) return -1;
+    }
+}
+
+int wait_child_or_signal(int pid, int& exit_status) {
+    ATOMFILE_INJECT(Call::wait, -1);
+    int process_fd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+    if (process_fd < 0) return errno == ENOSYS ? poll_child_or_signal(pid, exit_status) : -1;
+    for (;;) {
+        if (caught_signal() != 0) {
+            ::close(process_fd);
+            return 1;
+        }
+        struct pollfd entry = {process_fd, POLLIN, 0};
+        sigset_t mask = waiting_mask();
+        int ready = ::ppoll(&entry, 1, nullptr, &mask);
+        if (ready > 0) break;
+        if (ready < 0 && errno != EINTR) return close_preserving_errno(process_fd);
+    }
+    ::close(process_fd);
+    return wait_child(pid, exit_status);
+}
 
 }  // namespace atomfile::platform

@@ -210,4 +210,25 @@ extern const int signal_terminate;  // SIGTERM
 extern const int signal_hangup;     // SIGHUP
 extern const int signal_pipe;       // SIGPIPE
 
+// ---- signals, for the command-line tools ------------------------------------------------------
+
+// A tool that must clean up on SIGINT/SIGTERM/SIGHUP/SIGPIPE calls catch_signals(): each listed
+// signal gets a handler that only records it (sigaction without SA_RESTART) and is then blocked,
+// so it is delivered only inside wait_readable_or_signal() and wait_child_or_signal(). A signal
+// therefore never slips in between a check of caught_signal() and a blocking call.
+// Process-wide state: one catcher at a time, from the main thread. release_signals() drains
+// what is still pending and restores the previous handlers and mask.
+int catch_signals(const std::vector<int>& signals);
+int release_signals();
+// The first signal caught since catch_signals() (including one pending right now), or 0.
+int caught_signal();
+// Forgets the caught signal, so that the next one can be seen (with-tempdir forwards each).
+void clear_caught_signal();
+// Waits until fd has input, end of input or an error to report (1), or a caught signal arrives
+// (0), or fails (-1 with errno).
+int wait_readable_or_signal(int fd);
+// Waits for the child like wait_child() (0, exit_status set), but returns 1 as soon as a caught
+// signal arrives while the child still runs; -1 with errno.
+int wait_child_or_signal(int pid, int& exit_status);
+
 }  // namespace atomfile::platform

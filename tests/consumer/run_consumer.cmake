@@ -1,0 +1,34 @@
+# Script mode: install, build the consumer against the install, run it; then the same with
+# pkg-config. Fails loudly at the first step that does not work.
+function(run_step)
+    execute_process(COMMAND ${ARGN} RESULT_VARIABLE result OUTPUT_VARIABLE out ERROR_VARIABLE err)
+    if(NOT result EQUAL 0)
+        message(FATAL_ERROR "step failed: ${ARGN}\n${out}\n${err}")
+    endif()
+    message(STATUS "${out}")
+endfunction()
+
+file(REMOVE_RECURSE ${STAGE})
+run_step(${CMAKE_COMMAND} --install ${ATOMFILE_BUILD_DIR} --prefix ${STAGE}/prefix)
+set(CXX_FLAGS "")
+set(sanitize_flags "")
+if(SANITIZE)
+    set(CXX_FLAGS "-fsanitize=address,undefined")
+    set(sanitize_flags "-DCMAKE_CXX_FLAGS=${CXX_FLAGS}")
+endif()
+run_step(${CMAKE_COMMAND} -S ${CONSUMER_SOURCE_DIR} -B ${STAGE}/build
+    -DCMAKE_PREFIX_PATH=${STAGE}/prefix -DCMAKE_CXX_COMPILER=${CXX} ${sanitize_flags})
+run_step(${CMAKE_COMMAND} --build ${STAGE}/build)
+run_step(${STAGE}/build/consumer ${STAGE}/written-by-find-package.txt)
+
+file(GLOB pc_dirs ${STAGE}/prefix/lib*/pkgconfig ${STAGE}/prefix/lib/*/pkgconfig)
+execute_process(COMMAND env PKG_CONFIG_PATH=${pc_dirs} pkg-config --cflags --libs atomfile
+    OUTPUT_VARIABLE pc_flags RESULT_VARIABLE pc_result OUTPUT_STRIP_TRAILING_WHITESPACE)
+if(NOT pc_result EQUAL 0)
+    message(FATAL_ERROR "pkg-config does not know the installed atomfile")
+endif()
+separate_arguments(pc_flags UNIX_COMMAND "${pc_flags}")
+separate_arguments(extra_flags UNIX_COMMAND "${CXX_FLAGS}")
+run_step(${CXX} ${extra_flags} ${CONSUMER_SOURCE_DIR}/main.cpp ${pc_flags}
+    -Wl,-rpath,${pc_dirs}/.. -o ${STAGE}/consumer-pkgconfig)
+run_step(${STAGE}/consumer-pkgconfig ${STAGE}/written-by-pkg-config.txt)
