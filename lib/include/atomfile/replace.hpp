@@ -8,13 +8,18 @@
 // The protocol (docs/durability.md explains each step):
 //   1. resolve the target (following symlinks unless follow_symlinks is false);
 //   2. create the temp in the target's own directory: an O_TMPFILE where the file system allows
-//      it, otherwise an exclusive, 0600, randomly named ".NAME.atomfile-XXXXXXXX" file;
+//      it, otherwise an exclusive, 0600, randomly named ".NAME.atomfile-XXXXXXXXXX" file;
 //   3. write all data (short writes and EINTR survived);
-//   4. copy mode, owner, group and extended attributes from the old target (or apply the new
-//      file's mode);
+//   4. copy owner, group, mode and extended attributes from the old target, in that order
+//      (chown and write clear setuid bits and file capabilities), or apply the new file's mode;
 //   5. fsync (or fdatasync) the temp;
-//   6. rename it over the target (RENAME_NOREPLACE for create_only);
-//   7. fsync the directory.
+//   6. rename it over the target. An O_TMPFILE is first linked under a temp name, because
+//      linkat cannot replace a name: a crash between that link and the rename (two adjacent
+//      system calls) leaves a named temp that remove_orphaned_temps recognises. create_only
+//      links an O_TMPFILE straight at the target (no temp name ever exists) or renames with
+//      RENAME_NOREPLACE, falling back to link + unlink where that is unsupported;
+//   7. fsync the directory. A directory fsync failing with EINVAL (file systems that cannot
+//      sync directories) counts as done; docs/durability.md says where that happens.
 // The target is never opened for writing, the temp never lives in $TMPDIR, and there is never
 // a copy fallback.
 //
@@ -23,8 +28,14 @@
 //     is gone;
 //   - in step 7: the file HAS been replaced but its durability is unknown; the error's step is
 //     "sync directory after replace" and is_replaced_but_not_durable(e) is true;
+//   - when the backup cannot be renamed into place after the replace: the file HAS been
+//     replaced (and the directory synced), the backup is missing; the step is "keep backup
+//     after replace". is_replaced(e) is true for this and the previous case;
 //   - a failed fsync is never retried into a success (after EIO the kernel may have dropped
 //     the data).
+// Before anything is created the target is checked: a directory fails with EISDIR, another
+// non-regular file (FIFO, device, socket) with EINVAL, both step "replace a target that is not a
+// regular file"; nothing is ever opened for writing there.
 // Special error values: std::errc::file_exists for create_only on an existing target,
 // std::errc::timed_out when the lock wait ran past lock_timeout, and conflict_error() when
 // detect_conflicts found the target replaced behind our back.
@@ -32,6 +43,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -51,11 +63,14 @@ enum class Durability {
 };
 
 // What to do when the target has several hard links.
+// The only atomic replace is a rename, which gives the name a new inode; the other names keep
+// the old one. Rewriting the shared inode in place would keep the links but is not atomic (a
+// reader or a crash can see half a file), so atomfile does not offer it.
 enum class HardLinkPolicy {
-    break_link,  // default: the target name gets the new content; other names keep the old
-                 // inode and content (as every atomic replace must); documented, never silent
-                 // for callers that ask: see ReplaceOptions::hard_links
-    refuse,      // fail with std::errc::too_many_links, nothing written
+    break_link,  // default: the target name gets the new content; the other names keep the old
+                 // inode and content
+    refuse,      // fail with std::errc::too_many_links (step "replace a target that has other
+                 // hard links") before anything is written
 };
 
 struct ReplaceOptions {
@@ -65,26 +80,36 @@ struct ReplaceOptions {
     bool follow_symlinks = true;
     // Fail with std::errc::file_exists if the target exists.
     bool create_only = false;
-    // For safe_update: a missing target reads as empty (true) or fails with
-    // std::errc::no_such_file_or_directory (false).
+    // For safe_update and AtomicFile: a missing target reads as empty (true) or fails with
+    // std::errc::no_such_file_or_directory, step "open target" (false).
     bool missing_ok = true;
-    // Mode of a newly created target; empty means 0666 & ~umask.
+    // Mode of a newly created target (or of any target when keep_mode is false); empty means
+    // 0666 & ~umask. Never the temp's 0600.
     std::optional<unsigned> mode;
     // Copy from an existing target. Each can be turned off.
     bool keep_mode = true;
-    bool keep_owner = true;  // where the process may set them; silently skipped where not
-    bool keep_xattrs = true; // includes POSIX ACLs and security labels
+    bool keep_owner = true;  // where the process may set them; skipped on EPERM (the group is
+                             // still kept when the process belongs to it)
+    // Includes POSIX ACLs and security labels. Copied through the descriptor that reads the old
+    // target; an xattr that cannot be copied fails the replace (turn this off to accept that).
+    bool keep_xattrs = true;
     HardLinkPolicy hard_links = HardLinkPolicy::break_link;
-    // Keep the previous content as target + backup_suffix (e.g. "~"), made atomically with a hard
-    // link before the rename. Empty: no backup.
+    // Keep the previous content as target + backup_suffix (e.g. "~"): the old file is hard-linked
+    // under a temp name before the rename and that name renamed over the backup after it, so no
+    // byte is copied and the backup name always holds a complete file. Empty: no backup.
     std::string backup_suffix;
     // Take the exclusive update lock (safe_update always does; write_atomic and AtomicFile only
-    // when this is true).
+    // when this is true). The lock is ".NAME.atomfile-lock" in the target's directory, created
+    // 0600 (writers of one file share a user), flock()ed, and unlinked by its holder before
+    // unlocking: no lock file remains once updates finish, and a killed holder's lock is
+    // released by the kernel (its file is reused by the next writer, which removes it).
     bool lock = false;
     // How long to wait for the lock; negative waits forever.
     std::chrono::milliseconds lock_timeout{std::chrono::seconds(30)};
     // Fail with conflict_error() when the target was replaced between reading it and committing
-    // by a writer that does not take the lock (compares device, inode, size, mtime and ctime).
+    // by a writer that does not take the lock (compares device, inode, size, mtime and ctime
+    // just before the rename; a replace landing between that check and the rename, a window of
+    // one system call, is not seen).
     bool detect_conflicts = false;
 };
 
@@ -93,6 +118,9 @@ struct ReplaceOptions {
 std::error_code conflict_error() noexcept;
 // True when e reports a replace that happened but whose directory sync failed.
 bool is_replaced_but_not_durable(const Error& e) noexcept;
+// True when e was raised after the target had been replaced (the directory sync or the backup
+// failed): the new content is in place. For every other error the target is unchanged.
+bool is_replaced(const Error& e) noexcept;
 
 // Replaces or creates path with data.
 void write_atomic(const PathArg& path, std::string_view data, const ReplaceOptions& options = {});
@@ -104,7 +132,8 @@ using Transform = std::function<std::string(std::string)>;
 // Reads path, calls transform on its content and replaces path with the result, holding the
 // exclusive update lock from the read to the commit so that concurrent safe_update calls (in
 // any process) never lose an update. A transform that throws leaves the file untouched and its
-// exception propagates unchanged.
+// exception propagates unchanged. (The error_code form cannot propagate it: a system_error's
+// code is reported, any other exception becomes std::errc::io_error.)
 void safe_update(const PathArg& path, const Transform& transform,
                  const ReplaceOptions& options = {});
 void safe_update(const PathArg& path, const Transform& transform, const ReplaceOptions& options,
@@ -114,7 +143,10 @@ void safe_update(const PathArg& path, const Transform& transform, const ReplaceO
 // leaves the target untouched and no temp behind.
 class AtomicFile {
 public:
+    // Resolves the target, takes the lock if asked, opens the old target and creates the temp.
     explicit AtomicFile(const PathArg& path, const ReplaceOptions& options = {});
+    // On failure sets ec and leaves an object on which every call fails with bad_file_descriptor.
+    AtomicFile(const PathArg& path, const ReplaceOptions& options, std::error_code& ec) noexcept;
     AtomicFile(AtomicFile&&) noexcept;
     AtomicFile& operator=(AtomicFile&&) noexcept;
     AtomicFile(const AtomicFile&) = delete;
@@ -122,19 +154,25 @@ public:
     ~AtomicFile();
 
     void write(std::string_view data);
+    void write(std::string_view data, std::error_code& ec) noexcept;
     // Streams everything readable from a descriptor into the temp (splice, copy_file_range or
     // sendfile where possible), in constant memory. Returns the number of bytes moved.
     std::uint64_t write_from(int fd);
+    std::uint64_t write_from(int fd, std::error_code& ec) noexcept;
     // The old content of the target at open time, for callers that edit (empty if none).
     // Reads through the descriptor held since open, so it is the content the lock protects.
     std::string read_original();
+    std::string read_original(std::error_code& ec) noexcept;
     // The descriptor of the temp, for callers that write through other means.
     int temp_descriptor() const noexcept;
     // The resolved path that commit() will replace.
     const std::string& target_path() const noexcept;
+    // Publishes the temp (steps 4-7 above) and releases the lock. Once it has failed or
+    // succeeded the object is spent: further calls fail with bad_file_descriptor.
     void commit();
     void commit(std::error_code& ec) noexcept;
-    // Drops the temp without touching the target. Called by the destructor.
+    // Drops the temp without touching the target, and releases the lock. Called by the
+    // destructor.
     void discard() noexcept;
 
 private:
@@ -142,10 +180,15 @@ private:
     std::unique_ptr<State> state_;
 };
 
-// Removes temps left by crashed writers from directory: only files whose names match
-// atomfile's temp pattern and that are older than min_age, never directories or symlinks.
-// Returns the number removed.
+// Removes what crashed writers left in directory: regular files named like atomfile's temps
+// (".NAME.atomfile-XXXXXXXXXX") or lock files (".NAME.atomfile-lock"), last modified at least
+// min_age ago, and not locked. A live writer holds an flock on its named temp and on its lock
+// file, so neither is removed whatever min_age says; the age only spares a writer in the few
+// system calls between creating a file and locking it. Never touches directories, symlinks or
+// any other name. Returns the number removed. Throws Error when the directory cannot be listed.
 std::size_t remove_orphaned_temps(const PathArg& directory,
                                   std::chrono::seconds min_age = std::chrono::minutes(10));
+std::size_t remove_orphaned_temps(const PathArg& directory, std::chrono::seconds min_age,
+                                  std::error_code& ec) noexcept;
 
 }  // namespace atomfile

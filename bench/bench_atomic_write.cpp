@@ -1,0 +1,216 @@
+// Benchmark: SIZE bytes through a pipe into
+//   atomic-write FILE          (durability full: fsync file, rename, fsync directory)
+//   cat > FILE && sync FILE    (the plain, non-atomic baseline with the same fsync)
+//   sponge FILE                (moreutils: buffers the input in memory, no fsync)
+// in the same run, interleaved, several runs. Reports each run's time, throughput and the peak
+// RSS of the consuming process (ru_maxrss from wait4), then the medians and the ratios that
+// issue 4 sets as targets: atomic-write >= 0.9x cat+sync, >= 2x sponge, peak RSS <= 8 MiB.
+//
+// Usage: bench_atomic_write [--size 1G] [--runs 3] [--dir DIR] [--atomic-write PATH]
+// DIR must be on a real file system (not tmpfs) for the figures to mean anything; default ".".
+#include <fcntl.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <iostream>
+#include <map>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace {
+
+struct Settings {
+    std::uint64_t size = 1ull << 30;
+    int runs = 3;
+    std::string dir = ".";
+    std::string atomic_write = ATOMFILE_ATOMIC_WRITE_PATH;
+};
+
+struct Sample {
+    double seconds = 0;
+    long peak_rss_kib = 0;
+};
+
+std::uint64_t parse_size(const std::string& text) {
+    std::size_t end = 0;
+    std::uint64_t value = std::stoull(text, &end);
+    std::string unit = text.substr(end);
+    if (unit == "K") return value << 10;
+    if (unit == "M") return value << 20;
+    if (unit == "G") return value << 30;
+    if (unit.empty()) return value;
+    throw std::invalid_argument("bad size: " + text);
+}
+
+Settings parse_settings(int argc, char** argv) {
+    Settings settings;
+    for (int i = 1; i + 1 < argc; i += 2) {
+        std::string option = argv[i], value = argv[i + 1];
+        if (option == "--size")
+            settings.size = parse_size(value);
+        else if (option == "--runs")
+            settings.runs = std::stoi(value);
+        else if (option == "--dir")
+            settings.dir = value;
+        else if (option == "--atomic-write")
+            settings.atomic_write = value;
+        else
+            throw std::invalid_argument("unknown option " + option);
+    }
+    if (argc % 2 == 0) throw std::invalid_argument("every option takes a value");
+    return settings;
+}
+
+[[noreturn]] void exec_or_die(const std::vector<std::string>& argv) {
+    std::vector<char*> raw;
+    for (const auto& arg : argv) raw.push_back(const_cast<char*>(arg.c_str()));
+    raw.push_back(nullptr);
+    ::execvp(raw[0], raw.data());
+    std::perror(raw[0]);
+    ::_exit(127);
+}
+
+// A child that writes size bytes into the pipe, like the upstream command of a pipeline.
+pid_t start_producer(int pipe_write, std::uint64_t size) {
+    pid_t pid = ::fork();
+    if (pid != 0) return pid;
+    std::vector<char> block(1 << 20);
+    for (std::size_t i = 0; i < block.size(); ++i) block[i] = static_cast<char>('a' + i % 26);
+    while (size > 0) {
+        std::size_t chunk = std::min<std::uint64_t>(size, block.size());
+        ssize_t written = ::write(pipe_write, block.data(), chunk);
+        if (written <= 0) ::_exit(1);
+        size -= static_cast<std::uint64_t>(written);
+    }
+    ::_exit(0);
+}
+
+// Starts argv with the pipe as standard input and, when stdout_path is set, standard output
+// redirected to that file.
+pid_t start_consumer(int pipe_read, const std::vector<std::string>& argv,
+                     const std::string& stdout_path) {
+    pid_t pid = ::fork();
+    if (pid != 0) return pid;
+    ::dup2(pipe_read, 0);
+    if (!stdout_path.empty()) {
+        int out = ::open(stdout_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        if (out < 0) ::_exit(126);
+        ::dup2(out, 1);
+    }
+    exec_or_die(argv);
+}
+
+long wait_for(pid_t pid, const char* what) {
+    int status = 0;
+    struct rusage usage {};
+    if (::wait4(pid, &status, 0, &usage) != pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+        throw std::runtime_error(std::string(what) + " failed");
+    return usage.ru_maxrss;
+}
+
+// Times `producer | consumer` and then, if given, a follow-up command (sync FILE).
+Sample measure(const Settings& settings, const std::vector<std::string>& consumer,
+               const std::string& stdout_path, const std::vector<std::string>& follow_up) {
+    int fds[2];
+    if (::pipe2(fds, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
+    auto start = std::chrono::steady_clock::now();
+    pid_t producer = start_producer(fds[1], settings.size);
+    pid_t reader = start_consumer(fds[0], consumer, stdout_path);
+    ::close(fds[0]);
+    ::close(fds[1]);
+    Sample sample;
+    sample.peak_rss_kib = wait_for(reader, consumer.front().c_str());
+    wait_for(producer, "producer");
+    if (!follow_up.empty()) {
+        pid_t pid = ::fork();
+        if (pid == 0) exec_or_die(follow_up);
+        sample.peak_rss_kib = std::max(sample.peak_rss_kib, wait_for(pid, "sync"));
+    }
+    sample.seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    return sample;
+}
+
+bool in_path(const std::string& program) {
+    const char* path = std::getenv("PATH");
+    std::string directories = path ? path : "/usr/bin:/bin";
+    for (std::size_t start = 0; start <= directories.size();) {
+        std::size_t end = directories.find(':', start);
+        if (end == std::string::npos) end = directories.size();
+        std::string candidate = directories.substr(start, end - start) + "/" + program;
+        if (::access(candidate.c_str(), X_OK) == 0) return true;
+        start = end + 1;
+    }
+    return false;
+}
+
+double median(std::vector<double> values) {
+    std::sort(values.begin(), values.end());
+    std::size_t n = values.size();
+    return n % 2 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) try {
+    const Settings settings = parse_settings(argc, argv);
+    const std::string file = settings.dir + "/bench_atomic_write.out";
+    const double mib = static_cast<double>(settings.size) / (1 << 20);
+    std::vector<std::string> names = {"atomic-write", "cat+sync", "sponge"};
+    if (!in_path("sponge")) {
+        std::printf("sponge not found (Debian package moreutils): compared with cat+sync only\n");
+        names.pop_back();
+    }
+    std::map<std::string, std::vector<double>> throughput;
+    std::map<std::string, long> peak_rss;
+
+    std::printf("%.0f MiB through a pipe, %d runs, file %s\n", mib, settings.runs, file.c_str());
+    for (int run = 1; run <= settings.runs; ++run) {
+        for (const auto& name : names) {
+            ::unlink(file.c_str());
+            ::sync();  // start each measurement without the previous one's dirty pages
+            Sample sample;
+            if (name == "atomic-write")
+                sample = measure(settings, {settings.atomic_write, file}, "", {});
+            else if (name == "cat+sync")
+                sample = measure(settings, {"cat"}, file, {"sync", file});
+            else
+                sample = measure(settings, {"sponge", file}, "", {});
+            double rate = mib / sample.seconds;
+            throughput[name].push_back(rate);
+            peak_rss[name] = std::max(peak_rss[name], sample.peak_rss_kib);
+            std::printf("run %d  %-12s %8.3f s  %8.1f MiB/s  peak RSS %7ld KiB\n", run,
+                        name.c_str(), sample.seconds, rate, sample.peak_rss_kib);
+            std::fflush(stdout);
+        }
+    }
+    ::unlink(file.c_str());
+
+    std::printf("\nmedian throughput (MiB/s), max peak RSS (KiB):\n");
+    for (const auto& name : names)
+        std::printf("  %-12s %8.1f  %7ld\n", name.c_str(), median(throughput[name]),
+                    peak_rss[name]);
+    const double ours = median(throughput["atomic-write"]);
+    const double vs_cat = ours / median(throughput["cat+sync"]);
+    const double rss_mib = static_cast<double>(peak_rss["atomic-write"]) / 1024;
+    std::printf("\natomic-write / cat+sync: %.2fx (target >= 0.9)  %s\n", vs_cat,
+                vs_cat >= 0.9 ? "met" : "MISSED");
+    if (throughput.count("sponge")) {
+        const double vs_sponge = ours / median(throughput["sponge"]);
+        std::printf("atomic-write / sponge:   %.2fx (target >= 2)    %s\n", vs_sponge,
+                    vs_sponge >= 2 ? "met" : "MISSED");
+    }
+    std::printf("atomic-write peak RSS:   %.1f MiB (target <= 8) %s\n", rss_mib,
+                rss_mib <= 8 ? "met" : "MISSED");
+    return 0;
+} catch (const std::exception& e) {
+    std::fprintf(stderr, "bench_atomic_write: %s\n", e.what());
+    return 1;
+}

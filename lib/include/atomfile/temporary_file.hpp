@@ -1,0 +1,98 @@
+// TemporaryFile: a temp file with no name, gone when closed (Python's tempfile.TemporaryFile).
+//
+// On Linux the file is created with O_TMPFILE: it never has a name, so no other process can
+// open it by path and nothing is left behind even if this process is killed. Where the file
+// system or kernel refuses O_TMPFILE (EOPNOTSUPP, EISDIR, EINVAL) the file is created like
+// mkstemp() (exclusive, 0600, random name) and its name removed at once, as Python does.
+//
+// I/O is unbuffered: write() hands the bytes to the kernel before returning, so flush() has
+// nothing to do and exists for parity. Data is binary; there is no text mode.
+//
+// Beyond Python: link_to(path) gives an O_TMPFILE temp a name (linkat), e.g. to publish a file
+// only once it is complete. A temp made by the fallback cannot be linked (its name is already
+// gone and the kernel refuses to link an unlinked inode): link_to then fails with
+// std::errc::operation_not_supported; linkable() says in advance.
+//
+// Errors: atomfile::Error naming the step ("write temp file", "seek temp file", ...) and the
+// directory the temp lives in (or the link target). Using a closed file fails with
+// std::errc::bad_file_descriptor. Destruction closes the file and never throws.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <system_error>
+
+#include "atomfile/file_descriptor.hpp"
+#include "atomfile/path_arg.hpp"
+
+namespace atomfile {
+
+// Origin of a seek, as Python's whence (0, 1, 2).
+enum class Whence { set, current, end };
+
+// Python's TemporaryFile(suffix=None, prefix=None, dir=None); suffix and prefix only matter
+// for the fallback's short-lived name.
+struct TemporaryFileOptions {
+    std::string suffix;
+    std::string prefix = "tmp";
+    PathArg dir = "";  // empty: gettempdir()
+};
+
+class TemporaryFile {
+public:
+    TemporaryFile();
+    explicit TemporaryFile(const TemporaryFileOptions& options);
+    // On failure sets ec and leaves the object closed.
+    TemporaryFile(const TemporaryFileOptions& options, std::error_code& ec) noexcept;
+    TemporaryFile(TemporaryFile&& other) noexcept;
+    TemporaryFile& operator=(TemporaryFile&& other) noexcept;
+    TemporaryFile(const TemporaryFile&) = delete;
+    TemporaryFile& operator=(const TemporaryFile&) = delete;
+    ~TemporaryFile();
+
+    // The descriptor (read-write, close-on-exec), or -1 once closed. Still owned by this object.
+    int fileno() const noexcept { return fd_.get(); }
+    bool closed() const noexcept { return !fd_.valid(); }
+    // True when the file came from O_TMPFILE and link_to() can name it.
+    bool linkable() const noexcept { return anonymous_; }
+    // The directory holding the file (absolute).
+    const std::string& directory() const noexcept { return directory_; }
+
+    // Writes all of data at the current position; returns data.size().
+    std::size_t write(std::string_view data);
+    std::size_t write(std::string_view data, std::error_code& ec) noexcept;
+    // Reads up to size bytes (fewer only at end of file); read() reads to the end.
+    std::string read(std::size_t size = std::string::npos);
+    std::string read(std::size_t size, std::error_code& ec) noexcept;
+    // Moves the position; returns the new one.
+    std::int64_t seek(std::int64_t offset, Whence whence = Whence::set);
+    std::int64_t seek(std::int64_t offset, Whence whence, std::error_code& ec) noexcept;
+    std::int64_t tell() const;
+    std::int64_t tell(std::error_code& ec) const noexcept;
+    // Sets the size to size (extending with zeros); the position does not move. Returns size.
+    std::int64_t truncate(std::int64_t size);
+    std::int64_t truncate(std::int64_t size, std::error_code& ec) noexcept;
+    // Truncates at the current position.
+    std::int64_t truncate();
+    // Nothing is buffered: present for parity, checks only that the file is open.
+    void flush();
+    void flush(std::error_code& ec) noexcept;
+    // fsync: beyond Python, for callers that link the file and need it durable.
+    void sync();
+    void sync(std::error_code& ec) noexcept;
+    // Gives the file the name path (which must not exist: std::errc::file_exists). The file
+    // stays open here and is no longer temporary: closing it leaves it at path.
+    void link_to(const PathArg& path);
+    void link_to(const PathArg& path, std::error_code& ec) noexcept;
+    // Closes the file, which disappears with its last descriptor. Idempotent, never throws.
+    void close() noexcept;
+
+private:
+    FileDescriptor fd_;
+    std::string directory_;
+    bool anonymous_ = false;
+};
+
+}  // namespace atomfile

@@ -1,0 +1,125 @@
+#include "detail/remove_tree.hpp"
+
+#include <cerrno>
+#include <filesystem>
+#include <vector>
+
+#include "atomfile/error.hpp"
+#include "atomfile/file_descriptor.hpp"
+#include "detail/temp_support.hpp"
+#include "platform/posix.hpp"
+
+namespace atomfile::detail {
+namespace {
+
+// An entry that keeps changing kind under us (file, directory, symlink...) is given up after
+// this many rounds rather than looping forever against a hostile writer.
+constexpr int max_rounds = 16;
+
+// The first failure, kept while the walk goes on removing what it can.
+struct FirstError {
+    int code = 0;
+    int count = 0;
+    std::string step;
+    std::string path;
+
+    void record(int error, const char* what, const std::string& where) {
+        if (count++ > 0) return;
+        code = error;
+        step = what;
+        path = where;
+    }
+};
+
+void remove_entry(int dir_fd, const std::string& name, const std::string& path,
+                  FirstError& errors);
+
+// Opens a subdirectory without following a symlink. A directory without read or search
+// permission for us is given u+rwx first by a chmod that refuses symlinks. Returns an invalid
+// descriptor with errno set on failure.
+FileDescriptor open_subdirectory(int dir_fd, const std::string& name) {
+    FileDescriptor fd(platform::open_directory(dir_fd, name.c_str(), false));
+    if (fd || errno != EACCES) return fd;
+    if (platform::change_mode_at(dir_fd, name.c_str(), 0700) != 0) return fd;
+    return FileDescriptor(platform::open_directory(dir_fd, name.c_str(), false));
+}
+
+// Gives the owner rwx on the directory itself, through its own descriptor, so that its
+// entries can be listed and unlinked. A failure here is not recorded: if it matters, listing
+// or unlinking fails next and says so; if not (root needs no permission bits), all is well.
+void make_writable(int fd) {
+    platform::FileStatus status;
+    if (platform::stat_fd(fd, status) != 0 || (status.mode & 0700) == 0700) return;
+    platform::change_mode(fd, status.mode | 0700);
+}
+
+void remove_contents(int fd, const std::string& path, FirstError& errors) {
+    make_writable(fd);
+    std::vector<std::string> names;
+    if (platform::list_directory(fd, names) != 0)
+        return errors.record(errno, "list directory to remove it", path);
+    for (const std::string& name : names) remove_entry(fd, name, join_path(path, name), errors);
+}
+
+// One round on a directory entry: true when done with it (removed, gone, or failed and
+// recorded), false when it changed kind under us and deserves another round.
+bool remove_directory_round(int dir_fd, const std::string& name, const std::string& path,
+                            FirstError& errors) {
+    FileDescriptor fd = open_subdirectory(dir_fd, name);
+    if (!fd) {
+        if (errno == ENOENT) return true;
+        if (errno == ELOOP || errno == ENOTDIR) return false;  // now a symlink or a file
+        errors.record(errno, "open directory to remove it", path);
+        return true;
+    }
+    int errors_before = errors.count;
+    remove_contents(fd.get(), path, errors);
+    fd.reset();
+    if (platform::remove_directory_at(dir_fd, name.c_str()) == 0 || errno == ENOENT) return true;
+    // ENOTDIR: swapped for a symlink or file: go again. ENOTEMPTY: an entry inside failed
+    // (already recorded), or the directory was refilled meanwhile: only the latter goes again.
+    if (errno == ENOTDIR) return false;
+    if (errno == ENOTEMPTY || errno == EEXIST) return errors.count > errors_before;
+    errors.record(errno, "remove directory", path);
+    return true;
+}
+
+void remove_entry(int dir_fd, const std::string& name, const std::string& path,
+                  FirstError& errors) {
+    for (int round = 0; round < max_rounds; ++round) {
+        if (platform::unlink_file_at(dir_fd, name.c_str()) == 0 || errno == ENOENT) return;
+        if (errno != EISDIR && errno != EPERM) {
+            return errors.record(errno, "remove", path);
+        }
+        // EPERM is also how some file systems refuse to unlink a directory.
+        int unlink_error = errno;
+        platform::FileStatus status;
+        if (unlink_error == EPERM &&
+            (platform::stat_at(dir_fd, name.c_str(), status, false) != 0 ||
+             status.type != platform::FileType::directory))
+            return errors.record(unlink_error, "remove", path);
+        if (remove_directory_round(dir_fd, name, path, errors)) return;
+    }
+    errors.record(EAGAIN, "remove entry that kept changing", path);
+}
+
+}  // namespace
+
+void remove_tree(const std::string& path, bool ignore_errors) {
+    std::filesystem::path target(absolute_path(path));
+    std::string parent = target.parent_path().string();
+    std::string name = target.filename().string();
+    if (name.empty() || name == "." || name == "..")
+        throw_error(EINVAL, "remove tree at", path);
+    FirstError errors;
+    FileDescriptor parent_fd(platform::open_directory(platform::current_directory, parent.c_str()));
+    if (!parent_fd) {
+        if (errno == ENOENT) return;
+        errors.record(errno, "open parent directory to remove", path);
+    } else {
+        remove_entry(parent_fd.get(), name, target.string(), errors);
+    }
+    if (errors.code != 0 && !ignore_errors) throw_error(errors.code, errors.step, errors.path);
+}
+
+}  // namespace atomfile::detail

@@ -1,0 +1,181 @@
+#include "atomfile/named_temporary_file.hpp"
+
+#include <cerrno>
+
+#include "atomfile/error.hpp"
+#include "detail/temp_support.hpp"
+#include "platform/posix.hpp"
+
+namespace atomfile {
+
+NamedTemporaryFile::NamedTemporaryFile() : NamedTemporaryFile(NamedTemporaryFileOptions{}) {}
+
+NamedTemporaryFile::NamedTemporaryFile(const NamedTemporaryFileOptions& options)
+    : delete_file_(options.delete_file), delete_on_close_(options.delete_on_close) {
+    detail::check_affixes(options.prefix, options.suffix);
+    std::string directory = detail::temp_directory(options.dir.str());
+    FileDescriptor dir_fd = detail::open_temp_directory(directory);
+    std::string name;
+    fd_ = detail::create_unique_file(dir_fd.get(), directory, options.prefix, options.suffix, name);
+    path_ = detail::join_path(directory, name);
+    // Remembered so that removal can tell our file from one put at the same path later.
+    platform::FileStatus status;
+    if (platform::stat_fd(fd_.get(), status) != 0) {
+        int error = errno;
+        platform::unlink_file_at(dir_fd.get(), name.c_str());
+        throw_error(error, "inspect temp file", path_);
+    }
+    device_ = status.device;
+    inode_ = status.inode;
+}
+
+NamedTemporaryFile::NamedTemporaryFile(const NamedTemporaryFileOptions& options,
+                                       std::error_code& ec) noexcept {
+    cleaned_up_ = true;  // owns nothing unless creation succeeds
+    capture_error(ec, [&] { *this = NamedTemporaryFile(options); });
+}
+
+NamedTemporaryFile::NamedTemporaryFile(NamedTemporaryFile&& other) noexcept
+    : fd_(std::move(other.fd_)),
+      path_(std::move(other.path_)),
+      device_(other.device_),
+      inode_(other.inode_),
+      delete_file_(other.delete_file_),
+      delete_on_close_(other.delete_on_close_),
+      cleaned_up_(std::exchange(other.cleaned_up_, true)) {
+    other.path_.clear();
+}
+
+NamedTemporaryFile& NamedTemporaryFile::operator=(NamedTemporaryFile&& other) noexcept {
+    if (this != &other) {
+        std::error_code ignored;
+        cleanup(ignored);
+        fd_ = std::move(other.fd_);
+        path_ = std::move(other.path_);
+        other.path_.clear();
+        device_ = other.device_;
+        inode_ = other.inode_;
+        delete_file_ = other.delete_file_;
+        delete_on_close_ = other.delete_on_close_;
+        cleaned_up_ = std::exchange(other.cleaned_up_, true);
+    }
+    return *this;
+}
+
+NamedTemporaryFile::~NamedTemporaryFile() {
+    std::error_code ignored;
+    cleanup(ignored);
+}
+
+std::size_t NamedTemporaryFile::write(std::string_view data) {
+    return detail::write_fd(fd_.get(), data, path_);
+}
+
+std::size_t NamedTemporaryFile::write(std::string_view data, std::error_code& ec) noexcept {
+    std::size_t written = 0;
+    capture_error(ec, [&] { written = write(data); });
+    return written;
+}
+
+std::string NamedTemporaryFile::read(std::size_t size) {
+    return detail::read_fd(fd_.get(), size, path_);
+}
+
+std::string NamedTemporaryFile::read(std::size_t size, std::error_code& ec) noexcept {
+    std::string data;
+    capture_error(ec, [&] { data = read(size); });
+    return data;
+}
+
+std::int64_t NamedTemporaryFile::seek(std::int64_t offset, Whence whence) {
+    return detail::seek_fd(fd_.get(), offset, whence, path_);
+}
+
+std::int64_t NamedTemporaryFile::seek(std::int64_t offset, Whence whence,
+                                      std::error_code& ec) noexcept {
+    std::int64_t position = -1;
+    capture_error(ec, [&] { position = seek(offset, whence); });
+    return position;
+}
+
+std::int64_t NamedTemporaryFile::tell() const {
+    return detail::seek_fd(fd_.get(), 0, Whence::current, path_);
+}
+
+std::int64_t NamedTemporaryFile::tell(std::error_code& ec) const noexcept {
+    std::int64_t position = -1;
+    capture_error(ec, [&] { position = tell(); });
+    return position;
+}
+
+std::int64_t NamedTemporaryFile::truncate(std::int64_t size) {
+    return detail::truncate_fd(fd_.get(), size, path_);
+}
+
+std::int64_t NamedTemporaryFile::truncate(std::int64_t size, std::error_code& ec) noexcept {
+    std::int64_t result = -1;
+    capture_error(ec, [&] { result = truncate(size); });
+    return result;
+}
+
+std::int64_t NamedTemporaryFile::truncate() { return truncate(tell()); }
+
+void NamedTemporaryFile::flush() { detail::require_open(fd_.get(), path_); }
+
+void NamedTemporaryFile::flush(std::error_code& ec) noexcept {
+    capture_error(ec, [&] { flush(); });
+}
+
+void NamedTemporaryFile::sync() { detail::sync_fd(fd_.get(), path_); }
+
+void NamedTemporaryFile::sync(std::error_code& ec) noexcept {
+    capture_error(ec, [&] { sync(); });
+}
+
+void NamedTemporaryFile::close() {
+    if (!fd_) return;
+    fd_.reset();
+    if (delete_file_ && delete_on_close_ && !cleaned_up_) {
+        cleaned_up_ = true;
+        remove_if_ours();
+    }
+}
+
+void NamedTemporaryFile::close(std::error_code& ec) noexcept {
+    capture_error(ec, [&] { close(); });
+}
+
+void NamedTemporaryFile::cleanup() {
+    fd_.reset();
+    if (cleaned_up_) return;
+    cleaned_up_ = true;
+    if (delete_file_) remove_if_ours();
+}
+
+void NamedTemporaryFile::cleanup(std::error_code& ec) noexcept {
+    capture_error(ec, [&] { cleanup(); });
+}
+
+void NamedTemporaryFile::keep() noexcept { delete_file_ = false; }
+
+std::string NamedTemporaryFile::release() noexcept {
+    fd_.reset();
+    cleaned_up_ = true;
+    return std::exchange(path_, std::string());
+}
+
+// Removes the path only while it still names the file we created: after a rename away, the
+// path may name someone else's file, which is not ours to delete. A file already gone is fine.
+void NamedTemporaryFile::remove_if_ours() const {
+    platform::FileStatus status;
+    if (platform::stat_at(platform::current_directory, path_.c_str(), status, false) != 0) {
+        if (errno == ENOENT) return;
+        throw_errno("inspect temp file before removing it", path_);
+    }
+    if (status.device != device_ || status.inode != inode_) return;
+    if (platform::unlink_file_at(platform::current_directory, path_.c_str()) != 0 &&
+        errno != ENOENT)
+        throw_errno("remove temp file", path_);
+}
+
+}  // namespace atomfile

@@ -1,0 +1,146 @@
+// AtomicFile: the streaming face of the replace engine; write_atomic and safe_update are built
+// on it.
+#include <cerrno>
+#include <optional>
+
+#include "atomfile/replace.hpp"
+#include "replace/commit_protocol.hpp"
+#include "replace/metadata_copy.hpp"
+#include "replace/replace_temp.hpp"
+#include "replace/steps.hpp"
+#include "replace/target_resolution.hpp"
+#include "replace/update_lock.hpp"
+
+namespace atomfile {
+
+using namespace replace;
+
+// Members are declared in the order they are acquired, so they are released in reverse: the
+// temp and the lock refer to the target's directory descriptor.
+struct AtomicFile::State {
+    ReplaceOptions options;
+    Target target;
+    UpdateLock lock;
+    Original original;
+    std::optional<ReplaceTemp> temp;
+};
+
+namespace {
+
+constexpr std::size_t transfer_chunk = std::size_t(1) << 20;
+
+std::string read_from_start(int fd, const std::string& path) {
+    std::string content;
+    char buffer[65536];
+    for (;;) {
+        long got = platform::pread_some(fd, buffer, sizeof buffer,
+                                        static_cast<std::int64_t>(content.size()));
+        if (got < 0) throw_errno(step::read_target, path);
+        if (got == 0) return content;
+        content.append(buffer, static_cast<std::size_t>(got));
+    }
+}
+
+}  // namespace
+
+AtomicFile::AtomicFile(const PathArg& path, const ReplaceOptions& options)
+    : state_(std::make_unique<State>()) {
+    State& state = *state_;
+    state.options = options;
+    state.target = resolve_target(path.str(), options.follow_symlinks);
+    if (options.lock) state.lock = UpdateLock(state.target, options.lock_timeout);
+    state.original = open_original(state.target, options);
+    if (!state.original.fd && !options.missing_ok)
+        throw_error(ENOENT, step::open_target, state.target.path);
+    state.temp.emplace(state.target);
+}
+
+AtomicFile::AtomicFile(const PathArg& path, const ReplaceOptions& options,
+                       std::error_code& ec) noexcept {
+    capture_error(ec, [&] { *this = AtomicFile(path, options); });
+}
+
+AtomicFile::AtomicFile(AtomicFile&&) noexcept = default;
+AtomicFile& AtomicFile::operator=(AtomicFile&&) noexcept = default;
+AtomicFile::~AtomicFile() { discard(); }
+
+namespace {
+
+// The live temp, or an error naming what was attempted on a spent object. (A template because
+// AtomicFile::State is private.)
+template <class StatePointer>
+ReplaceTemp& live_temp(const StatePointer& state, const char* what) {
+    if (!state || !state->temp) throw_error(EBADF, what, state ? state->target.path : "");
+    return *state->temp;
+}
+
+}  // namespace
+
+void AtomicFile::write(std::string_view data) { live_temp(state_, step::write).write(data); }
+
+void AtomicFile::write(std::string_view data, std::error_code& ec) noexcept {
+    capture_error(ec, [&] { write(data); });
+}
+
+std::uint64_t AtomicFile::write_from(int fd) {
+    ReplaceTemp& temp = live_temp(state_, step::write);
+    std::uint64_t total = 0;
+    for (;;) {
+        long moved = platform::transfer(fd, temp.fd(), transfer_chunk);
+        if (moved < 0 && errno == EINTR) continue;
+        if (moved < 0) throw_errno("copy into temp file", state_->target.path);
+        if (moved == 0) return total;
+        total += static_cast<std::uint64_t>(moved);
+    }
+}
+
+std::uint64_t AtomicFile::write_from(int fd, std::error_code& ec) noexcept {
+    std::uint64_t total = 0;
+    capture_error(ec, [&] { total = write_from(fd); });
+    return total;
+}
+
+std::string AtomicFile::read_original() {
+    live_temp(state_, step::read_target);
+    if (!state_->original.fd) return {};
+    return read_from_start(state_->original.fd.get(), state_->target.path);
+}
+
+std::string AtomicFile::read_original(std::error_code& ec) noexcept {
+    std::string content;
+    capture_error(ec, [&] { content = read_original(); });
+    return content;
+}
+
+int AtomicFile::temp_descriptor() const noexcept {
+    return state_ && state_->temp ? state_->temp->fd() : -1;
+}
+
+const std::string& AtomicFile::target_path() const noexcept {
+    static const std::string none;
+    return state_ ? state_->target.path : none;
+}
+
+void AtomicFile::commit() {
+    ReplaceTemp& temp = live_temp(state_, step::rename);
+    try {
+        commit_temp(temp, state_->original, state_->target, state_->options);
+    } catch (...) {
+        discard();
+        throw;
+    }
+    discard();  // the temp has become the target: this only releases the lock and descriptors
+}
+
+void AtomicFile::commit(std::error_code& ec) noexcept {
+    capture_error(ec, [&] { commit(); });
+}
+
+void AtomicFile::discard() noexcept {
+    if (!state_) return;
+    state_->temp.reset();
+    state_->original.fd.reset();
+    state_->lock.release();
+}
+
+}  // namespace atomfile

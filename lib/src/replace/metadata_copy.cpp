@@ -1,0 +1,103 @@
+#include "replace/metadata_copy.hpp"
+
+#include <cerrno>
+#include <string>
+#include <vector>
+
+#include "atomfile/error.hpp"
+#include "replace/steps.hpp"
+
+namespace atomfile::replace {
+namespace {
+
+constexpr unsigned temp_mode = 0600;
+constexpr unsigned no_change = static_cast<unsigned>(-1);
+
+void check_kind(const Target& target, const platform::FileStatus& status,
+                const ReplaceOptions& options) {
+    if (options.create_only) throw_error(EEXIST, step::target_exists, target.path);
+    if (status.type == platform::FileType::symlink) return;  // replaced itself: not followed
+    if (status.type == platform::FileType::directory)
+        throw_error(EISDIR, step::not_regular, target.path);
+    if (status.type != platform::FileType::regular)
+        throw_error(EINVAL, step::not_regular, target.path);
+    if (options.hard_links == HardLinkPolicy::refuse && status.link_count > 1)
+        throw_error(EMLINK, step::hard_links, target.path);
+}
+
+// The link itself is replaced, but its content is what an editor wants to start from.
+FileDescriptor open_content(const Target& target, const platform::FileStatus& status) {
+    bool through_link = status.type == platform::FileType::symlink;
+    FileDescriptor fd(platform::open_read(target.dir.get(), target.name.c_str(), through_link));
+    if (!fd && !(through_link && errno == ENOENT)) throw_errno(step::open_target, target.path);
+    return fd;
+}
+
+// Between the lstat and the open another process may have swapped the file: trust the open.
+void verify_opened(const Target& target, Original& original, const ReplaceOptions& options) {
+    platform::FileStatus opened;
+    if (platform::stat_fd(original.fd.get(), opened) != 0)
+        throw_errno(step::open_target, target.path);
+    if (same_inode(opened, *original.status)) return;
+    original.status = opened;
+    check_kind(target, opened, options);
+}
+
+void copy_owner(const platform::FileStatus& old, int temp_fd, const Target& target) {
+    if (old.uid == platform::current_uid() && old.gid == platform::current_gid()) return;
+    if (platform::change_owner(temp_fd, old.uid, old.gid) == 0) return;
+    if (errno != EPERM) throw_errno(step::owner, target.path);
+    // Not allowed to give the file away: keep at least the group, if we are in it.
+    if (platform::change_owner(temp_fd, no_change, old.gid) == 0 || errno == EPERM) return;
+    throw_errno(step::owner, target.path);
+}
+
+void set_mode(int temp_fd, unsigned mode, const Target& target) {
+    if (mode == temp_mode) return;
+    if (platform::change_mode(temp_fd, mode) != 0) throw_errno(step::mode, target.path);
+}
+
+void copy_xattrs(int from_fd, int temp_fd, const Target& target) {
+    std::vector<std::string> names;
+    if (platform::list_xattrs(from_fd, names) != 0) {
+        if (errno == ENOTSUP) return;  // the file system has none to copy
+        throw_errno(step::xattrs, target.path);
+    }
+    std::string value;
+    for (const std::string& name : names) {
+        if (platform::get_xattr(from_fd, name.c_str(), value) != 0 ||
+            platform::set_xattr(temp_fd, name.c_str(), value) != 0)
+            throw_errno(std::string(step::xattrs) + " (" + name + ")", target.path);
+    }
+}
+
+unsigned new_file_mode(const ReplaceOptions& options) {
+    if (options.mode) return *options.mode & 07777;
+    return 0666 & ~platform::current_umask();
+}
+
+}  // namespace
+
+Original open_original(const Target& target, const ReplaceOptions& options) {
+    Original original;
+    original.status = target.status;
+    if (!original.status) return original;
+    check_kind(target, *original.status, options);
+    original.fd = open_content(target, *original.status);
+    if (original.fd && original.status->type == platform::FileType::regular)
+        verify_opened(target, original, options);
+    return original;
+}
+
+void copy_metadata(const Original& original, int temp_fd, const Target& target,
+                   const ReplaceOptions& options) {
+    bool inherit = original.status && original.status->type == platform::FileType::regular &&
+                   original.fd;
+    if (!inherit) return set_mode(temp_fd, new_file_mode(options), target);
+    const platform::FileStatus& old = *original.status;
+    if (options.keep_owner) copy_owner(old, temp_fd, target);
+    set_mode(temp_fd, options.keep_mode ? old.mode : new_file_mode(options), target);
+    if (options.keep_xattrs) copy_xattrs(original.fd.get(), temp_fd, target);
+}
+
+}  // namespace atomfile::replace

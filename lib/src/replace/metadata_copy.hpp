@@ -1,0 +1,30 @@
+// What the new file inherits: the old target's mode, owner, group and extended attributes
+// (POSIX ACLs and security labels are xattrs on Linux), or a new file's mode.
+#pragma once
+
+#include <optional>
+
+#include "atomfile/file_descriptor.hpp"
+#include "atomfile/replace.hpp"
+#include "platform/posix.hpp"
+#include "replace/target_resolution.hpp"
+
+namespace atomfile::replace {
+
+// The existing target, opened read-only once and kept: its content (for safe_update), its
+// status (for conflict detection and metadata) and its xattrs all come from this descriptor.
+struct Original {
+    FileDescriptor fd;  // invalid when the target does not exist (or is a link not followed)
+    std::optional<platform::FileStatus> status;  // of the target name (lstat)
+};
+
+// Opens the target as it stands. Refuses (Error) a target that is not a regular file, and one
+// with other hard links under HardLinkPolicy::refuse; std::errc::file_exists under create_only.
+Original open_original(const Target& target, const ReplaceOptions& options);
+
+// Applies owner, mode and xattrs to the temp, in the order that keeps setuid bits and file
+// capabilities (write and chown clear them, so chown, then chmod, then xattrs).
+void copy_metadata(const Original& original, int temp_fd, const Target& target,
+                   const ReplaceOptions& options);
+
+}  // namespace atomfile::replace

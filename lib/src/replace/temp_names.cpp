@@ -1,0 +1,57 @@
+#include "replace/temp_names.hpp"
+
+#include "atomfile/error.hpp"
+#include "detail/random_name.hpp"
+
+namespace atomfile::replace {
+namespace {
+
+constexpr std::string_view marker = ".atomfile-";
+constexpr std::string_view lock_tag = "lock";
+// 255 minus the dot, the marker and the random part, with room to spare.
+constexpr std::size_t max_kept_name = 200;
+
+bool ends_with(std::string_view text, std::string_view tail) {
+    return text.size() >= tail.size() && text.substr(text.size() - tail.size()) == tail;
+}
+
+}  // namespace
+
+std::string temp_prefix(std::string_view name) {
+    std::string prefix = ".";
+    prefix += name.substr(0, max_kept_name);
+    prefix += marker;
+    return prefix;
+}
+
+std::string random_temp_name(std::string_view name, const std::string& error_path) {
+    try {
+        return detail::random_name(temp_prefix(name), "");
+    } catch (const Error& e) {
+        throw Error(e.code(), e.step() + " for temp file", error_path);
+    }
+}
+
+std::string lock_name(std::string_view name) {
+    std::string lock = ".";
+    lock += name;
+    lock += marker;
+    lock += lock_tag;
+    return lock;
+}
+
+bool is_temp_name(std::string_view name) {
+    const std::size_t random_length = detail::random_characters;
+    if (name.size() < 1 + marker.size() + random_length || name.front() != '.') return false;
+    std::string_view tail = name.substr(name.size() - random_length);
+    std::string_view head = name.substr(0, name.size() - random_length);
+    if (!ends_with(head, marker)) return false;
+    return tail.find_first_not_of(detail::name_alphabet) == std::string_view::npos;
+}
+
+bool is_lock_name(std::string_view name) {
+    std::string tail = std::string(marker) + std::string(lock_tag);
+    return name.size() > 1 + tail.size() && name.front() == '.' && ends_with(name, tail);
+}
+
+}  // namespace atomfile::replace

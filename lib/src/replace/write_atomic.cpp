@@ -1,0 +1,44 @@
+// The one-call forms of the replace engine.
+#include "atomfile/replace.hpp"
+#include "replace/steps.hpp"
+
+namespace atomfile {
+
+std::error_code conflict_error() noexcept {
+    return std::make_error_code(std::errc::device_or_resource_busy);
+}
+
+bool is_replaced_but_not_durable(const Error& e) noexcept {
+    return e.step() == replace::step::directory_sync;
+}
+
+bool is_replaced(const Error& e) noexcept {
+    return is_replaced_but_not_durable(e) || e.step() == replace::step::backup_after_replace;
+}
+
+void write_atomic(const PathArg& path, std::string_view data, const ReplaceOptions& options) {
+    AtomicFile file(path, options);
+    file.write(data);
+    file.commit();
+}
+
+void write_atomic(const PathArg& path, std::string_view data, const ReplaceOptions& options,
+                  std::error_code& ec) noexcept {
+    capture_error(ec, [&] { write_atomic(path, data, options); });
+}
+
+void safe_update(const PathArg& path, const Transform& transform, const ReplaceOptions& options) {
+    ReplaceOptions locked = options;
+    locked.lock = true;
+    AtomicFile file(path, locked);
+    // If the transform throws, the AtomicFile's destructor drops the temp and the lock.
+    file.write(transform(file.read_original()));
+    file.commit();
+}
+
+void safe_update(const PathArg& path, const Transform& transform, const ReplaceOptions& options,
+                 std::error_code& ec) noexcept {
+    capture_error(ec, [&] { safe_update(path, transform, options); });
+}
+
+}  // namespace atomfile

@@ -1,0 +1,306 @@
+#include "json/json_document.hpp"
+
+#include <doctest/doctest.h>
+
+#include <nlohmann/json.hpp>
+#include <random>
+#include <string>
+
+#include "json/json_patch.hpp"
+
+using namespace atomfile::json;
+
+namespace {
+
+std::string edited(std::string text, void (*edit)(Document&)) {
+    Document document(std::move(text));
+    edit(document);
+    return document.text();
+}
+
+}  // namespace
+
+TEST_CASE("every byte outside the edited value is kept: spellings, BOM, CRLF, blank lines") {
+    std::string before =
+        "\xEF\xBB\xBF{\r\n  \"price\": 1.50,\r\n\r\n  \"id\": 9007199254740993,\r\n"
+        "  \"huge\": 1e400,\r\n  \"name\": \"caf\\u00e9\",\r\n  \"n\": 1\r\n}\r\n";
+    std::string after = edited(before, [](Document& d) { d.set({"n"}, "2"); });
+    std::string expected = before;
+    expected.replace(expected.find("\"n\": 1") + 5, 1, "2");
+    CHECK(after == expected);
+}
+
+TEST_CASE("an inserted member is indented like its siblings, with the file's line ends") {
+    std::string four = "{\n    \"a\": {\n        \"b\": 1\n    }\n}\n";
+    CHECK(edited(four, [](Document& d) { d.set({"a", "c"}, "[1,{\"x\":2}]"); }) ==
+          "{\n    \"a\": {\n        \"b\": 1,\n        \"c\": [\n            1,\n"
+          "            {\n                \"x\": 2\n            }\n        ]\n    }\n}\n");
+    std::string tabs = "{\r\n\t\"a\": 1\r\n}";
+    CHECK(edited(tabs, [](Document& d) { d.set({"b"}, "{\"c\":true}"); }) ==
+          "{\r\n\t\"a\": 1,\r\n\t\"b\": {\r\n\t\t\"c\": true\r\n\t}\r\n}");
+}
+
+TEST_CASE("missing parent objects are created by set") {
+    CHECK(edited("{\"a\": 1}", [](Document& d) { d.set({"x", "y", "z"}, "0"); }) ==
+          "{\"a\": 1, \"x\": {\"y\": {\"z\": 0}}}");
+    Document document("{\"a\": [1]}");
+    CHECK_THROWS_AS(document.set({"a", "5", "b"}, "0"), OperationError);
+    CHECK_THROWS_AS(document.set({"a", "0", "b"}, "0"), OperationError);
+}
+
+TEST_CASE("a removed member takes its comma with it, wherever it is") {
+    std::string text = "{\n  \"a\": 1,\n  \"b\": 2,\n  \"c\": 3\n}\n";
+    CHECK(edited(text, [](Document& d) { d.remove({"a"}); }) == "{\n  \"b\": 2,\n  \"c\": 3\n}\n");
+    CHECK(edited(text, [](Document& d) { d.remove({"b"}); }) == "{\n  \"a\": 1,\n  \"c\": 3\n}\n");
+    CHECK(edited(text, [](Document& d) { d.remove({"c"}); }) == "{\n  \"a\": 1,\n  \"b\": 2\n}\n");
+    CHECK(edited("[1, 2, 3]", [](Document& d) { d.remove({"2"}); }) == "[1, 2]");
+    CHECK(edited("[1, 2, 3]", [](Document& d) { d.remove({"0"}); }) == "[2, 3]");
+    CHECK(edited("{\"only\": [1]}", [](Document& d) { d.remove({"only"}); }) == "{}");
+    CHECK(edited("{\n  \"a\": {\n    \"b\": 1\n  }\n}", [](Document& d) { d.remove({"a", "b"}); }) ==
+          "{\n  \"a\": {}\n}");
+}
+
+TEST_CASE("an edit inside an empty object or array looks hand-typed") {
+    std::string pretty = "{\n  \"o\": {},\n  \"l\": []\n}\n";
+    CHECK(edited(pretty, [](Document& d) { d.set({"o", "k"}, "1"); }) ==
+          "{\n  \"o\": {\n    \"k\": 1\n  },\n  \"l\": []\n}\n");
+    CHECK(edited(pretty, [](Document& d) { d.append({"l"}, "\"x\""); }) ==
+          "{\n  \"o\": {},\n  \"l\": [\n    \"x\"\n  ]\n}\n");
+    CHECK(edited("{\"o\":{}}", [](Document& d) { d.set({"o", "k"}, "1"); }) == "{\"o\":{\"k\":1}}");
+    CHECK(edited("{}", [](Document& d) { d.set({"k"}, "[1,2]"); }) == "{\"k\": [1, 2]}");
+}
+
+TEST_CASE("one-line containers in a pretty document stay on one line") {
+    std::string text = "{\n  \"tags\": [\"a\", \"b\"],\n  \"p\": {\"x\": 1}\n}";
+    CHECK(edited(text, [](Document& d) { d.append({"tags"}, "{\"c\": [3]}"); }) ==
+          "{\n  \"tags\": [\"a\", \"b\", {\"c\": [3]}],\n  \"p\": {\"x\": 1}\n}");
+    CHECK(edited(text, [](Document& d) { d.set({"p", "y"}, "2"); }) ==
+          "{\n  \"tags\": [\"a\", \"b\"],\n  \"p\": {\"x\": 1, \"y\": 2}\n}");
+}
+
+TEST_CASE("RFC 6902 add inserts into arrays before the index, or appends with -") {
+    std::string text = "[\n  1,\n  2\n]";
+    CHECK(edited(text, [](Document& d) { d.add({"1"}, "9"); }) == "[\n  1,\n  9,\n  2\n]");
+    CHECK(edited(text, [](Document& d) { d.add({"0"}, "9"); }) == "[\n  9,\n  1,\n  2\n]");
+    CHECK(edited(text, [](Document& d) { d.add({"-"}, "9"); }) == "[\n  1,\n  2,\n  9\n]");
+    CHECK(edited(text, [](Document& d) { d.add({"2"}, "9"); }) == "[\n  1,\n  2,\n  9\n]");
+    Document document(text);
+    CHECK_THROWS_AS(document.add({"3"}, "9"), OperationError);
+    CHECK_THROWS_AS(document.add({"01"}, "9"), OperationError);
+}
+
+TEST_CASE("JSONC comments are kept, and a member's trailing comment stays with it") {
+    std::string text =
+        "// settings\n{\n  \"a\": 1, // first\n  /* block */\n  \"b\": 2 // second\n}\n";
+    CHECK(edited(text, [](Document& d) { d.set({"c"}, "3"); }) ==
+          "// settings\n{\n  \"a\": 1, // first\n  /* block */\n  \"b\": 2, // second\n  \"c\": 3\n}\n");
+    CHECK(edited(text, [](Document& d) { d.remove({"b"}); }) ==
+          "// settings\n{\n  \"a\": 1 // first\n  /* block */\n}\n");
+    CHECK(edited(text, [](Document& d) { d.set({"a"}, "[]"); }) ==
+          "// settings\n{\n  \"a\": [], // first\n  /* block */\n  \"b\": 2 // second\n}\n");
+}
+
+TEST_CASE("duplicate keys are reported, and an edit through one is refused") {
+    Document document("{\"a\": 1, \"a\": 2, \"b\": {\"c\": 0}}");
+    REQUIRE(document.duplicates().size() == 1);
+    CHECK(document.duplicates()[0].key == "a");
+    CHECK_THROWS_WITH_AS(document.set({"a"}, "3"),
+                         "the key \"a\" appears more than once; refusing to edit it",
+                         OperationError);
+    CHECK_THROWS_AS(document.get({"a"}), OperationError);
+    CHECK_THROWS_AS(document.remove({"a"}), OperationError);
+    CHECK_FALSE(document.changed());
+    document.set({"b", "c"}, "1");
+    CHECK(document.text() == "{\"a\": 1, \"a\": 2, \"b\": {\"c\": 1}}");
+}
+
+TEST_CASE("setting a value to its own spelling changes nothing") {
+    Document document("{\"a\": 1.50}");
+    document.set({"a"}, "1.50");
+    CHECK_FALSE(document.changed());
+    document.set({"a"}, "2");
+    CHECK(document.changed());
+    document.set({"a"}, "1.50");
+    CHECK_FALSE(document.changed());
+    CHECK(document.text() == "{\"a\": 1.50}");
+}
+
+TEST_CASE("the result comes out as three pieces until a second edit needs the text") {
+    Document document("{\"a\": 1, \"b\": 2}");
+    document.replace({"b"}, "3");
+    auto pieces = document.pieces();
+    CHECK(std::string(pieces[0]) + std::string(pieces[1]) + std::string(pieces[2]) ==
+          "{\"a\": 1, \"b\": 3}");
+    CHECK(pieces[1] == "3");
+}
+
+TEST_CASE("get returns the value as written and print re-indents it to the margin") {
+    Document document("{\n  \"a\": {\n    \"b\": [1.0, \"\\u00e9\"] // c\n  }\n}");
+    CHECK(document.get({"a", "b"}) == "[1.0, \"\\u00e9\"]");
+    CHECK(document.print({"a"}) == "{\n  \"b\": [\n    1.0,\n    \"\\u00e9\"\n  ]\n}");
+    CHECK_THROWS_WITH_AS(document.get({"a", "x"}), "/a/x: no such value", OperationError);
+    CHECK_THROWS_WITH_AS(document.get({"a", "b", "0", "z"}), "/a/b/0 is not an object or array",
+                         OperationError);
+    CHECK_THROWS_AS(document.append({"a"}, "1"), OperationError);
+    CHECK_THROWS_AS(document.remove({}), OperationError);
+}
+
+// ---- differential tests: the spliced text, parsed, equals nlohmann's DOM -----------------------
+
+namespace {
+
+using nlohmann::json;
+
+class Random {
+public:
+    explicit Random(unsigned seed) : engine_(seed) {}
+    int below(int n) { return std::uniform_int_distribution<int>(0, n - 1)(engine_); }
+    bool chance(int percent) { return below(100) < percent; }
+
+    json value(int depth) {
+        static const char* strings[] = {"", "x", "caf\xC3\xA9", "a\"b", "line\nbreak", "\\"};
+        int kind = below(depth >= 3 ? 4 : 6);
+        if (kind == 0) return below(2000) - 1000;
+        if (kind == 1) return below(400) * 0.25;
+        if (kind == 2) return strings[below(6)];
+        if (kind == 3) return below(3) == 0 ? json(nullptr) : json(chance(50));
+        json container = kind == 4 ? json::object() : json::array();
+        for (int i = below(5); i > 0; --i) {
+            if (kind == 4) container[key()] = value(depth + 1);
+            else container.push_back(value(depth + 1));
+        }
+        return container;
+    }
+    std::string key() {
+        static const char* keys[] = {"a", "b", "c", "d", "e/f", "g~h", ""};
+        return keys[below(7)];
+    }
+    // The document as a person might have written it: some indent, maybe CRLF, comments, BOM.
+    std::string print(const json& value) {
+        std::string text = value.dump(below(4) == 0 ? -1 : below(5));
+        if (text.find('\n') != std::string::npos && chance(30)) {
+            for (std::size_t nl = text.find('\n'); nl != std::string::npos;
+                 nl = text.find('\n', nl + 1)) {
+                if (chance(20)) text.insert(nl + 1, "// note\n"), nl += 8;
+            }
+        }
+        if (chance(20)) text = "/* head */ " + text;
+        if (chance(20)) {
+            for (std::size_t nl = text.find('\n'); nl != std::string::npos;
+                 nl = text.find('\n', nl + 2))
+                text.insert(nl, "\r");
+        }
+        if (chance(10)) text = "\xEF\xBB\xBF" + text;
+        return chance(50) ? text + "\n" : text;
+    }
+
+private:
+    std::mt19937 engine_;
+};
+
+void collect(const json& value, const json::json_pointer& at, std::vector<json::json_pointer>& out) {
+    out.push_back(at);
+    if (value.is_object())
+        for (auto& [k, v] : value.items()) collect(v, at / k, out);
+    if (value.is_array())
+        for (std::size_t i = 0; i < value.size(); ++i) collect(value[i], at / i, out);
+}
+
+// A random RFC 6902 operation, mostly valid for dom.
+json random_operation(Random& random, const json& dom) {
+    std::vector<json::json_pointer> paths;
+    collect(dom, json::json_pointer(), paths);
+    auto any = [&] { return paths[static_cast<std::size_t>(random.below(static_cast<int>(paths.size())))]; };
+    auto target = [&] {
+        json::json_pointer p = any();
+        const json& v = dom.at(p);
+        if (v.is_object()) return p / random.key();
+        if (v.is_array()) return random.chance(30) ? p / "-" : p / static_cast<std::size_t>(random.below(static_cast<int>(v.size()) + 1));
+        return p;
+    };
+    static const char* ops[] = {"add", "remove", "replace", "move", "copy", "test"};
+    std::string op = ops[random.below(6)];
+    json operation = {{"op", op}};
+    if (op == "add") operation["path"] = target().to_string();
+    else operation["path"] = any().to_string();
+    if (op == "add" || op == "replace") operation["value"] = random.value(1);
+    if (op == "test") operation["value"] = random.chance(60) ? dom.at(json::json_pointer(operation["path"].get<std::string>())) : random.value(2);
+    if (op == "move" || op == "copy") {
+        operation["from"] = any().to_string();
+        operation["path"] = target().to_string();
+    }
+    return operation;
+}
+
+bool is_prefix(const std::string& a, const std::string& b) {
+    return a.size() < b.size() && b.compare(0, a.size(), a) == 0 && b[a.size()] == '/';
+}
+
+// Applies one random operation to both; returns false if they disagree.
+void step(Random& random, Document& document, json& dom) {
+    int kind = random.below(10);
+    json before = dom;
+    bool dom_failed = false, document_failed = false;
+    std::string description;
+    if (kind < 7) {
+        json operation = random_operation(random, dom);
+        if (operation.contains("from") && (is_prefix(operation["from"], operation["path"]) ||
+                                           operation["from"] == operation["path"]))
+            return;
+        description = operation.dump();
+        try {
+            dom = dom.patch(json::array({operation}));
+        } catch (const json::exception&) {
+            dom_failed = true;
+        }
+        try {
+            apply_patch(document, json::array({operation}).dump());
+        } catch (const OperationError&) {
+            document_failed = true;
+        }
+    } else if (kind < 9) {
+        json patch = random.value(0);
+        if (patch.is_object() && random.chance(50)) patch[random.key()] = nullptr;
+        description = "merge " + patch.dump();
+        dom.merge_patch(patch);
+        apply_merge_patch(document, {}, patch.dump());
+    } else {
+        std::string k1 = random.key(), k2 = random.key();
+        json value = random.value(2);
+        description = "set /" + k1 + "/" + k2 + " " + value.dump();
+        try {
+            json::json_pointer p = json::json_pointer() / k1 / k2;
+            if (!dom.is_object() || (dom.contains(k1) && !dom[k1].is_object()))
+                throw std::runtime_error("type");
+            dom[p] = value;
+        } catch (const std::exception&) {
+            dom = before;
+            dom_failed = true;
+        }
+        try {
+            document.set({k1, k2}, value.dump());
+        } catch (const OperationError&) {
+            document_failed = true;
+        }
+    }
+    INFO(description);
+    INFO(document.text());
+    REQUIRE(dom_failed == document_failed);
+    json parsed = json::parse(document.text(), nullptr, true, true);
+    REQUIRE(parsed == dom);
+    REQUIRE(validate(document.text()).duplicates.empty());
+}
+
+}  // namespace
+
+TEST_CASE("differential: random documents and operations agree with nlohmann's DOM") {
+    for (unsigned seed = 1; seed <= 3000; ++seed) {
+        Random random(seed);
+        json dom = random.value(0);
+        std::string text = random.print(dom);
+        CAPTURE(seed);
+        CAPTURE(text);
+        Document document(text);
+        for (int i = random.below(6) + 1; i > 0; --i) step(random, document, dom);
+    }
+}

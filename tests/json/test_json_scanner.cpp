@@ -1,0 +1,132 @@
+#include "json/json_scanner.hpp"
+
+#include <doctest/doctest.h>
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+using namespace atomfile::json;
+
+namespace {
+
+bool nlohmann_accepts(const std::string& text) {
+    return nlohmann::json::accept(text, true);
+}
+
+bool scanner_accepts(const std::string& text) {
+    try {
+        validate(text);
+        return true;
+    } catch (const SyntaxError&) {
+        return false;
+    }
+}
+
+SyntaxError error_of(const std::string& text, std::size_t max_depth = default_max_depth) {
+    try {
+        validate(text, max_depth);
+    } catch (const SyntaxError& e) {
+        return e;
+    }
+    FAIL("accepted: " << text);
+    return SyntaxError("", 0, 0, 0);
+}
+
+}  // namespace
+
+TEST_CASE("the scanner accepts and refuses exactly what nlohmann does (comments allowed)") {
+    const char* cases[] = {
+        "{}", "[]", "0", "-0", "1.5e-3", "\"x\"", "true", "null", " [1, 2 ,3] ",
+        "{\"a\":{\"b\":[true,false,null]}}", "// c\n{}", "{/* c */\"a\"/**/:/**/1}", "[1]// end",
+        "\xEF\xBB\xBF{}", "\"\\u00e9\\ud83d\\ude00\"", "\"\xC3\xA9\"", "\"\xF0\x9F\x98\x80\"",
+        "", " ", "{", "[1,]", "{\"a\":1,}", "01", "1.", ".5", "-", "1e", "+1", "tru", "nul",
+        "[1 2]", "{\"a\" 1}", "{1:2}", "\"\x01\"", "\"\\x\"", "\"\\ud800\"", "\"\\udc00\"",
+        "\"\\ud800\\u0041\"", "\"\xC0\xAF\"", "\"\xED\xA0\x80\"", "\"\xF4\x90\x80\x80\"",
+        "\"\xE2\x82\"", "/* open", "/x", "{} {}", "[] x", "\xEF\xBB{}", "[\"a\"]]", "\"abc",
+        "\"\x7F\"", "[1,\n2]\n", "{\"\":\"\"}"};
+    for (std::string text : cases) {
+        CAPTURE(text);
+        CHECK(scanner_accepts(text) == nlohmann_accepts(text));
+    }
+}
+
+TEST_CASE("numbers beyond double range are accepted as written") {
+    CHECK(scanner_accepts("1e400"));
+    CHECK(scanner_accepts("[123456789012345678901234567890]"));
+}
+
+TEST_CASE("a syntax error names its line and column") {
+    SyntaxError e = error_of("{\n  \"a\": 1,\n  \"b\" 2\n}");
+    CHECK(e.line() == 3);
+    CHECK(e.column() == 7);
+    CHECK(std::string(e.what()) == "expected ':' after the key");
+    SyntaxError end = error_of("[1,\n");
+    CHECK(end.line() == 2);
+    CHECK(end.column() == 1);
+}
+
+TEST_CASE("nesting deeper than max_depth is refused without recursion, even 100000 deep") {
+    std::string deep(100000, '[');
+    SyntaxError e = error_of(deep + std::string(100000, ']'));
+    CHECK(std::string(e.what()).find("maximum depth of 1000") != std::string::npos);
+    CHECK(e.column() == 1001);
+    CHECK(scanner_accepts(std::string(1000, '[') + std::string(1000, ']')));
+    CHECK_FALSE(scanner_accepts(std::string(1001, '[') + std::string(1001, ']')));
+    std::string objects;
+    for (int i = 0; i < 5; ++i) objects += "{\"a\":";
+    CHECK(error_of(objects + "1}}}}}", 4).line() == 1);
+}
+
+TEST_CASE("duplicate keys are reported with their unescaped name and position") {
+    std::string text = "{\"a\": 1, \"b\": {\"a\": 2}, \"\\u0061\": 3}";
+    ScanReport report = validate(text);
+    REQUIRE(report.duplicates.size() == 1);
+    CHECK(report.duplicates[0].key == "a");
+    CHECK(report.duplicates[0].offset == text.find("\"\\u0061"));
+}
+
+TEST_CASE("duplicate detection still works in objects with many keys") {
+    std::string text = "{";
+    for (int i = 0; i < 100; ++i) text += "\"k" + std::to_string(i) + "\":" + std::to_string(i) + ",";
+    text += "\"k50\":0}";
+    ScanReport report = validate(text);
+    REQUIRE(report.duplicates.size() == 1);
+    CHECK(report.duplicates[0].key == "k50");
+}
+
+TEST_CASE("the root span excludes the BOM, whitespace and comments around it") {
+    std::string text = "\xEF\xBB\xBF /* a */ [1, 2] // b\n";
+    ScanReport report = validate(text);
+    CHECK(text.substr(report.root_begin, report.root_end - report.root_begin) == "[1, 2]");
+}
+
+TEST_CASE("list_members gives the spans of keys and values, comments skipped") {
+    std::string text = "{ \"a\" : 1 , /* x */ \"b\\n\": [2, \"]\"] // y\n}";
+    Container container = list_members(text, 0);
+    CHECK(container.object);
+    REQUIRE(container.members.size() == 2);
+    const Member& a = container.members[0];
+    CHECK(text.substr(a.key_begin, a.key_end - a.key_begin) == "\"a\"");
+    CHECK(text.substr(a.value_begin, a.value_end - a.value_begin) == "1");
+    const Member& b = container.members[1];
+    CHECK(b.key == "b\n");
+    CHECK(text.substr(b.value_begin, b.value_end - b.value_begin) == "[2, \"]\"]");
+    CHECK(text[container.close] == '}');
+    CHECK(list_members("[]", 0).members.empty());
+}
+
+TEST_CASE("skip_value steps over strings with brackets and escaped quotes") {
+    std::string text = "[\"a]\\\"{\", {\"b\": [1, {}]}, /* ] */ 3] tail";
+    CHECK(skip_value(text, 0) == text.size() - 5);
+    CHECK(skip_value("-12.5e3,", 0) == 7);
+}
+
+TEST_CASE("decode_json_string unescapes to UTF-8 and refuses bad escapes") {
+    std::string out;
+    CHECK(decode_json_string("\"a\\\"\\\\\\/\\b\\f\\n\\r\\t\"", out));
+    CHECK(out == "a\"\\/\b\f\n\r\t");
+    CHECK(decode_json_string("\"\\u00e9\\ud83d\\ude00\"", out));
+    CHECK(out == "\xC3\xA9\xF0\x9F\x98\x80");
+    CHECK_FALSE(decode_json_string("\"\\q\"", out));
+    CHECK_FALSE(decode_json_string("x", out));
+}

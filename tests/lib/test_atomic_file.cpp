@@ -1,0 +1,141 @@
+// AtomicFile: the streaming writer.
+#include <doctest/doctest.h>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <thread>
+
+#include "atomfile/replace.hpp"
+#include "lib/replace_support.hpp"
+
+using namespace atomfile;
+using namespace atomfile::test;
+
+TEST_CASE("several writes are published together by commit, and not before") {
+    ScratchDir dir;
+    write_file(dir / "f", "old");
+    AtomicFile file((dir / "f").string());
+    file.write("one ");
+    file.write("two ");
+    CHECK(read_file(dir / "f") == "old");
+    file.write("three");
+    file.commit();
+    CHECK(read_file(dir / "f") == "one two three");
+}
+
+TEST_CASE("destroyed without commit, the writer leaves the target untouched and no temp") {
+    ScratchDir dir;
+    write_file(dir / "f", "old");
+    const FileSnapshot before = snapshot(dir / "f");
+    {
+        AtomicFile file((dir / "f").string());
+        file.write("never published");
+    }
+    {
+        FaultPlan no_tmpfile({{platform::Call::create_anonymous, EOPNOTSUPP, 0}});
+        AtomicFile file((dir / "f").string());
+        file.write("never published either");
+        CHECK(list_dir(dir.path()).size() == 2);  // the named temp exists meanwhile
+    }
+    CHECK(snapshot(dir / "f") == before);
+    CHECK(list_dir(dir.path()) == std::vector<std::string>{"f"});
+}
+
+TEST_CASE("read_original returns the content the target had when the writer opened it") {
+    ScratchDir dir;
+    write_file(dir / "f", "original");
+    AtomicFile file((dir / "f").string());
+    write_file(dir / "other", "swapped in");
+    fs::rename(dir / "other", dir / "f");
+    CHECK(file.read_original() == "original");
+    CHECK(file.read_original() == "original");  // repeatable: read from the start each time
+    AtomicFile fresh((dir / "absent").string());
+    CHECK(fresh.read_original().empty());
+}
+
+TEST_CASE("write_from streams a pipe and a regular file into the temp") {
+    ScratchDir dir;
+    std::string big(300000, 'x');
+    for (std::size_t i = 0; i < big.size(); i += 1000) big[i] = static_cast<char>('a' + i % 26);
+    int pipe_fds[2];
+    REQUIRE(::pipe(pipe_fds) == 0);
+    std::thread feeder([&] {
+        const char* p = big.data();
+        std::size_t left = big.size();
+        while (left > 0) {
+            ssize_t n = ::write(pipe_fds[1], p, left);
+            if (n <= 0) break;
+            p += n;
+            left -= static_cast<std::size_t>(n);
+        }
+        ::close(pipe_fds[1]);
+    });
+    AtomicFile from_pipe((dir / "piped").string());
+    CHECK(from_pipe.write_from(pipe_fds[0]) == big.size());
+    feeder.join();
+    ::close(pipe_fds[0]);
+    from_pipe.commit();
+    CHECK(read_file(dir / "piped") == big);
+
+    int source = ::open((dir / "piped").c_str(), O_RDONLY);
+    AtomicFile from_file((dir / "copied").string());
+    from_file.write("head:");
+    CHECK(from_file.write_from(source) == big.size());
+    ::close(source);
+    from_file.commit();
+    CHECK(read_file(dir / "copied") == "head:" + big);
+}
+
+TEST_CASE("the temp descriptor can be written directly") {
+    ScratchDir dir;
+    AtomicFile file((dir / "f").string());
+    REQUIRE(::write(file.temp_descriptor(), "direct", 6) == 6);
+    file.write("+api");
+    file.commit();
+    CHECK(read_file(dir / "f") == "direct+api");
+}
+
+TEST_CASE("a spent writer refuses further use with bad_file_descriptor") {
+    ScratchDir dir;
+    AtomicFile file((dir / "f").string());
+    file.write("x");
+    file.commit();
+    std::error_code ec;
+    file.commit(ec);
+    CHECK(ec == std::errc::bad_file_descriptor);
+    file.write("y", ec);
+    CHECK(ec == std::errc::bad_file_descriptor);
+    CHECK(file.temp_descriptor() == -1);
+    CHECK(read_file(dir / "f") == "x");
+}
+
+TEST_CASE("a writer that failed to open reports it through the error_code constructor") {
+    ScratchDir dir;
+    std::error_code ec;
+    AtomicFile file((dir / "no" / "f").string(), {}, ec);
+    CHECK(ec == std::errc::no_such_file_or_directory);
+    file.write("x", ec);
+    CHECK(ec == std::errc::bad_file_descriptor);
+}
+
+TEST_CASE("a moved writer commits to the same target") {
+    ScratchDir dir;
+    AtomicFile first((dir / "f").string());
+    first.write("moved");
+    AtomicFile second(std::move(first));
+    second.commit();
+    CHECK(read_file(dir / "f") == "moved");
+    CHECK(list_dir(dir.path()) == std::vector<std::string>{"f"});
+}
+
+TEST_CASE("a writer asked to lock holds the lock from open to commit") {
+    ScratchDir dir;
+    ReplaceOptions options;
+    options.lock = true;
+    AtomicFile file((dir / "f").string(), options);
+    CHECK(list_dir(dir.path()) == std::vector<std::string>{".f.atomfile-lock"});
+    file.write("x");
+    file.commit();
+    CHECK(list_dir(dir.path()) == std::vector<std::string>{"f"});
+}

@@ -1,0 +1,382 @@
+// The commit protocol under failure: every system call failed in turn with every errno the
+// issue names, the forced fallbacks, and a crash at every step.
+#include <doctest/doctest.h>
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <functional>
+#include <set>
+#include <utility>
+
+#include "atomfile/replace.hpp"
+#include "lib/replace_support.hpp"
+
+using namespace atomfile;
+using namespace atomfile::test;
+using platform::Call;
+
+namespace {
+
+const std::string old_content = "old content\n";
+const std::string new_content = "new content, longer than the old one\n";
+
+struct Scenario {
+    const char* what;
+    bool target_exists;
+    ReplaceOptions options;
+    bool no_anonymous = false;  // force the named-temp fallback
+};
+
+// A fresh directory with the target ("old", 0640, one user xattr when supported).
+void prepare(const ScratchDir& dir, const Scenario& scenario) {
+    if (!scenario.target_exists) return;
+    write_file(dir / "target", old_content);
+    fs::permissions(dir / "target", fs::perms(0640));
+    set_user_xattr(dir / "target", "user.atomfile-test", "kept");
+}
+
+std::vector<FaultPlan::Rule> fallback_rules(const Scenario& scenario) {
+    if (!scenario.no_anonymous) return {};
+    return {{Call::create_anonymous, EOPNOTSUPP, 0}};
+}
+
+// The locked scenarios go through safe_update, the others through write_atomic.
+void commit(const ScratchDir& dir, const Scenario& scenario) {
+    const std::string target = (dir / "target").string();
+    if (scenario.options.lock)
+        safe_update(target, [](const std::string&) { return new_content; }, scenario.options);
+    else
+        write_atomic(target, new_content, scenario.options);
+}
+
+// The calls one successful commit makes, in order.
+std::vector<Call> record_calls(const Scenario& scenario) {
+    ScratchDir dir;
+    prepare(dir, scenario);
+    std::vector<Call> calls;
+    struct Recorder {
+        static int hook(Call call, void* self) {
+            auto* r = static_cast<std::pair<std::vector<Call>*, bool>*>(self);
+            r->first->push_back(call);
+            return r->second && call == Call::create_anonymous ? EOPNOTSUPP : 0;
+        }
+    };
+    std::pair<std::vector<Call>*, bool> context{&calls, scenario.no_anonymous};
+    platform::set_fault_hook(&Recorder::hook, &context);
+    commit(dir, scenario);
+    platform::set_fault_hook(nullptr, nullptr);
+    return calls;
+}
+
+// Faults that the protocol is documented to survive: the outcome is a complete replace.
+// (Closes are not checked for errors; the lock holder's pid record, the first write under the
+// lock, is informative only; a lock file that cannot be unlinked is taken over by the next
+// writer.)
+bool tolerated(const Scenario& scenario, Call call, int nth, int error) {
+    bool pid_record = scenario.options.lock && call == Call::write && nth == 1;
+    return (call == Call::write && error == EINTR) || (call == Call::fchown && error == EPERM) ||
+           call == Call::close || call == Call::unlink || pid_record;
+}
+
+void check_one_fault(const Scenario& scenario, Call call, int nth, int error) {
+    ScratchDir dir;
+    prepare(dir, scenario);
+    const fs::path target = dir / "target";
+    const std::vector<std::string> before_listing = list_dir(dir.path());
+    const FileSnapshot before = scenario.target_exists ? snapshot(target) : FileSnapshot{};
+    std::vector<FaultPlan::Rule> rules = fallback_rules(scenario);
+    rules.push_back({call, error, nth});
+    bool failed = false;
+    try {
+        FaultPlan plan(rules);
+        commit(dir, scenario);
+    } catch (const Error& e) {
+        failed = true;
+        CHECK(e.code().value() == error);
+        CHECK(std::string(e.what()).find(target.string()) != std::string::npos);
+        CHECK(!e.step().empty());
+        if (is_replaced(e)) {
+            CHECK(read_file(target) == new_content);
+        } else {
+            CHECK(list_dir(dir.path()) == before_listing);
+            if (scenario.target_exists) CHECK(snapshot(target) == before);
+        }
+    }
+    if (!failed) {
+        CHECK(tolerated(scenario, call, nth, error));
+        CHECK(read_file(target) == new_content);
+    }
+    // No temp and no lock file are left, except a lock file whose unlink was failed: unlocked,
+    // it is removable.
+    std::size_t extra = 0;
+    for (const std::string& name : list_dir(dir.path()))
+        extra += name != "target" && name != "target~";
+    if (extra > 0) {
+        CHECK(call == Call::unlink);
+        CHECK(remove_orphaned_temps(dir.path(), std::chrono::seconds(0)) == extra);
+    }
+}
+
+void run_matrix(const Scenario& scenario) {
+    const std::vector<Call> calls = record_calls(scenario);
+    std::map<Call, int> occurrences;
+    for (Call call : calls) {
+        if (scenario.no_anonymous && call == Call::create_anonymous) continue;  // forced already
+        int nth = ++occurrences[call];
+        for (int error : {EIO, ENOSPC, EDQUOT, EINTR, EXDEV, EPERM, EACCES}) {
+            std::string what = scenario.what;
+            std::string call_name = platform::call_name(call);
+            CAPTURE(what);
+            CAPTURE(call_name);
+            CAPTURE(nth);
+            CAPTURE(error);
+            check_one_fault(scenario, call, nth, error);
+        }
+    }
+}
+
+std::vector<Scenario> scenarios() {
+    ReplaceOptions locked;
+    locked.lock = true;
+    ReplaceOptions backup;
+    backup.backup_suffix = "~";
+    ReplaceOptions data;
+    data.durability = Durability::data;
+    ReplaceOptions create_only;
+    create_only.create_only = true;
+    return {{"replace an existing file", true, {}},
+            {"replace under the update lock", true, locked},
+            {"replace keeping a backup", true, backup},
+            {"replace with fdatasync", true, data},
+            {"create a new file", false, {}},
+            {"create only", false, create_only},
+            {"replace through a named temp", true, {}, true},
+            {"create only through a named temp", false, create_only, true}};
+}
+
+}  // namespace
+
+TEST_CASE("a failure of any system call leaves the target as it was, or reports the replace") {
+    for (const Scenario& scenario : scenarios()) run_matrix(scenario);
+}
+
+TEST_CASE("the fault matrix covers every step of the protocol") {
+    std::vector<Call> calls = record_calls(scenarios()[0]);
+    for (Call step : {Call::create_anonymous, Call::write, Call::fchmod, Call::xattr_list,
+                      Call::fsync, Call::link, Call::rename})
+        CHECK(std::count(calls.begin(), calls.end(), step) >= 1);
+    CHECK(std::count(calls.begin(), calls.end(), Call::fsync) == 2);  // file, then directory
+}
+
+TEST_CASE("a failed fsync of the temp is never retried into a success") {
+    ScratchDir dir;
+    write_file(dir / "target", old_content);
+    ScopedFault fault(Call::fsync, EIO, 1);
+    CHECK_THROWS_AS(write_atomic((dir / "target").string(), new_content), Error);
+    CHECK(fault.calls_seen() == 1);
+    CHECK(read_file(dir / "target") == old_content);
+}
+
+TEST_CASE("a failed directory sync after the rename is its own error, never a success") {
+    ScratchDir dir;
+    write_file(dir / "target", old_content);
+    ScopedFault fault(Call::fsync, EIO, 2);
+    try {
+        write_atomic((dir / "target").string(), new_content);
+        FAIL("the directory sync failure was swallowed");
+    } catch (const Error& e) {
+        CHECK(is_replaced_but_not_durable(e));
+        CHECK(e.step() == "sync directory after replace");
+        CHECK(e.code() == std::errc::io_error);
+    }
+    CHECK(read_file(dir / "target") == new_content);
+}
+
+TEST_CASE("a directory that refuses fsync with EINVAL counts as synced") {
+    ScratchDir dir;
+    write_file(dir / "target", old_content);
+    ScopedFault fault(Call::fsync, EINVAL, 2);
+    write_atomic((dir / "target").string(), new_content);
+    CHECK(fault.fired());
+    CHECK(read_file(dir / "target") == new_content);
+}
+
+TEST_CASE("without O_TMPFILE the temp is a named file in the target's directory") {
+    ScratchDir dir;
+    write_file(dir / "target", old_content);
+    FaultPlan plan({{Call::create_anonymous, EOPNOTSUPP, 0}});
+    AtomicFile file((dir / "target").string());
+    std::vector<std::string> names = list_dir(dir.path());
+    REQUIRE(names.size() == 2);
+    CHECK(names[0].rfind(".target.atomfile-", 0) == 0);
+    file.write(new_content);
+    file.commit();
+    CHECK(list_dir(dir.path()) == std::vector<std::string>{"target"});
+    CHECK(read_file(dir / "target") == new_content);
+}
+
+TEST_CASE("with O_TMPFILE nothing is named in the directory while the file is written") {
+    ScratchDir dir;
+    write_file(dir / "target", old_content);
+    AtomicFile file((dir / "target").string());
+    CHECK(list_dir(dir.path()) == std::vector<std::string>{"target"});
+    file.write(new_content);
+    file.commit();
+    CHECK(read_file(dir / "target") == new_content);
+}
+
+TEST_CASE("create-only without renameat2 falls back to link and keeps the no-clobber guarantee") {
+    ReplaceOptions options;
+    options.create_only = true;
+    ScratchDir dir;
+    {
+        FaultPlan plan({{Call::create_anonymous, EOPNOTSUPP, 0}, {Call::rename, EINVAL, 0}});
+        write_atomic((dir / "fresh").string(), new_content, options);
+    }
+    CHECK(read_file(dir / "fresh") == new_content);
+    CHECK(list_dir(dir.path()) == std::vector<std::string>{"fresh"});
+
+    // The target appears between the check and the publish: link still refuses to clobber it.
+    FaultPlan plan({{Call::create_anonymous, EOPNOTSUPP, 0}, {Call::rename, EINVAL, 0}});
+    AtomicFile file((dir / "late").string(), options);
+    write_file(dir / "late", old_content);
+    file.write(new_content);
+    std::error_code ec;
+    file.commit(ec);
+    CHECK(ec == std::errc::file_exists);
+    CHECK(read_file(dir / "late") == old_content);
+    CHECK(list_dir(dir.path()) == std::vector<std::string>{"fresh", "late"});
+}
+
+TEST_CASE("create-only refuses a target that appears after the file was opened") {
+    ReplaceOptions options;
+    options.create_only = true;
+    ScratchDir dir;
+    AtomicFile file((dir / "late").string(), options);
+    write_file(dir / "late", old_content);
+    file.write(new_content);
+    CHECK_THROWS_WITH_AS(file.commit(), doctest::Contains("already exists"), Error);
+    CHECK(read_file(dir / "late") == old_content);
+    CHECK(list_dir(dir.path()) == std::vector<std::string>{"late"});
+}
+
+TEST_CASE("conflict detection fails the commit when another writer replaced the target") {
+    ReplaceOptions options;
+    options.detect_conflicts = true;
+    ScratchDir dir;
+    write_file(dir / "target", old_content);
+    AtomicFile file((dir / "target").string(), options);
+    write_file(dir / "other", "written by someone else\n");
+    fs::rename(dir / "other", dir / "target");
+    file.write(new_content);
+    std::error_code ec;
+    file.commit(ec);
+    CHECK(ec == conflict_error());
+    CHECK(read_file(dir / "target") == "written by someone else\n");
+    CHECK(list_dir(dir.path()) == std::vector<std::string>{"target"});
+}
+
+TEST_CASE("conflict detection lets an undisturbed commit through") {
+    ReplaceOptions options;
+    options.detect_conflicts = true;
+    ScratchDir dir;
+    write_file(dir / "target", old_content);
+    AtomicFile file((dir / "target").string(), options);
+    file.write(new_content);
+    file.commit();
+    CHECK(read_file(dir / "target") == new_content);
+}
+
+// ---- crash sweep ---------------------------------------------------------------------------
+
+namespace {
+
+struct KillAt {
+    int remaining;
+    static int hook(Call, void* self) {
+        if (--static_cast<KillAt*>(self)->remaining == 0) ::raise(SIGKILL);
+        return 0;
+    }
+};
+
+// Runs the commit in a child that kills itself at its k-th system call. Returns the child's
+// wait status.
+int commit_in_child(const ScratchDir& dir, const Scenario& scenario, int k) {
+    pid_t pid = ::fork();
+    if (pid == 0) {
+        KillAt kill_at{k};
+        if (scenario.no_anonymous) {
+            // Chain: the named fallback is forced by answering EOPNOTSUPP ourselves.
+            struct Both {
+                static int hook(Call call, void* self) {
+                    KillAt::hook(call, self);
+                    return call == Call::create_anonymous ? EOPNOTSUPP : 0;
+                }
+            };
+            platform::set_fault_hook(&Both::hook, &kill_at);
+        } else {
+            platform::set_fault_hook(&KillAt::hook, &kill_at);
+        }
+        try {
+            commit(dir, scenario);
+        } catch (...) {
+            ::_exit(2);
+        }
+        ::_exit(0);
+    }
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    return status;
+}
+
+void sweep(const Scenario& scenario) {
+    const std::vector<Call> calls = record_calls(scenario);
+    for (int k = 1;; ++k) {
+        std::string what = scenario.what;
+        CAPTURE(what);
+        CAPTURE(k);
+        ScratchDir dir;
+        prepare(dir, scenario);
+        int status = commit_in_child(dir, scenario, k);
+        if (WIFEXITED(status)) {
+            CHECK(WEXITSTATUS(status) == 0);
+            CHECK(k == static_cast<int>(calls.size()) + 1);
+            CHECK(read_file(dir / "target") == new_content);
+            CHECK(list_dir(dir.path()) == std::vector<std::string>{"target"});
+            return;
+        }
+        REQUIRE(WIFSIGNALED(status));
+        REQUIRE(k <= static_cast<int>(calls.size()));
+        std::string call_name = platform::call_name(calls[k - 1]);
+        CAPTURE(call_name);
+        std::vector<std::string> names = list_dir(dir.path());
+        bool has_target = std::count(names.begin(), names.end(), "target") == 1;
+        if (scenario.target_exists || has_target) {
+            std::string content = read_file(dir / "target");
+            CHECK((content == old_content || content == new_content));
+        }
+        std::size_t leftovers = names.size() - (has_target ? 1 : 0);
+        // An O_TMPFILE has a name only between the link and the rename.
+        if (!scenario.no_anonymous && !scenario.options.lock)
+            CHECK((leftovers == 0 || calls[k - 1] == Call::rename));
+        CHECK(remove_orphaned_temps(dir.path(), std::chrono::seconds(0)) == leftovers);
+        std::vector<std::string> expected;
+        if (has_target) expected.push_back("target");
+        CHECK(list_dir(dir.path()) == expected);
+    }
+}
+
+}  // namespace
+
+TEST_CASE("a writer killed at any system call leaves the old or the new content") {
+    ReplaceOptions locked;
+    locked.lock = true;
+    sweep({"replace through O_TMPFILE", true, {}});
+    sweep({"create through O_TMPFILE", false, {}});
+    sweep({"replace through a named temp", true, {}, true});
+    sweep({"safe_update under the lock", true, locked});
+}

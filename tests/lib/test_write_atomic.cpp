@@ -1,0 +1,166 @@
+// write_atomic and safe_update: the one-call forms of the engine.
+#include <doctest/doctest.h>
+
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <stdexcept>
+
+#include "atomfile/replace.hpp"
+#include "lib/replace_support.hpp"
+
+using namespace atomfile;
+using namespace atomfile::test;
+
+namespace {
+
+// Sets the umask for one scope.
+class ScopedUmask {
+public:
+    explicit ScopedUmask(mode_t mask) : old_(::umask(mask)) {}
+    ~ScopedUmask() { ::umask(old_); }
+
+private:
+    mode_t old_;
+};
+
+struct TransformFailed : std::runtime_error {
+    TransformFailed() : std::runtime_error("transform failed") {}
+};
+
+std::string increment(const std::string& text) {
+    return std::to_string((text.empty() ? 0 : std::stoi(text)) + 1);
+}
+
+}  // namespace
+
+TEST_CASE("write_atomic creates a missing file with 0666 & ~umask, never the temp's 0600") {
+    ScratchDir dir;
+    {
+        ScopedUmask mask(022);
+        write_atomic((dir / "a").string(), "a");
+    }
+    {
+        ScopedUmask mask(027);
+        write_atomic((dir / "b").string(), "b");
+    }
+    CHECK(file_mode(dir / "a") == 0644);
+    CHECK(file_mode(dir / "b") == 0640);
+    CHECK(read_file(dir / "a") == "a");
+}
+
+TEST_CASE("options.mode gives a new file exactly that mode") {
+    ScratchDir dir;
+    ScopedUmask mask(077);
+    ReplaceOptions options;
+    options.mode = 0664;
+    write_atomic((dir / "f").string(), "x", options);
+    CHECK(file_mode(dir / "f") == 0664);
+}
+
+TEST_CASE("write_atomic replaces the content and keeps the old file's mode") {
+    ScratchDir dir;
+    write_file(dir / "f", "old");
+    fs::permissions(dir / "f", fs::perms(0751));
+    write_atomic((dir / "f").string(), "new content");
+    CHECK(read_file(dir / "f") == "new content");
+    CHECK(file_mode(dir / "f") == 0751);
+    CHECK(list_dir(dir.path()) == std::vector<std::string>{"f"});
+}
+
+TEST_CASE("write_atomic of empty data leaves an empty file") {
+    ScratchDir dir;
+    write_file(dir / "f", "old");
+    write_atomic((dir / "f").string(), "");
+    CHECK(read_file(dir / "f").empty());
+}
+
+TEST_CASE("an error names the step and the path and keeps errno, in both forms") {
+    ScratchDir dir;
+    const std::string path = (dir / "missing-dir" / "f").string();
+    try {
+        write_atomic(path, "x");
+        FAIL("no error");
+    } catch (const Error& e) {
+        CHECK(e.code() == std::errc::no_such_file_or_directory);
+        CHECK(e.step() == "open target directory");
+        CHECK(std::string(e.what()).find(path) != std::string::npos);
+    }
+    std::error_code ec;
+    write_atomic(path, "x", {}, ec);
+    CHECK(ec == std::errc::no_such_file_or_directory);
+}
+
+TEST_CASE("a directory or a FIFO at the target is refused without being opened") {
+    ScratchDir dir;
+    fs::create_directory(dir / "d");
+    REQUIRE(::mkfifo((dir / "fifo").c_str(), 0600) == 0);
+    std::error_code ec;
+    write_atomic((dir / "d").string(), "x", {}, ec);
+    CHECK(ec == std::errc::is_a_directory);
+    write_atomic((dir / "fifo").string(), "x", {}, ec);  // would block if it were opened
+    CHECK(ec == std::errc::invalid_argument);
+    CHECK(fs::is_fifo(dir / "fifo"));
+    CHECK(list_dir(dir.path()) == std::vector<std::string>{"d", "fifo"});
+}
+
+TEST_CASE("safe_update hands the old content to the transform and writes its result") {
+    ScratchDir dir;
+    write_file(dir / "f", "41");
+    safe_update((dir / "f").string(), increment);
+    CHECK(read_file(dir / "f") == "42");
+    CHECK(list_dir(dir.path()) == std::vector<std::string>{"f"});
+}
+
+TEST_CASE("safe_update reads a missing file as empty, or fails when missing_ok is false") {
+    ScratchDir dir;
+    safe_update((dir / "new").string(), increment);
+    CHECK(read_file(dir / "new") == "1");
+    ReplaceOptions strict;
+    strict.missing_ok = false;
+    std::error_code ec;
+    safe_update((dir / "absent").string(), increment, strict, ec);
+    CHECK(ec == std::errc::no_such_file_or_directory);
+    CHECK(list_dir(dir.path()) == std::vector<std::string>{"new"});
+}
+
+TEST_CASE("a throwing transform leaves the file untouched and its exception reaches the caller") {
+    ScratchDir dir;
+    write_file(dir / "f", "keep me");
+    const FileSnapshot before = snapshot(dir / "f");
+    CHECK_THROWS_AS(safe_update((dir / "f").string(),
+                                [](const std::string&) -> std::string { throw TransformFailed(); }),
+                    TransformFailed);
+    CHECK(snapshot(dir / "f") == before);
+    CHECK(list_dir(dir.path()) == std::vector<std::string>{"f"});  // no temp, no lock file
+}
+
+TEST_CASE("eight processes making a hundred increments each end at exactly 800") {
+    ScratchDir dir;
+    const std::string path = (dir / "counter").string();
+    write_file(path, "0");
+    std::vector<pid_t> children;
+    for (int i = 0; i < 8; ++i) {
+        pid_t pid = ::fork();
+        if (pid == 0) {
+            int failures = 0;
+            for (int n = 0; n < 100; ++n) {
+                std::error_code ec;
+                safe_update(path, increment, {}, ec);
+                failures += ec ? 1 : 0;
+            }
+            ::_exit(failures == 0 ? 0 : 1);
+        }
+        children.push_back(pid);
+    }
+    for (pid_t pid : children) {
+        int status = 0;
+        ::waitpid(pid, &status, 0);
+        CHECK(WIFEXITED(status));
+        CHECK(WEXITSTATUS(status) == 0);
+    }
+    CHECK(read_file(path) == "800");
+    CHECK(list_dir(dir.path()) == std::vector<std::string>{"counter"});  // no lock file remains
+}

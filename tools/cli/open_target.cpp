@@ -1,0 +1,50 @@
+#include "cli/open_target.hpp"
+
+#include <algorithm>
+#include <chrono>
+
+#include "atomfile/error.hpp"
+#include "cli/signal_catcher.hpp"
+
+namespace atomfile::cli {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+// The engine's lock wait cannot see the tool's signals (they stay blocked outside the tool's
+// own waits), so the wait is cut into slices of this length with a signal check between them.
+constexpr milliseconds slice{100};
+
+bool is_timeout(const Error& e) {
+    return e.code() == std::errc::timed_out;
+}
+
+}  // namespace
+
+std::optional<AtomicFile> open_target(const std::string& path, const ReplaceOptions& options,
+                                      const SignalCatcher& signals) {
+    if (!options.lock) return AtomicFile(path, options);
+    const bool forever = options.lock_timeout.count() < 0;
+    const Clock::time_point deadline = Clock::now() + options.lock_timeout;
+    ReplaceOptions sliced = options;
+    for (;;) {
+        if (signals.caught() != 0) return std::nullopt;
+        auto left = std::chrono::duration_cast<milliseconds>(deadline - Clock::now());
+        sliced.lock_timeout = forever ? slice : std::clamp(left, milliseconds(0), slice);
+        try {
+            return AtomicFile(path, sliced);
+        } catch (const Error& e) {
+            if (!is_timeout(e)) throw;
+            if (!forever && Clock::now() >= deadline) {
+                throw Error(e.code(),
+                            "wait for update lock (gave up after " +
+                                std::to_string(options.lock_timeout.count()) + " ms)",
+                            e.path(), e.second_path());
+            }
+        }
+    }
+}
+
+}  // namespace atomfile::cli

@@ -1,0 +1,48 @@
+#include "cli/stream_copy.hpp"
+
+#include <cerrno>
+
+#include "atomfile/error.hpp"
+#include "atomfile/file_descriptor.hpp"
+#include "cli/signal_catcher.hpp"
+#include "platform/posix.hpp"
+
+namespace atomfile::cli {
+
+namespace {
+
+// Large enough that a pipe or file moves in few system calls, small enough that a signal is
+// noticed quickly when copying a big regular file.
+constexpr std::size_t chunk_size = 8 * 1024 * 1024;
+
+}  // namespace
+
+std::uint64_t copy_stream(int in_fd, AtomicFile& file, const char* step) {
+    std::uint64_t total = 0;
+    for (;;) {
+        int ready = platform::wait_readable_or_signal(in_fd);
+        if (ready == 0) return total;
+        if (ready < 0) throw_errno(step, file.target_path());
+        long moved = platform::transfer(in_fd, file.temp_descriptor(), chunk_size);
+        if (moved < 0) throw_errno(step, file.target_path());
+        if (moved == 0) return total;
+        total += static_cast<std::uint64_t>(moved);
+    }
+}
+
+void copy_original_content(AtomicFile& file, const SignalCatcher& signals) {
+    const char* step = "copy old content into temp file";
+    FileDescriptor original(
+        platform::open_read(platform::current_directory, file.target_path().c_str()));
+    if (!original) {
+        if (errno == ENOENT) return;
+        throw_errno(step, file.target_path());
+    }
+    while (signals.caught() == 0) {
+        long moved = platform::transfer(original.get(), file.temp_descriptor(), chunk_size);
+        if (moved < 0) throw_errno(step, file.target_path());
+        if (moved == 0) return;
+    }
+}
+
+}  // namespace atomfile::cli

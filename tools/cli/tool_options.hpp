@@ -1,0 +1,84 @@
+// What atomic-write, atomic-edit and with-tempdir share: exit statuses, the update options,
+// command-line splitting at "--", "{}" substitution and the --help/--version texts.
+#pragma once
+
+#include <boost/program_options.hpp>
+#include <ostream>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "atomfile/replace.hpp"
+
+namespace atomfile::cli {
+
+namespace po = boost::program_options;
+
+// Exit statuses. Each man page lists the ones its tool uses.
+namespace exit_status {
+inline constexpr int success = 0;
+// atomic-write: the update failed; FILE is untouched.
+inline constexpr int failure = 1;
+// atomic-write: bad usage.
+inline constexpr int usage = 2;
+// atomic-write: FILE was replaced, but the directory sync or the backup failed afterwards.
+inline constexpr int replaced_with_error = 3;
+// atomic-edit and with-tempdir: the tool itself failed (bad usage included), so that COMMAND's
+// own statuses pass through unambiguously (the convention of env, nice and timeout).
+inline constexpr int tool_failure = 125;
+// atomic-edit and with-tempdir: COMMAND could not be run.
+inline constexpr int cannot_run = 127;
+// Ended by a caught signal: 128 + its number.
+inline constexpr int signal_base = 128;
+}  // namespace exit_status
+
+// Bad usage; the message is phrased for the user.
+class UsageError : public std::runtime_error {
+  public:
+    using std::runtime_error::runtime_error;
+};
+
+// The settings of an update shared by atomic-write and atomic-edit.
+struct UpdateSettings {
+    ReplaceOptions replace;
+    bool append = false;         // old content first, then the new
+    bool keep_if_empty = false;  // empty new input: leave FILE alone
+    bool parents = false;        // create missing parent directories
+};
+
+// Adds -a, --keep-if-empty, -p, -m, -b, --no-follow, -d and (with with_lock) -l.
+void add_update_options(po::options_description& options, bool with_lock);
+// Reads the options added above; throws UsageError for a bad mode or durability.
+UpdateSettings update_settings(const po::variables_map& values);
+
+// The arguments before the first "--" and those after it (COMMAND).
+struct SplitArguments {
+    std::vector<std::string> before;
+    std::vector<std::string> after;
+    bool has_separator = false;
+};
+SplitArguments split_at_separator(const std::vector<std::string>& args);
+
+// Parses args; operands (non-options) are collected under "operand". Throws UsageError.
+po::variables_map parse_arguments(const std::vector<std::string>& args,
+                                  const po::options_description& options);
+// The operands parse_arguments collected (empty when there were none).
+std::vector<std::string> operands(const po::variables_map& values);
+
+// Every "{}" inside every argument replaced by replacement.
+std::vector<std::string> substitute_braces(std::vector<std::string> args,
+                                           const std::string& replacement);
+
+// "TOOL: MESSAGE" and a pointer to --help.
+void report_usage_error(std::ostream& err, const std::string& tool, const std::string& message);
+// "TOOL (atomfile) VERSION".
+void print_version(std::ostream& out, const std::string& tool);
+// The usage line, a description and the options.
+void print_help(std::ostream& out, const std::string& usage, const std::string& description,
+                const po::options_description& options);
+
+// Creates the missing directories above file_path, like mkdir -p, with mode 0777 & ~umask.
+// Throws Error ("create parent directory") naming the directory that could not be made.
+void create_parent_directories(const std::string& file_path);
+
+}  // namespace atomfile::cli

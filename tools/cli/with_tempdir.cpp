@@ -1,0 +1,134 @@
+#include "cli/with_tempdir.hpp"
+
+#include "atomfile/error.hpp"
+#include "atomfile/temporary_directory.hpp"
+#include "cli/child_process.hpp"
+#include "cli/signal_catcher.hpp"
+#include "cli/tool_error.hpp"
+#include "cli/tool_options.hpp"
+#include "platform/posix.hpp"
+
+namespace atomfile::cli {
+
+namespace {
+
+constexpr const char* tool = "with-tempdir";
+
+struct Request {
+    std::vector<std::string> command;
+    TemporaryDirectoryOptions directory;
+    bool change_directory = false;
+    bool help = false;
+    bool version = false;
+};
+
+po::options_description option_descriptions() {
+    po::options_description options("Options");
+    // One option per line reads best.
+    // clang-format off
+    options.add_options()
+        ("prefix", po::value<std::string>()->default_value("tmp"), "start of the directory's name")
+        ("suffix", po::value<std::string>()->default_value(""), "end of the directory's name")
+        ("dir", po::value<std::string>()->value_name("DIR"),
+         "create it in DIR (default: $TMPDIR, then /tmp...)")
+        ("keep,k", po::bool_switch(), "keep the directory and print its path on standard error")
+        ("cd,C", po::bool_switch(), "run COMMAND inside the directory")
+        ("help,h", "show this help and exit")
+        ("version", "show the version and exit");
+    // clang-format on
+    return options;
+}
+
+Request parse_request(const std::vector<std::string>& args) {
+    const SplitArguments split = split_at_separator(args);
+    po::variables_map values;
+    try {
+        values = parse_arguments(split.before, option_descriptions());
+    } catch (const UsageError& e) {
+        if (split.has_separator) throw;
+        throw UsageError(std::string(e.what()) + " (put -- before COMMAND)");
+    }
+    Request request;
+    request.help = values.count("help") != 0;
+    request.version = values.count("version") != 0;
+    if (request.help || request.version) return request;
+    auto words = operands(values);
+    if (split.has_separator && !words.empty())
+        throw UsageError("unexpected operand '" + words.front() + "' before --");
+    request.command = words;
+    request.command.insert(request.command.end(), split.after.begin(), split.after.end());
+    if (request.command.empty()) throw UsageError("missing COMMAND");
+    request.directory.prefix = values["prefix"].as<std::string>();
+    request.directory.suffix = values["suffix"].as<std::string>();
+    if (values.count("dir")) request.directory.dir = values["dir"].as<std::string>();
+    request.directory.delete_file = !values["keep"].as<bool>();
+    request.change_directory = values["cd"].as<bool>();
+    return request;
+}
+
+// Removes the directory; a failure is reported, and fails the run only when COMMAND succeeded
+// (a failing COMMAND's status says more).
+int remove_directory(TemporaryDirectory& directory, int status, std::ostream& err) {
+    if (!directory.delete_file()) {
+        err << tool << ": kept " << directory.path() << '\n';
+        return status;
+    }
+    try {
+        directory.cleanup();
+        return status;
+    } catch (const Error& e) {
+        report_error(err, tool, e);
+        return status == exit_status::success ? exit_status::tool_failure : status;
+    }
+}
+
+int run(const Request& request, SignalCatcher& signals, std::ostream& err) {
+    TemporaryDirectory directory(request.directory);
+    platform::SpawnRequest spawn;
+    spawn.argv = substitute_braces(request.command, directory.path());
+    spawn.set_env.push_back("TMPDIR=" + directory.path());
+    if (request.change_directory) spawn.working_directory = directory.path();
+    int status = exit_status::cannot_run;
+    if (signals.caught() != 0) {
+        status = exit_status::signal_base + signals.caught();
+    } else {
+        ChildOutcome outcome = run_child(spawn, signals, tool, err);
+        if (outcome.started) status = outcome.exit_status;
+    }
+    return remove_directory(directory, status, err);
+}
+
+}  // namespace
+
+int run_with_tempdir(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+    Request request;
+    try {
+        request = parse_request(args);
+    } catch (const UsageError& e) {
+        report_usage_error(err, tool, e.what());
+        return exit_status::tool_failure;
+    }
+    if (request.help) {
+        print_help(out, "with-tempdir [OPTIONS] -- COMMAND [ARG...]",
+                   "Run COMMAND with a fresh private directory as $TMPDIR (and \"{}\" in ARGs),\n"
+                   "then remove the directory however COMMAND ends.",
+                   option_descriptions());
+        return exit_status::success;
+    }
+    if (request.version) {
+        print_version(out, tool);
+        return exit_status::success;
+    }
+    try {
+        SignalCatcher signals;
+        return run(request, signals, err);
+    } catch (const Error& e) {
+        report_error(err, tool, e);
+        return exit_status::tool_failure;
+    } catch (const std::exception& e) {
+        err << tool << ": " << e.what() << '\n';
+        return exit_status::tool_failure;
+    }
+}
+
+}  // namespace atomfile::cli

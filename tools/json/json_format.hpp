@@ -1,0 +1,42 @@
+// How a document is laid out, and printing new values in that layout.
+//
+// Inserted values should look as if the file's author had typed them: the document's indent
+// unit, line ending and spacing around ':' are detected once and applied to every value the
+// editor writes. Values are printed token by token from their JSON text, so numbers and string
+// escapes keep their spelling (1.50 stays 1.50, 1e400 stays 1e400).
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+namespace atomfile::json {
+
+struct Style {
+    std::string indent = "  ";   // one level; empty means "one line"
+    std::string newline = "\n";  // "\r\n" for CRLF files
+    std::string colon = ": ";    // between a key and its value
+    std::string comma = ", ";    // between members on one line
+};
+
+// Detects the layout of a validated document from its first 64 KiB.
+Style detect_style(std::string_view text);
+// Parses an --indent value: a number of spaces (0 to 16) or "tab". Throws std::invalid_argument.
+std::string parse_indent(std::string_view value);
+
+// Prints a validated JSON value. multiline: one member per line, nested levels one indent unit
+// deeper than base (the indentation of the line it starts on); otherwise everything on one line.
+// Comments and whitespace inside the value are dropped; tokens are copied as written.
+std::string reformat(std::string_view value, const Style& style, std::string_view base,
+                     bool multiline);
+
+// A JSON string literal for text: quotes, backslashes and control characters escaped, other
+// bytes copied (callers validate the result when text may not be UTF-8).
+std::string quote(std::string_view text);
+
+// The whitespace that starts the line containing pos.
+std::string_view line_indent(std::string_view text, std::size_t pos);
+// Whether text holds only JSON whitespace.
+bool is_blank(std::string_view text);
+
+}  // namespace atomfile::json

@@ -1,0 +1,138 @@
+#include "json/json_patch.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "json/json_scanner.hpp"
+
+namespace atomfile::json {
+
+namespace {
+
+struct PatchOperation {
+    std::string op;
+    Path path;
+    std::optional<Path> from;
+    std::optional<std::string_view> value;
+};
+
+std::string_view member_value(std::string_view text, const Member& member) {
+    return text.substr(member.value_begin, member.value_end - member.value_begin);
+}
+
+std::string string_member(std::string_view text, const Member& member, const char* name) {
+    std::string decoded;
+    if (text[member.value_begin] != '"' || !decode_json_string(member_value(text, member), decoded))
+        throw OperationError(std::string("\"") + name + "\" must be a string");
+    return decoded;
+}
+
+Path pointer_member(std::string_view text, const Member& member, const char* name) {
+    try {
+        return parse_pointer(string_member(text, member, name));
+    } catch (const PathError& e) {
+        throw OperationError(std::string("\"") + name + "\": " + e.what());
+    }
+}
+
+// Reads one operation; members other than op, path, from and value are ignored (RFC 6902 4).
+PatchOperation read_operation(std::string_view patch, std::size_t begin) {
+    if (patch[begin] != '{') throw OperationError("an operation must be an object");
+    PatchOperation operation;
+    bool has_op = false, has_path = false;
+    for (const Member& member : list_members(patch, begin).members) {
+        if (member.key == "op") {
+            operation.op = string_member(patch, member, "op");
+            has_op = true;
+        } else if (member.key == "path") {
+            operation.path = pointer_member(patch, member, "path");
+            has_path = true;
+        } else if (member.key == "from") {
+            operation.from = pointer_member(patch, member, "from");
+        } else if (member.key == "value") {
+            operation.value = member_value(patch, member);
+        }
+    }
+    if (!has_op) throw OperationError("missing \"op\"");
+    if (!has_path) throw OperationError("missing \"path\"");
+    bool needs_value = operation.op == "add" || operation.op == "replace" || operation.op == "test";
+    if (needs_value && !operation.value) throw OperationError("missing \"value\"");
+    bool needs_from = operation.op == "move" || operation.op == "copy";
+    if (needs_from && !operation.from) throw OperationError("missing \"from\"");
+    return operation;
+}
+
+bool is_proper_prefix(const Path& prefix, const Path& path) {
+    return prefix.size() < path.size() && std::equal(prefix.begin(), prefix.end(), path.begin());
+}
+
+void apply_operation(Document& document, const PatchOperation& operation) {
+    const std::string& op = operation.op;
+    if (op == "add") return document.add(operation.path, *operation.value);
+    if (op == "remove") return document.remove(operation.path);
+    if (op == "replace") return document.replace(operation.path, *operation.value);
+    if (op == "copy") return document.add(operation.path, document.get(*operation.from));
+    if (op == "test") {
+        if (!json_equal(document.get(operation.path), *operation.value))
+            throw OperationError("test failed: the values differ");
+        return;
+    }
+    if (op != "move") throw OperationError("unknown operation \"" + op + "\"");
+    if (*operation.from == operation.path) return;
+    if (is_proper_prefix(*operation.from, operation.path))
+        throw OperationError("cannot move a value into itself");
+    std::string value = document.get(*operation.from);
+    document.remove(*operation.from);
+    document.add(operation.path, value);
+}
+
+nlohmann::json parse_value(std::string_view text) {
+    return nlohmann::json::parse(text.begin(), text.end(), nullptr, true, true);
+}
+
+}  // namespace
+
+void apply_patch(Document& document, std::string_view patch) {
+    if (patch.empty() || patch.front() != '[')
+        throw OperationError("a JSON Patch must be an array of operations");
+    const Container operations = list_members(patch, 0);
+    for (std::size_t i = 0; i < operations.members.size(); ++i) {
+        PatchOperation operation;
+        try {
+            operation = read_operation(patch, operations.members[i].value_begin);
+            apply_operation(document, operation);
+        } catch (const OperationError& e) {
+            std::string name = operation.op.empty()
+                                   ? ""
+                                   : " (" + operation.op + " " + to_pointer(operation.path) + ")";
+            throw OperationError("patch operation " + std::to_string(i + 1) + name + ": " +
+                                 e.what());
+        }
+    }
+}
+
+void apply_merge_patch(Document& document, const Path& path, std::string_view patch) {
+    if (patch.front() != '{') return document.set(path, patch);
+    if (!document.contains(path) || document.get(path).front() != '{') document.set(path, "{}");
+    for (const Member& member : list_members(patch, 0).members) {
+        Path child = path;
+        child.push_back(member.key);
+        std::string_view value = member_value(patch, member);
+        if (value != "null") {
+            apply_merge_patch(document, child, value);
+        } else if (document.contains(child)) {
+            document.remove(child);
+        }
+    }
+}
+
+bool json_equal(std::string_view a, std::string_view b) {
+    try {
+        return parse_value(a) == parse_value(b);
+    } catch (const nlohmann::json::out_of_range&) {
+        // A number beyond double range: compare the spellings, as nothing better is defined.
+        Style compact{"", "\n", ":", ","};
+        return reformat(a, compact, "", false) == reformat(b, compact, "", false);
+    }
+}
+
+}  // namespace atomfile::json

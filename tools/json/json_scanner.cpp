@@ -1,0 +1,504 @@
+#include "json/json_scanner.hpp"
+
+#include <array>
+#include <cstdint>
+#include <cstring>
+#include <deque>
+#include <unordered_set>
+
+namespace atomfile::json {
+
+namespace {
+
+using Table = std::array<bool, 256>;
+
+constexpr Table make_table(std::string_view members, bool controls_and_high = false) {
+    Table table{};
+    for (char c : members) table[static_cast<unsigned char>(c)] = true;
+    for (int i = 0; controls_and_high && i < 256; ++i)
+        if (i < 0x20 || i >= 0x80) table[i] = true;
+    return table;
+}
+
+constexpr Table space_table = make_table(" \t\n\r");
+constexpr Table space_or_slash_table = make_table(" \t\n\r/");
+constexpr Table string_stop_table = make_table("\"\\", true);
+constexpr Table quote_or_escape_table = make_table("\"\\");
+constexpr Table structure_table = make_table("\"{}[]/");
+constexpr Table scalar_end_table = make_table(" \t\n\r,]}/");
+
+// Word-at-a-time search: each mask has the high bit set in every byte that matches, and its
+// lowest set bit is exact, so the first match in 8 bytes is found without a byte loop.
+constexpr std::uint64_t ones = 0x0101010101010101, highs = 0x8080808080808080;
+
+inline std::uint64_t load8(const char* p) {
+    std::uint64_t v;
+    std::memcpy(&v, p, 8);
+    return v;
+}
+inline std::uint64_t bytes_below(std::uint64_t v, unsigned char n) {
+    return (v - ones * n) & ~v & highs;
+}
+inline std::uint64_t bytes_equal(std::uint64_t v, char c) {
+    return bytes_below(v ^ (ones * static_cast<unsigned char>(c)), 1);
+}
+inline std::uint64_t string_stops(std::uint64_t v) {
+    return bytes_equal(v, '"') | bytes_equal(v, '\\') | bytes_below(v, 0x20) | (v & highs);
+}
+inline std::uint64_t quotes_or_escapes(std::uint64_t v) {
+    return bytes_equal(v, '"') | bytes_equal(v, '\\');
+}
+inline std::uint64_t structure(std::uint64_t v) {
+    std::uint64_t folded = v | (ones * 0x20);  // '[' -> '{', ']' -> '}'
+    return bytes_equal(folded, '{') | bytes_equal(folded, '}') | bytes_equal(v, '"') |
+           bytes_equal(v, '/');
+}
+
+// The first position from pos whose 8-byte block has a match (exact when one is found).
+template <class Mask>
+inline std::size_t skip_blocks(std::string_view text, std::size_t pos, Mask mask) {
+    while (pos + 8 <= text.size()) {
+        std::uint64_t found = mask(load8(text.data() + pos));
+        if (found) return pos + static_cast<std::size_t>(__builtin_ctzll(found) / 8);
+        pos += 8;
+    }
+    return pos;
+}
+
+inline std::size_t skip_spaces(std::string_view text, std::size_t pos) {
+    while (pos + 8 <= text.size() && load8(text.data() + pos) == ones * ' ') pos += 8;
+    return pos;
+}
+
+inline unsigned char at(std::string_view text, std::size_t pos) {
+    return static_cast<unsigned char>(text[pos]);
+}
+
+inline bool is_digit(std::string_view text, std::size_t pos) {
+    return pos < text.size() && text[pos] >= '0' && text[pos] <= '9';
+}
+
+int hex_digit(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+// The code unit of "\uXXXX" at pos (pointing at the backslash), or -1.
+long unicode_escape(std::string_view text, std::size_t pos) {
+    if (pos + 6 > text.size() || text[pos] != '\\' || text[pos + 1] != 'u') return -1;
+    long value = 0;
+    for (std::size_t i = pos + 2; i < pos + 6; ++i) {
+        int digit = hex_digit(text[i]);
+        if (digit < 0) return -1;
+        value = value * 16 + digit;
+    }
+    return value;
+}
+
+// Length of the escape at pos (a backslash) and its code point; 0 when invalid. A high
+// surrogate must be followed by an escaped low one, as nlohmann requires.
+std::size_t escape_length(std::string_view text, std::size_t pos, long& code_point) {
+    if (pos + 1 >= text.size()) return 0;
+    static constexpr std::string_view simple = "\"\\/bfnrt";
+    static constexpr std::string_view meaning = "\"\\/\b\f\n\r\t";
+    std::size_t which = simple.find(text[pos + 1]);
+    if (which != std::string_view::npos) {
+        code_point = static_cast<unsigned char>(meaning[which]);
+        return 2;
+    }
+    long unit = unicode_escape(text, pos);
+    if (unit < 0 || (unit >= 0xDC00 && unit <= 0xDFFF)) return 0;
+    if (unit < 0xD800 || unit > 0xDBFF) {
+        code_point = unit;
+        return 6;
+    }
+    long low = unicode_escape(text, pos + 6);
+    if (low < 0xDC00 || low > 0xDFFF) return 0;
+    code_point = 0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00);
+    return 12;
+}
+
+void append_utf8(std::string& out, long cp) {
+    if (cp < 0x80) {
+        out += static_cast<char>(cp);
+    } else if (cp < 0x800) {
+        out += static_cast<char>(0xC0 | (cp >> 6));
+        out += static_cast<char>(0x80 | (cp & 0x3F));
+    } else if (cp < 0x10000) {
+        out += static_cast<char>(0xE0 | (cp >> 12));
+        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+        out += static_cast<char>(0x80 | (cp & 0x3F));
+    } else {
+        out += static_cast<char>(0xF0 | (cp >> 18));
+        out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+        out += static_cast<char>(0x80 | (cp & 0x3F));
+    }
+}
+
+// Length of the well-formed UTF-8 sequence at pos (Unicode table 3-7), or 0.
+std::size_t utf8_length(std::string_view text, std::size_t pos) {
+    unsigned char lead = at(text, pos);
+    std::size_t length = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : 2;
+    unsigned char low = 0x80, high = 0xBF;
+    if (lead < 0xC2 || lead > 0xF4) return 0;
+    if (lead == 0xE0) low = 0xA0;
+    if (lead == 0xED) high = 0x9F;
+    if (lead == 0xF0) low = 0x90;
+    if (lead == 0xF4) high = 0x8F;
+    if (pos + length > text.size()) return 0;
+    if (at(text, pos + 1) < low || at(text, pos + 1) > high) return 0;
+    for (std::size_t i = 2; i < length; ++i)
+        if ((at(text, pos + i) & 0xC0) != 0x80) return 0;
+    return length;
+}
+
+// The end of the comment at pos (a '/'), or npos when it is not a well-formed comment.
+std::size_t comment_end(std::string_view text, std::size_t pos) {
+    if (pos + 1 >= text.size()) return std::string_view::npos;
+    if (text[pos + 1] == '/') {
+        std::size_t end = text.find_first_of(std::string_view("\n\r\0", 3), pos + 2);
+        return end == std::string_view::npos ? text.size() : end + 1;
+    }
+    if (text[pos + 1] != '*') return std::string_view::npos;
+    for (std::size_t end = text.find('*', pos + 2); end != std::string_view::npos;
+         end = text.find('*', end + 1)) {
+        if (std::memchr(text.data() + pos + 2, '\0', end - pos - 2)) break;
+        if (end + 1 < text.size() && text[end + 1] == '/') return end + 2;
+    }
+    return std::string_view::npos;
+}
+
+// Keys seen in one open object, for duplicate detection; a hash set once the object grows.
+struct Level {
+    bool object = false;
+    bool indexed = false;
+    std::vector<std::string_view> keys;
+    std::unordered_set<std::string_view> index;
+    std::deque<std::string> unescaped;
+
+    void reset(bool is_object) {
+        object = is_object;
+        keys.clear();
+        if (!unescaped.empty()) unescaped.clear();
+        if (indexed) index = {};
+        indexed = false;
+    }
+    bool add(std::string_view key) {
+        if (keys.size() >= 16 && !indexed) {
+            index.insert(keys.begin(), keys.end());
+            indexed = true;
+        }
+        bool fresh = true;
+        if (indexed) {
+            fresh = index.insert(key).second;
+        } else {
+            for (auto seen : keys) fresh = fresh && seen != key;
+        }
+        keys.push_back(key);
+        return fresh;
+    }
+};
+
+class Validator {
+  public:
+    Validator(std::string_view text, std::size_t max_depth) : t_(text), max_depth_(max_depth) {}
+    ScanReport run();
+
+  private:
+    [[noreturn]] void fail(std::size_t offset, const std::string& what) const;
+    void skip_ws() {
+        if (p_ < t_.size() && space_or_slash_table[at(t_, p_)]) skip_ws_slow();
+    }
+    void skip_ws_slow();
+    void scan_string();
+    void scan_number();
+    void scan_scalar();
+    void scan_key();
+    void open_level(bool object);
+
+    std::string_view t_;
+    std::size_t p_ = 0;
+    std::size_t max_depth_;
+    std::size_t depth_ = 0;
+    bool escaped_ = false;  // the last string scanned held an escape
+    std::vector<Level> levels_;
+    ScanReport report_;
+};
+
+void Validator::fail(std::size_t offset, const std::string& what) const {
+    std::size_t line = 0, column = 0;
+    line_and_column(t_, offset, line, column);
+    throw SyntaxError(what, offset, line, column);
+}
+
+void Validator::skip_ws_slow() {
+    while (true) {
+        p_ = skip_spaces(t_, p_);
+        while (p_ < t_.size() && space_table[at(t_, p_)]) ++p_;
+        if (p_ >= t_.size() || t_[p_] != '/') return;
+        std::size_t end = comment_end(t_, p_);
+        if (end == std::string_view::npos) fail(p_, "invalid or unterminated comment");
+        p_ = end;
+    }
+}
+
+void Validator::scan_string() {
+    std::size_t p = p_ + 1;
+    escaped_ = false;
+    while (true) {
+        p = skip_blocks(t_, p, string_stops);
+        while (p < t_.size() && !string_stop_table[at(t_, p)]) ++p;
+        if (p >= t_.size()) fail(p_, "unterminated string");
+        unsigned char c = at(t_, p);
+        std::size_t length = 1;
+        long code_point = 0;
+        if (c == '"') break;
+        if (c == '\\') {
+            length = escape_length(t_, p, code_point);
+            escaped_ = true;
+        } else if (c < 0x20) {
+            fail(p, "control character in string (escape it)");
+        } else {
+            length = utf8_length(t_, p);
+        }
+        if (length == 0)
+            fail(p, c == '\\' ? "invalid escape in string" : "invalid UTF-8 in string");
+        p += length;
+    }
+    p_ = p + 1;
+}
+
+void Validator::scan_number() {
+    std::size_t p = p_;
+    if (t_[p] == '-') ++p;
+    if (is_digit(t_, p) && t_[p] == '0') {
+        ++p;
+    } else {
+        if (!is_digit(t_, p)) fail(p_, "invalid number");
+        while (is_digit(t_, p)) ++p;
+    }
+    if (p < t_.size() && t_[p] == '.') {
+        if (!is_digit(t_, ++p)) fail(p_, "invalid number: digits expected after '.'");
+        while (is_digit(t_, p)) ++p;
+    }
+    if (p < t_.size() && (t_[p] == 'e' || t_[p] == 'E')) {
+        ++p;
+        if (p < t_.size() && (t_[p] == '+' || t_[p] == '-')) ++p;
+        if (!is_digit(t_, p)) fail(p_, "invalid number: digits expected in the exponent");
+        while (is_digit(t_, p)) ++p;
+    }
+    p_ = p;
+}
+
+void Validator::scan_scalar() {
+    if (p_ >= t_.size()) fail(p_, "unexpected end of input, expected a value");
+    char c = t_[p_];
+    if (c == '"') return scan_string();
+    if (c == '-' || (c >= '0' && c <= '9')) return scan_number();
+    for (std::string_view word : {"true", "false", "null"}) {
+        if (t_.substr(p_, word.size()) == word) {
+            p_ += word.size();
+            return;
+        }
+    }
+    fail(p_, "expected a value");
+}
+
+void Validator::scan_key() {
+    if (p_ >= t_.size() || t_[p_] != '"') fail(p_, "expected a string key");
+    std::size_t begin = p_;
+    scan_string();
+    Level& level = levels_[depth_ - 1];
+    std::string_view key = t_.substr(begin + 1, p_ - begin - 2);
+    if (escaped_) {
+        level.unescaped.emplace_back();
+        decode_json_string(t_.substr(begin, p_ - begin), level.unescaped.back());
+        key = level.unescaped.back();
+    }
+    if (!level.add(key)) report_.duplicates.push_back({std::string(key), begin});
+    skip_ws();
+    if (p_ >= t_.size() || t_[p_] != ':') fail(p_, "expected ':' after the key");
+    ++p_;
+    skip_ws();
+}
+
+void Validator::open_level(bool object) {
+    if (depth_ >= max_depth_)
+        fail(p_, "nesting deeper than the maximum depth of " + std::to_string(max_depth_));
+    if (levels_.size() <= depth_) levels_.emplace_back();
+    levels_[depth_++].reset(object);
+    ++p_;
+    skip_ws();
+}
+
+ScanReport Validator::run() {
+    if (t_.substr(0, 3) == "\xEF\xBB\xBF") p_ = 3;
+    skip_ws();
+    report_.root_begin = p_;
+    bool need_value = true;
+    while (true) {
+        if (need_value) {
+            char c = p_ < t_.size() ? t_[p_] : '\0';
+            if (c == '{' || c == '[') {
+                open_level(c == '{');
+                char close = c == '{' ? '}' : ']';
+                need_value = p_ >= t_.size() || t_[p_] != close;
+                if (!need_value)
+                    --depth_, ++p_;
+                else if (c == '{')
+                    scan_key();
+            } else {
+                scan_scalar();
+                need_value = false;
+            }
+            continue;
+        }
+        if (depth_ == 0) break;
+        skip_ws();
+        bool object = levels_[depth_ - 1].object;
+        char c = p_ < t_.size() ? t_[p_] : '\0';
+        if (c == ',') {
+            ++p_;
+            skip_ws();
+            if (object) scan_key();
+            need_value = true;
+        } else if (c == (object ? '}' : ']')) {
+            ++p_;
+            --depth_;
+        } else {
+            fail(p_, object ? "expected ',' or '}'" : "expected ',' or ']'");
+        }
+    }
+    report_.root_end = p_;
+    skip_ws();
+    if (p_ != t_.size()) fail(p_, "unexpected content after the document");
+    return std::move(report_);
+}
+
+std::size_t skip_string(std::string_view text, std::size_t pos) {
+    std::size_t p = pos + 1;
+    while (p < text.size()) {
+        p = skip_blocks(text, p, quotes_or_escapes);
+        while (p < text.size() && !quote_or_escape_table[at(text, p)]) ++p;
+        if (p >= text.size() || text[p] == '"') break;
+        p += 2;
+    }
+    return std::min(p + 1, text.size());
+}
+
+}  // namespace
+
+SyntaxError::SyntaxError(const std::string& what, std::size_t offset, std::size_t line,
+                         std::size_t column)
+    : std::runtime_error(what), offset_(offset), line_(line), column_(column) {}
+
+ScanReport validate(std::string_view text, std::size_t max_depth) {
+    return Validator(text, max_depth).run();
+}
+
+void line_and_column(std::string_view text, std::size_t offset, std::size_t& line,
+                     std::size_t& column) {
+    line = 1;
+    std::size_t line_start = 0;
+    offset = std::min(offset, text.size());
+    for (const char* p = text.data(); (p = static_cast<const char*>(std::memchr(
+                                           p, '\n', text.data() + offset - p))) != nullptr;) {
+        ++line;
+        line_start = static_cast<std::size_t>(++p - text.data());
+    }
+    column = offset - line_start + 1;
+}
+
+bool decode_json_string(std::string_view quoted, std::string& out) {
+    out.clear();
+    if (quoted.size() < 2 || quoted.front() != '"' || quoted.back() != '"') return false;
+    std::string_view body = quoted.substr(1, quoted.size() - 2);
+    for (std::size_t i = 0; i < body.size();) {
+        if (body[i] != '\\') {
+            out += body[i++];
+            continue;
+        }
+        long code_point = 0;
+        std::size_t length = escape_length(body, i, code_point);
+        if (length == 0) return false;
+        append_utf8(out, code_point);
+        i += length;
+    }
+    return true;
+}
+
+std::size_t skip_space(std::string_view text, std::size_t pos) {
+    while (pos < text.size()) {
+        if (space_table[at(text, pos)]) {
+            ++pos;
+        } else if (text[pos] == '/') {
+            std::size_t end = comment_end(text, pos);
+            if (end == std::string_view::npos) return text.size();
+            pos = end;
+        } else {
+            break;
+        }
+    }
+    return pos;
+}
+
+std::size_t skip_value(std::string_view text, std::size_t pos) {
+    if (pos >= text.size()) return pos;
+    if (text[pos] == '"') return skip_string(text, pos);
+    if (!is_container(text, pos)) {
+        while (pos < text.size() && !scalar_end_table[at(text, pos)]) ++pos;
+        return pos;
+    }
+    std::size_t depth = 0;
+    while (pos < text.size()) {
+        pos = skip_blocks(text, pos, structure);
+        while (pos < text.size() && !structure_table[at(text, pos)]) ++pos;
+        if (pos >= text.size()) break;
+        char c = text[pos];
+        if (c == '"') {
+            pos = skip_string(text, pos);
+        } else if (c == '/') {
+            std::size_t end = comment_end(text, pos);
+            pos = end == std::string_view::npos ? text.size() : end;
+        } else if (c == '{' || c == '[') {
+            ++depth, ++pos;
+        } else {
+            ++pos;
+            if (--depth == 0) return pos;
+        }
+    }
+    return text.size();
+}
+
+bool is_container(std::string_view text, std::size_t pos) {
+    return pos < text.size() && (text[pos] == '{' || text[pos] == '[');
+}
+
+Container list_members(std::string_view text, std::size_t open) {
+    Container container;
+    container.object = text[open] == '{';
+    container.open = open;
+    char close = container.object ? '}' : ']';
+    std::size_t p = skip_space(text, open + 1);
+    while (p < text.size() && text[p] != close) {
+        Member member;
+        if (container.object) {
+            member.key_begin = p;
+            member.key_end = p = skip_string(text, p);
+            decode_json_string(text.substr(member.key_begin, p - member.key_begin), member.key);
+            p = skip_space(text, skip_space(text, p) + 1);
+        }
+        member.value_begin = p;
+        member.value_end = p = skip_value(text, p);
+        container.members.push_back(std::move(member));
+        p = skip_space(text, p);
+        if (p < text.size() && text[p] == ',') p = skip_space(text, p + 1);
+    }
+    container.close = p;
+    return container;
+}
+
+}  // namespace atomfile::json

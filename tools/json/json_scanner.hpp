@@ -1,0 +1,80 @@
+// The span scanner: validates a JSON text without building a DOM and finds the bytes of values.
+//
+// validate() checks a whole document (RFC 8259, plus JSONC "//" and "/* */" comments wherever
+// whitespace may appear, and a leading UTF-8 BOM) at memory speed, in one pass and with an
+// explicit stack, so nesting deeper than max_depth is refused with a SyntaxError rather than a
+// stack overflow. It accepts what nlohmann::json::parse(text, nullptr, true, true) accepts, except
+// that numbers too large for a double (1e400) are kept as written rather than refused.
+//
+// The other functions walk text that validate() has accepted; on other input their result is
+// unspecified (but they never read out of bounds).
+#pragma once
+
+#include <cstddef>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace atomfile::json {
+
+// Invalid JSON. line and column are 1-based; the column counts bytes.
+class SyntaxError : public std::runtime_error {
+  public:
+    SyntaxError(const std::string& what, std::size_t offset, std::size_t line, std::size_t column);
+    std::size_t offset() const noexcept { return offset_; }
+    std::size_t line() const noexcept { return line_; }
+    std::size_t column() const noexcept { return column_; }
+
+  private:
+    std::size_t offset_, line_, column_;
+};
+
+struct DuplicateKey {
+    std::string key;     // unescaped
+    std::size_t offset;  // of the repeated occurrence's opening quote
+};
+
+struct ScanReport {
+    std::size_t root_begin = 0;  // first byte of the top-level value
+    std::size_t root_end = 0;    // one past its last byte
+    std::vector<DuplicateKey> duplicates;
+};
+
+inline constexpr std::size_t default_max_depth = 1000;
+
+// Throws SyntaxError naming the first problem.
+ScanReport validate(std::string_view text, std::size_t max_depth = default_max_depth);
+
+// 1-based line and byte column of an offset.
+void line_and_column(std::string_view text, std::size_t offset, std::size_t& line,
+                     std::size_t& column);
+
+// Unescapes a quoted JSON string (quotes included) into UTF-8; false if an escape is invalid.
+bool decode_json_string(std::string_view quoted, std::string& out);
+
+// ---- walking validated text ----------------------------------------------------------------
+
+// Skips whitespace and comments from pos.
+std::size_t skip_space(std::string_view text, std::size_t pos);
+// The end of the value starting at pos.
+std::size_t skip_value(std::string_view text, std::size_t pos);
+
+struct Member {
+    std::size_t key_begin = 0, key_end = 0;  // the quoted key (objects only)
+    std::size_t value_begin = 0, value_end = 0;
+    std::string key;  // unescaped (objects only)
+    std::size_t begin() const { return key_end > key_begin ? key_begin : value_begin; }
+};
+
+struct Container {
+    bool object = false;
+    std::size_t open = 0, close = 0;  // positions of the brackets
+    std::vector<Member> members;
+};
+
+bool is_container(std::string_view text, std::size_t pos);
+// The members of the object or array whose opening bracket is at open.
+Container list_members(std::string_view text, std::size_t open);
+
+}  // namespace atomfile::json
