@@ -38,7 +38,8 @@ expect() {
     for kind in "${kinds[@]}"; do
         checks=$((checks + 1))
         local path problem=""
-        path=$(TMPDIR=$value make_temp "$kind" 2>&1) || problem="failed: $path"
+        path=$(TMPDIR=$value make_temp "$kind" 2>"$SCRATCH/err") ||
+            problem="failed: $(cat "$SCRATCH/err")"
         if [[ -z $problem ]]; then
             local want=600
             [[ -d $path ]] && want=700

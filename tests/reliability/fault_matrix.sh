@@ -2,8 +2,10 @@
 # Item 4, the fault matrix: fault_matrix.sh WRITER
 # Fails each file-related system call of one commit of WRITER in turn with each of EIO, ENOSPC,
 # EDQUOT, EXDEV, EACCES and EPERM (strace inject NAME:error=E:when=K). Each run must end in one
-# of three ways, and the directory listing must hold nothing but TARGET:
-#   refused    non-zero exit, TARGET still old, a message on stderr naming a path;
+# of three ways, and the directory listing must hold nothing but TARGET (or, when the fault hit
+# the lock file's removal after the commit, that lock file):
+#   refused    non-zero exit, TARGET still old, a message on stderr naming a path (the command,
+#              for a failure to start or wait for atomic-edit's command);
 #   tolerated  exit 0 and TARGET new (a fault the writer may survive: a metadata copy, a close,
 #              a fallback) — never for a sync or the rename;
 #   undurable  non-zero exit, TARGET new, only for the directory's sync after the rename, and
@@ -15,8 +17,25 @@ writer=$1
 errors=(EIO ENOSPC EDQUOT EXDEV EACCES EPERM)
 relevant='^(openat|read|pread64|write|pwrite64|writev|splice|copy_file_range|sendfile|ftruncate|fallocate|fsync|fdatasync|fchmod|fchown|fsetxattr|flistxattr|fgetxattr|linkat|renameat2?|unlinkat|flock|close|newfstatat|statx|getrandom|mkdirat|pipe2|clone3?|vfork|wait4)$'
 never_tolerated='^(fsync|fdatasync|renameat2?)$'
+# Starting or waiting for atomic-edit's command fails naming the command, not a file.
+command_calls='^(pipe2|clone3?|vfork|wait4)$'
+
+# The target carries metadata to copy, so the faults reach fchown and the xattr calls too.
+reset_target() {
+    rm -f "$TARGET" && cp "$OLD" "$TARGET"
+    if [[ $(id -u) == 0 ]]; then chown nobody "$TARGET"; fi
+    if command -v setfattr >/dev/null; then setfattr -n user.reliability -v kept "$TARGET"; fi
+    metadata=$(target_metadata)
+}
+
+# Owner, group, mode and extended attributes of the target.
+target_metadata() {
+    stat -c '%U:%G %a' "$TARGET"
+    if command -v getfattr >/dev/null; then getfattr -d "$TARGET" 2>/dev/null | grep =; fi
+}
 
 writer_setup "$writer" "$SCRATCH/dir"
+reset_target
 writer_run strace -qq -y -s 0 -o "$SCRATCH/trace" || fail "$writer failed without faults"
 commit_calls "$SCRATCH/trace" "$SCRATCH/dir" | awk -v re="$relevant" '$1 ~ re' >"$SCRATCH/calls"
 dir_sync=$(protocol_steps "$SCRATCH/trace" "$SCRATCH/dir" | awk '$1 == "sync-dir" { print $2, $3 }')
@@ -31,21 +50,28 @@ violation() {
 }
 while read -r name k; do
     for error in "${errors[@]}"; do
-        cp "$OLD" "$SCRATCH/dir/target"
+        reset_target
         find "$SCRATCH/dir" -mindepth 1 ! -name target -delete
         status=0
         writer_run strace -qq -o /dev/null -e trace="$name" -e inject="$name:error=$error:when=$k" \
             >/dev/null 2>"$SCRATCH/err" || status=$?
         runs=$((runs + 1))
         state=$(target_state) left=$(strays "$SCRATCH/dir")
-        [[ -z $left ]] || violation "left behind: $left"
+        # Only a failed removal of the lock file may leave it; nothing else may stay.
+        [[ -z $left || ($name == unlinkat && $left == .target.atomfile-lock) ]] ||
+            violation "left behind: $left"
         if ((status != 0)) && [[ $state == old ]]; then
             outcomes[refused]=$((outcomes[refused] + 1))
-            grep -qF "$SCRATCH" "$SCRATCH/err" || violation "the error message names no path"
+            named=$SCRATCH
+            [[ $name =~ $command_calls ]] && named=": sh: "
+            grep -qF "$named" "$SCRATCH/err" || violation "the error message does not name $named"
         elif ((status == 0)) && [[ $state == new ]]; then
             outcomes[tolerated]=$((outcomes[tolerated] + 1))
             tolerated_calls[$name]=1
             [[ $name =~ $never_tolerated ]] && violation "a failed $name was reported as success"
+            # Only EPERM (not allowed to give the file away) may silently cost the owner.
+            [[ $(target_metadata) == "$metadata" || "$name $error" == "fchown EPERM" ]] ||
+                violation "metadata lost silently: $(target_metadata | tr '\n' ' ')"
         elif ((status != 0)) && [[ $state == new && "$name $k" == "$dir_sync" ]]; then
             outcomes[undurable]=$((outcomes[undurable] + 1))
             grep -qiE 'durab|sync director' "$SCRATCH/err" ||

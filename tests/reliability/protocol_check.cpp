@@ -90,7 +90,7 @@ std::vector<Syscall> read_log(const std::string& path) {
 }
 
 // The path strace -y attached to a descriptor argument: 4</d/f>(deleted) -> /d/f.
-std::string fd_path(const std::string& arg) {
+std::string fd_path_of(const std::string& arg) {
     auto open = arg.find('<');
     auto close = arg.rfind('>');
     if (open == std::string::npos || close == std::string::npos || close < open) return {};
@@ -114,7 +114,7 @@ std::string unquote(const std::string& arg) {
 std::string resolve(const std::string& dir_arg, const std::string& path_arg) {
     std::string name = unquote(path_arg);
     if (!name.empty() && name[0] == '/') return name;
-    std::string base = fd_path(dir_arg);
+    std::string base = fd_path_of(dir_arg);
     if (name.empty() || name == ".") return base;
     return base + "/" + name;
 }
@@ -153,11 +153,19 @@ public:
     }
 
 private:
+    // A temp is recognized by the path strace -y shows for its descriptor (so a dup2 or a
+    // child process still counts), or by the descriptor number in the creating process.
     struct Temp {
         int pid = 0;
         int fd = -1;
-        std::string name;  // empty for O_TMPFILE until linked
+        std::string fd_path;  // "/dir/#123" for an O_TMPFILE
+        std::string name;     // empty for O_TMPFILE until linked
         bool synced = false;
+
+        bool is(int call_pid, const std::string& arg) const {
+            std::string path = fd_path_of(arg);
+            return (!path.empty() && path == fd_path) || (call_pid == pid && fd_number(arg) == fd);
+        }
     };
 
     static bool is_data_call(const std::string& name) {
@@ -188,14 +196,15 @@ private:
         bool exclusive = has_flag(flags, "O_CREAT") && has_flag(flags, "O_EXCL") &&
                          directory_of(path) == directory_ && path != target_;
         if (!anonymous && !exclusive) return;
-        temps_.push_back({call.pid, fd_number(call.result), anonymous ? "" : path, false});
+        temps_.push_back(
+            {call.pid, fd_number(call.result), fd_path_of(call.result), anonymous ? "" : path, false});
         verdict_.create = anonymous ? "O_TMPFILE" : "O_CREAT|O_EXCL";
     }
 
-    Temp* temp_for_fd(const Syscall& call) {
-        int fd = call.args.empty() ? -1 : fd_number(call.args[0]);
+    Temp* temp_for_fd(const Syscall& call, std::size_t index = 0) {
+        if (call.args.size() <= index) return nullptr;
         for (auto& temp : temps_)
-            if (temp.pid == call.pid && temp.fd == fd) return &temp;
+            if (temp.is(call.pid, call.args[index])) return &temp;
         return nullptr;
     }
 
@@ -209,7 +218,7 @@ private:
         if (Temp* temp = temp_for_fd(call); temp && !published_) {
             temp->synced = true;
             verdict_.sync = call.name + "(temp)";
-        } else if (published_ && !call.args.empty() && fd_path(call.args[0]) == directory_) {
+        } else if (published_ && !call.args.empty() && fd_path_of(call.args[0]) == directory_) {
             verdict_.directory_sync = call.name + "(directory)";
         }
     }
@@ -220,12 +229,9 @@ private:
     }
 
     void note_write(const Syscall& call) {
-        std::size_t index = destination_index(call.name);
-        if (call.args.size() <= index) return;
-        int fd = fd_number(call.args[index]);
-        for (const auto& temp : temps_)
-            if (temp.pid == call.pid && temp.fd == fd && temp.synced && !published_)
-                fail(call.name + " to the temp after it was synced");
+        Temp* temp = temp_for_fd(call, destination_index(call.name));
+        if (temp && temp->synced && !published_)
+            fail(call.name + " to the temp after it was synced");
     }
 
     void publish(Temp* temp, const std::string& how) {

@@ -61,6 +61,7 @@ StreamingChild start_streaming(const std::vector<std::string>& args) {
     REQUIRE(::pipe2(fds, O_CLOEXEC) == 0);
     pid_t pid = ::fork();
     if (pid == 0) {
+        ::signal(SIGPIPE, SIG_DFL);
         ::dup2(fds[0], 0);
         int null = ::open("/dev/null", O_WRONLY);
         ::dup2(null, 2);
@@ -378,6 +379,24 @@ TEST_CASE("SIGINT, SIGTERM, SIGHUP or SIGPIPE mid-stream: exit 128+signal, FILE 
         CHECK(read_file(dir / "f") == "old");
         CHECK(list_dir(dir.path()) == std::vector<std::string>{"f"});
     }
+}
+
+TEST_CASE("a signal ignored at start (nohup) stays ignored and the write completes") {
+    ScratchDir dir;
+    write_file(dir / "f", "old");
+    ::signal(SIGHUP, SIG_IGN);  // inherited by the child, as nohup does
+    StreamingChild child = start_streaming({(dir / "f").string()});
+    ::signal(SIGHUP, SIG_DFL);
+    write_all(child.input, "first ");
+    wait_until_drained(child.input);
+    ::kill(child.pid, SIGHUP);
+    write_all(child.input, "second");
+    ::close(child.input);
+    int status = 0;
+    REQUIRE(::waitpid(child.pid, &status, 0) == child.pid);
+    REQUIRE(WIFEXITED(status));
+    CHECK(WEXITSTATUS(status) == 0);
+    CHECK(read_file(dir / "f") == "first second");
 }
 
 TEST_CASE("the binary replaces FILE from standard input and reports errors as TOOL: PATH") {

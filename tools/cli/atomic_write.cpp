@@ -1,7 +1,6 @@
 #include "cli/atomic_write.hpp"
 
 #include "atomfile/error.hpp"
-#include "atomfile/file_descriptor.hpp"
 #include "atomfile/replace.hpp"
 #include "cli/open_target.hpp"
 #include "cli/signal_catcher.hpp"

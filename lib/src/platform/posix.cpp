@@ -655,7 +655,10 @@ int catch_signals(const std::vector<int>& signals) {
     action.sa_flags = 0;  // no SA_RESTART: an interrupted wait must return to its caller
     for (int s : signals) {
         struct sigaction previous {};
-        if (::sigaction(s, &action, &previous) != 0) return -1;
+        if (::sigaction(s, nullptr, &previous) != 0) return -1;
+        // An ignored signal stays ignored (nohup, a background job): the caller asked for that.
+        if (previous.sa_handler == SIG_IGN) continue;
+        if (::sigaction(s, &action, nullptr) != 0) return -1;
         actions_before_catch.emplace_back(s, previous);
         sigaddset(&caught_set, s);
     }

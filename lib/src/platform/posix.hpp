@@ -215,7 +215,8 @@ extern const int signal_pipe;       // SIGPIPE
 // A tool that must clean up on SIGINT/SIGTERM/SIGHUP/SIGPIPE calls catch_signals(): each listed
 // signal gets a handler that only records it (sigaction without SA_RESTART) and is then blocked,
 // so it is delivered only inside wait_readable_or_signal() and wait_child_or_signal(). A signal
-// therefore never slips in between a check of caught_signal() and a blocking call.
+// therefore never slips in between a check of caught_signal() and a blocking call. A signal
+// that is ignored when catch_signals() is called stays ignored (as under nohup).
 // Process-wide state: one catcher at a time, from the main thread. release_signals() drains
 // what is still pending and restores the previous handlers and mask.
 int catch_signals(const std::vector<int>& signals);

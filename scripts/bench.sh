@@ -1,0 +1,114 @@
+#!/usr/bin/env bash
+# Runs every benchmark side by side with its peers, in one run, and writes the report.
+#
+#   scripts/bench.sh            installs missing peers (Debian packages), builds in Release into
+#                               build-release/, runs everything (about 20 minutes), then writes
+#                               docs/benchmarks.md and the plots in docs/benchmarks/
+#   scripts/bench.sh --quick    every benchmark once at a tiny size, to prove they all still
+#                               work (CI); the report goes to BUILD/bench-results/, docs/ is
+#                               left alone
+# Options: --build-dir DIR (default build-release), --no-build (use the programs already built
+# there), --dir DIR (where the benchmarks write; default BUILD/bench-data; must be a real disk,
+# not tmpfs). Generated JSON inputs are cached in DIR/json (about 800 MB) for the next run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Debian's python3 and jsonpatch are the peers measured, whatever else is first in PATH.
+export PATH="/usr/bin:/bin:$PATH"
+
+quick=0
+build_dir=build-release
+build=1
+data_dir=
+while (($#)); do
+    case "$1" in
+        --quick) quick=1 ;;
+        --build-dir) build_dir="$2"; shift ;;
+        --no-build) build=0 ;;
+        --dir) data_dir="$2"; shift ;;
+        *) echo "usage: scripts/bench.sh [--quick] [--build-dir DIR] [--no-build] [--dir DIR]" >&2
+           exit 2 ;;
+    esac
+    shift
+done
+
+if ((quick)); then
+    data_dir="${data_dir:-$build_dir/bench-data-quick}"
+else
+    bash scripts/install-deps.sh --with-benchmarks
+    data_dir="${data_dir:-$build_dir/bench-data}"
+fi
+
+if ((build)); then
+    cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE=Release -DATOMFILE_BUILD_TESTS=OFF >/dev/null
+    cmake --build "$build_dir" -j"$(nproc)"
+fi
+
+results="$build_dir/bench-results"
+rm -rf "$results"
+mkdir -p "$results" "$data_dir"
+fs_type=$(df --output=fstype "$data_dir" | tail -n 1)
+if [[ "$fs_type" == tmpfs || "$fs_type" == ramfs ]]; then
+    echo "bench: $data_dir is on $fs_type; pass --dir on a real disk" >&2
+    exit 1
+fi
+
+run_info="$results/run.txt"
+{
+    echo "mode=$( ((quick)) && echo quick || echo full)"
+    echo "bench_dir=$(cd "$data_dir" && pwd)"
+    echo "file_system=$(findmnt -n -o FSTYPE,SOURCE,OPTIONS -T "$data_dir")"
+    echo "started=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+} >"$run_info"
+
+# Runs one benchmark, recording its start time and the load average around it.
+step() {
+    local name="$1"
+    shift
+    echo "== $name ==" >&2
+    echo "step=$name start=$(date -u +%H:%M:%S) load_before=$(cut -d' ' -f1-3 /proc/loadavg)" \
+        >>"$run_info"
+    "$@"
+    echo "step=$name end=$(date -u +%H:%M:%S) load_after=$(cut -d' ' -f1-3 /proc/loadavg)" \
+        >>"$run_info"
+}
+
+bin="$build_dir/bench"
+if ((quick)); then
+    timing=(--rounds 1 --ops 3)
+    pipe=(--size 1M --runs 1)
+    json=(--table 300 --sweep 100,1000 --runs 1)
+else
+    timing=(--rounds 9)
+    pipe=(--size 1G --runs 5)
+    json=()
+fi
+
+if [[ -x "$bin/bench_write_atomic" ]]; then
+    step write_atomic "$bin/bench_write_atomic" --dir "$data_dir" "${timing[@]}" \
+        >"$results/write_atomic.txt"
+else
+    echo "bench: bench_write_atomic was not built (GLib's development files missing?)" >&2
+fi
+step safe_update "$bin/bench_safe_update" --dir "$data_dir" "${timing[@]}" \
+    >"$results/safe_update.csv"
+step tutorial_safe_update python3 bench/tutorial_safe_update.py --dir "$data_dir" \
+    "${timing[@]}" >>"$results/safe_update.csv"
+step primitives "$bin/bench_primitives" --dir "$data_dir" "${timing[@]}" \
+    >"$results/primitives.csv"
+step python_tempfile python3 bench/bench_tempfile.py --dir "$data_dir" "${timing[@]}" \
+    >>"$results/primitives.csv"
+step atomic_write "$bin/bench_atomic_write" --dir "$data_dir" "${pipe[@]}" \
+    >"$results/atomic_write.txt"
+step json python3 bench/bench_json.py --dir "$data_dir/json" \
+    --json-edit "$build_dir/tools/json-edit" "${json[@]}" >"$results/json.csv"
+
+echo "finished=$(date -u +%Y-%m-%dT%H:%M:%SZ)" >>"$run_info"
+((quick)) && rm -rf "$data_dir"
+
+if ((quick)); then
+    report=(--out "$results/benchmarks.md" --plots "$results/plots")
+else
+    report=(--out docs/benchmarks.md --plots docs/benchmarks)
+fi
+python3 bench/report.py --results "$results" --build-dir "$build_dir" "${report[@]}"
