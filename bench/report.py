@@ -53,14 +53,16 @@ def read_rows(path):
 
 
 def read_write_atomic(path):
-    """bench_write_atomic's markdown table: {method: (median, min, max)} in microseconds."""
+    """bench_write_atomic's markdown table: {method: (median, min, max, ratio to bare)}, times
+    in microseconds."""
     rows = {}
     if not path.exists():
         return rows, ""
     text = path.read_text()
-    pattern = re.compile(r"^\| (.+?) \| ([\d.]+) \| ([\d.]+)-([\d.]+) \|", re.M)
-    for name, median, low, high in pattern.findall(text):
-        rows[name] = (float(median), float(low), float(high))
+    pattern = re.compile(r"^\| (.+?) \| ([\d.]+) \| ([\d.]+)-([\d.]+) \| ([\d.]+)x \|",
+                         re.M)
+    for name, median, low, high, versus_bare in pattern.findall(text):
+        rows[name] = (float(median), float(low), float(high), float(versus_bare))
     return rows, text.splitlines()[0] if text else ""
 
 
@@ -146,13 +148,14 @@ def versions(build_dir):
         ("C++ compiler", command_output([compiler or "c++", "--version"])),
         ("glibc", os.confstr("CS_GNU_LIBC_VERSION")),
         ("GLib", command_output(["pkg-config", "--modversion", "glib-2.0"])),
-        ("Python", f"{platform.python_version()} ({sys.executable})"),
+        ("Python (python3 on PATH)", f"{command_output(['python3', '--version'])} "
+                                     f"({shutil.which('python3')})"),
         ("jq", command_output(["jq", "--version"])),
         ("sponge", debian_version("moreutils") or "not found"),
         ("jsonpatch", f"{command_output(['jsonpatch', '--version'])}, "
                       f"{debian_version('python3-jsonpatch')}"),
         ("cat, sync", command_output(["cat", "--version"])),
-        ("GNU time (peak RSS of json runs)", command_output(["time", "--version"])),
+        ("GNU time (peak RSS of json runs)", debian_version("time") or "not found"),
         ("gnuplot", command_output(["gnuplot", "--version"])),
     ]
 
@@ -188,10 +191,18 @@ def verdict(ok):
     return "**met**" if ok else "**not met**"
 
 
+def cell(value):
+    return str(value).replace("|", "\\|")
+
+
 def table(header, rows):
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
+    lines += ["| " + " | ".join(cell(value) for value in row) + " |" for row in rows]
     return "\n".join(lines) + "\n"
+
+
+def human_size(size):
+    return f"{size / 1e6:.0f} MB" if size >= 1e6 else f"{size / 1e3:.0f} kB"
 
 
 # ---- plots -----------------------------------------------------------------------------------
@@ -227,13 +238,13 @@ class Plotter:
         """rows: (label, Stat, is_atomfile). Bars at the median, error bars min to max."""
         data = "".join(f'"{label}" {s.median} {s.low} {s.high} '
                        f'{0x1f77b4 if mine else 0xff7f0e}\n' for label, s, mine in rows)
-        script = (f'set title "{title}"\nset ylabel "{ylabel}"\n'
-                  f'set style fill solid 0.8 border -1\nset boxwidth 0.6\n'
-                  f'set xtics rotate by -30 left noenhanced\nset bmargin 11\n'
+        script = (f'set title "{title}\\n(blue: atomfile, orange: peers)" noenhanced\n'
+                  f'set ylabel "{ylabel}"\nset style fill solid 0.8 border -1\nset boxwidth 0.6\n'
+                  f'set xtics rotate by -30 left noenhanced\nset bmargin 11\nset rmargin 14\n'
                   f'set xrange [-0.6:{len(rows) - 0.4}]\nunset key\n'
                   + ('set logscale y\n' if log else 'set yrange [0:*]\n') +
                   f'plot "{name}.dat" using 0:2:5:xtic(1) with boxes lc rgb variable, '
-                  f'"" using 0:2:3:4 with yerrorbars lc rgb "black" pt -1\n')
+                  f'"" using 0:2:3:4 with yerrorbars lc rgb "black" pt 7 ps 0.3\n')
         self.run(name, script, data)
 
     def lines(self, name, title, xlabel, ylabel, series):
@@ -271,8 +282,9 @@ def engine_section(results, samples, plotter, targets):
                    "over rounds (each round: the mean of its replaces), min–max over rounds; "
                    "ratios against the bare system-call sequence with the same syncs, as "
                    "computed by the program.\n")
-        text = (results / "write_atomic.txt").read_text()
-        out.append("\n".join(line for line in text.splitlines() if line.startswith("|")) + "\n")
+        out.append(table(["method", "µs per replace", "÷ bare (same syncs)"],
+                         [(name, spread(Stat(row[:3])), f"{row[3]:.3f}×")
+                          for name, row in rows.items()]))
         if bare and full:
             value = rows[full][0] / rows[bare][0]
             targets.append(("write_atomic(full) ÷ bare syscalls, 4 KiB", "≤ 1.05",
@@ -283,7 +295,7 @@ def engine_section(results, samples, plotter, targets):
                             f"{value:.3f}", value <= 1.0))
         plotter.bars("write_atomic", "4 KiB replace (median, min-max over rounds)",
                      "µs per replace",
-                     [(name, Stat(rows[name]), name.startswith("write_atomic"))
+                     [(name, Stat(rows[name][:3]), name.startswith("write_atomic"))
                       for name in rows], log=True)
         out.append("![4 KiB replace](benchmarks/write_atomic.png)\n")
 
@@ -412,15 +424,16 @@ def json_section(samples, plotter, targets):
            "(the runs column says how many; fewer than 5 is below the usual rule).\n"]
     for size in table_sizes:
         jq = seconds.get(("jq+mv", size))
-        out.append(f"\n### {size / 1e6:.0f} MB ({size} bytes)\n")
+        out.append(f"\n### {human_size(size)} ({size} bytes)\n")
         rows = []
         for method in JSON_ORDER:
             stat = seconds.get((method, size))
             if not stat:
                 continue
             peak = rss[(method, size)] * 1024
-            rows.append((method, stat.n, spread(stat), ratio(stat.median, jq.median) if jq else "n/a",
-                         f"{peak / 2**20:.0f}", f"{peak / size:.2f}×"))
+            versus_jq = ratio(stat.median, jq.median) if jq else "n/a"
+            rows.append((method, stat.n, spread(stat), versus_jq, f"{peak / 2**20:.0f}",
+                         f"{peak / size:.2f}×"))
         out.append(table(["command", "runs", "seconds", "÷ jq+mv", "peak RSS MiB",
                           "RSS ÷ file size"], rows))
     if table_sizes:
@@ -428,17 +441,17 @@ def json_section(samples, plotter, targets):
         ours, jq = seconds.get(("json-edit", size)), seconds.get(("jq+mv", size))
         if ours and jq:
             value = ours.median / jq.median
-            targets.append((f"json-edit ÷ jq+mv time, {size / 1e6:.0f} MB", "≤ 0.125 (1/8)",
+            targets.append((f"json-edit ÷ jq+mv time, {human_size(size)}", "≤ 0.125 (1/8)",
                             f"{value:.3f}", value <= 0.125))
         if ("json-edit", size) in rss:
             value = rss[("json-edit", size)] * 1024 / size
-            targets.append((f"json-edit peak RSS ÷ file size, {size / 1e6:.0f} MB", "≤ 1.5",
+            targets.append((f"json-edit peak RSS ÷ file size, {human_size(size)}", "≤ 1.5",
                             f"{value:.2f}", value <= 1.5))
-        plot_rows = [(f"{m} {s / 1e6:.0f} MB", seconds[(m, s)], m.startswith("json-edit"))
+        plot_rows = [(f"{m} {human_size(s)}", seconds[(m, s)], m.startswith("json-edit"))
                      for s in table_sizes for m in JSON_ORDER if (m, s) in seconds]
         plotter.bars("json_time", "Set one key (median, min-max)", "seconds (log)", plot_rows,
                      log=True)
-        rss_rows = [(f"{m} {s / 1e6:.0f} MB", Stat([rss[(m, s)] / 1024]), m.startswith("json-edit"))
+        rss_rows = [(f"{m} {human_size(s)}", Stat([rss[(m, s)] / 1024]), m.startswith("json-edit"))
                     for s in table_sizes for m in JSON_ORDER if (m, s) in rss]
         plotter.bars("json_rss", "Set one key: peak RSS", "MiB (log)", rss_rows, log=True)
         out.append("\n![json time](benchmarks/json_time.png)\n\n"
@@ -450,11 +463,12 @@ def json_section(samples, plotter, targets):
         ours, jq = seconds.get(("json-edit", size)), seconds.get(("jq+mv", size))
         if not (ours and jq):
             continue
-        rows.append((f"{size / 1e6:.1f}", f"{ours.n} / {jq.n}", spread(ours), spread(jq),
+        rows.append((human_size(size), f"{ours.n} / {jq.n}", spread(ours), spread(jq),
                      ratio(ours.median, jq.median)))
         series["json-edit"].append((size / 1e6, ours))
         series["jq+mv"].append((size / 1e6, jq))
-    out.append(table(["MB", "runs (json-edit / jq)", "json-edit s", "jq+mv s", "÷ jq+mv"], rows))
+    out.append(table(["file size", "runs (json-edit / jq)", "json-edit s", "jq+mv s",
+                      "÷ jq+mv"], rows))
     plotter.lines("json_scaling", "Set one key: time against file size (median, min-max)",
                   "file size (MB)", "seconds", list(series.items()))
     out.append("\n![json scaling](benchmarks/json_scaling.png)\n")
@@ -515,6 +529,8 @@ def main():
         "## Versions\n",
         table(["", ""], versions(args.build_dir)),
         "## Targets\n",
+        ("This quick run used tiny sizes and single runs: it proves that every benchmark "
+         "works; the verdicts below mean nothing.\n" if info.get("mode") == "quick" else ""),
         table(["target", "goal", "measured", "verdict"], target_rows),
         body,
     ])

@@ -100,8 +100,12 @@ step python_tempfile python3 bench/bench_tempfile.py --dir "$data_dir" "${timing
     >>"$results/primitives.csv"
 step atomic_write "$bin/bench_atomic_write" --dir "$data_dir" "${pipe[@]}" \
     >"$results/atomic_write.txt"
-step json python3 bench/bench_json.py --dir "$data_dir/json" \
-    --json-edit "$build_dir/tools/json-edit" "${json[@]}" >"$results/json.csv"
+if type -P time >/dev/null; then
+    step json python3 bench/bench_json.py --dir "$data_dir/json" \
+        --json-edit "$build_dir/tools/json-edit" "${json[@]}" >"$results/json.csv"
+else
+    echo "bench: GNU time not found (Debian package time): json benchmark skipped" >&2
+fi
 
 echo "finished=$(date -u +%Y-%m-%dT%H:%M:%SZ)" >>"$run_info"
 ((quick)) && rm -rf "$data_dir"

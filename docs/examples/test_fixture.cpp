@@ -2,6 +2,7 @@
 // afterwards, whatever the test leaves behind.
 #include <atomfile/atomfile.hpp>
 
+#include <cctype>
 #include <filesystem>
 #include <fstream>
 #include <iostream>

@@ -326,3 +326,34 @@ TEST_CASE("differential: random documents and operations agree with nlohmann's D
         }
     }
 }
+
+// RFC 6901 sections 5 and 6, every example.
+TEST_CASE("RFC 6901 examples resolve to the values the RFC lists, in both notations") {
+    std::string text = R"({
+      "foo": ["bar", "baz"],
+      "": 0,
+      "a/b": 1,
+      "c%d": 2,
+      "e^f": 3,
+      "g|h": 4,
+      "i\\j": 5,
+      "k\"l": 6,
+      " ": 7,
+      "m~n": 8
+   })";
+    Document document(text);
+    CHECK(nlohmann::json::parse(document.get(parse_path(""))) == nlohmann::json::parse(text));
+    CHECK(nlohmann::json::parse(document.get(parse_path("#"))) == nlohmann::json::parse(text));
+    CHECK(document.get(parse_path("/foo")) == R"(["bar", "baz"])");
+    CHECK(document.get(parse_path("#/foo")) == R"(["bar", "baz"])");
+    CHECK(document.get(parse_path("/foo/0")) == R"("bar")");
+    CHECK(document.get(parse_path("#/foo/0")) == R"("bar")");
+    const char* pointers[][2] = {{"/", "#/"},          {"/a~1b", "#/a~1b"},  {"/c%d", "#/c%25d"},
+                                 {"/e^f", "#/e%5Ef"},  {"/g|h", "#/g%7Ch"},  {"/i\\j", "#/i%5Cj"},
+                                 {"/k\"l", "#/k%22l"}, {"/ ", "#/%20"},      {"/m~0n", "#/m~0n"}};
+    for (int i = 0; i < 9; ++i) {
+        CAPTURE(pointers[i][0]);
+        CHECK(document.get(parse_path(pointers[i][0])) == std::to_string(i));
+        CHECK(document.get(parse_path(pointers[i][1])) == std::to_string(i));
+    }
+}

@@ -170,6 +170,12 @@ TEST_CASE("the fault matrix covers every step of the protocol") {
                       Call::fsync, Call::link, Call::rename})
         CHECK(std::count(calls.begin(), calls.end(), step) >= 1);
     CHECK(std::count(calls.begin(), calls.end(), Call::fsync) == 2);  // file, then directory
+    ScratchDir probe;
+    write_file(probe / "f", "");
+    if (set_user_xattr(probe / "f", "user.probe", "x")) {  // the xattrs are copied one by one
+        CHECK(std::count(calls.begin(), calls.end(), Call::xattr_get) >= 1);
+        CHECK(std::count(calls.begin(), calls.end(), Call::xattr_set) >= 1);
+    }
 }
 
 TEST_CASE("a failed fsync of the temp is never retried into a success") {

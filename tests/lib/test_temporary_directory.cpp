@@ -236,11 +236,14 @@ TEST_CASE("ignore_cleanup_errors swallows failures, as the destructor always doe
         CHECK(fault.fired());
     }
     CHECK(fs::exists(fs::path(temp.path()) / "a"));
+    std::string failing_path;
     {
-        TemporaryDirectory failing(in(dir.path()));
-        write_file(fs::path(failing.path()) / "a", "1");
         ScopedFault fault(platform::Call::unlink, EIO, 0);
-    }  // the destructor ran with unlink failing and did not throw
+        TemporaryDirectory failing(in(dir.path()));
+        failing_path = failing.path();
+        write_file(fs::path(failing_path) / "a", "1");
+    }  // destroyed while unlink fails: nothing thrown, the file left behind
+    CHECK(fs::exists(fs::path(failing_path) / "a"));
     temp.cleanup();
 }
 

@@ -8,6 +8,7 @@
 //   4. an fsync of TARGET's directory that succeeded;
 // and when no process ever opened TARGET for writing (O_WRONLY, O_RDWR, O_TRUNC or O_CREAT) or
 // truncated it by name. It prints one summary line and exits 0 (pass) or 1 (fail).
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -37,8 +38,10 @@ std::vector<std::string> split_args(const std::string& text) {
         char c = text[i];
         if (quoted) {
             current += c;
-            if (c == '\\' && i + 1 < text.size()) current += text[++i];
-            else if (c == '"') quoted = false;
+            if (c == '\\' && i + 1 < text.size())
+                current += text[++i];
+            else if (c == '"')
+                quoted = false;
             continue;
         }
         if (c == '"') quoted = true;
@@ -119,7 +122,9 @@ std::string resolve(const std::string& dir_arg, const std::string& path_arg) {
     return base + "/" + name;
 }
 
-std::string directory_of(const std::string& path) { return path.substr(0, path.rfind('/')); }
+std::string directory_of(const std::string& path) {
+    return path.substr(0, path.rfind('/'));
+}
 
 bool has_flag(const std::string& flags, const char* flag) {
     return std::regex_search(flags, std::regex(std::string("(^|\\|)") + flag + "($|\\|)"));
@@ -139,11 +144,16 @@ public:
         for (const auto& call : calls) {
             check_target_not_written(call);
             if (!call.ok()) continue;
-            if (call.name == "openat") note_create(call);
-            else if (call.name == "fsync" || call.name == "fdatasync") note_sync(call);
-            else if (is_data_call(call.name)) note_write(call);
-            else if (call.name == "linkat") note_link(call);
-            else if (call.name == "renameat" || call.name == "renameat2") note_rename(call);
+            if (call.name == "openat")
+                note_create(call);
+            else if (call.name == "fsync" || call.name == "fdatasync")
+                note_sync(call);
+            else if (is_data_call(call.name))
+                note_write(call);
+            else if (call.name == "linkat")
+                note_link(call);
+            else if (call.name == "renameat" || call.name == "renameat2")
+                note_rename(call);
         }
         if (verdict_.create.empty()) fail("no exclusive temp created in " + directory_);
         if (verdict_.sync.empty()) fail("the temp was not synced before its publication");
@@ -154,17 +164,18 @@ public:
 
 private:
     // A temp is recognized by the path strace -y shows for its descriptor (so a dup2 or a
-    // child process still counts), or by the descriptor number in the creating process.
+    // child process still counts), or, without one, by its number in the creating process.
     struct Temp {
         int pid = 0;
         int fd = -1;
-        std::string fd_path;  // "/dir/#123" for an O_TMPFILE
-        std::string name;     // empty for O_TMPFILE until linked
+        std::vector<std::string> fd_paths;  // "/dir/#123" for an O_TMPFILE, then its link
+        std::string name;                   // empty for O_TMPFILE until linked
         bool synced = false;
 
         bool is(int call_pid, const std::string& arg) const {
             std::string path = fd_path_of(arg);
-            return (!path.empty() && path == fd_path) || (call_pid == pid && fd_number(arg) == fd);
+            if (path.empty()) return call_pid == pid && fd_number(arg) == fd;
+            return std::find(fd_paths.begin(), fd_paths.end(), path) != fd_paths.end();
         }
     };
 
@@ -196,8 +207,11 @@ private:
         bool exclusive = has_flag(flags, "O_CREAT") && has_flag(flags, "O_EXCL") &&
                          directory_of(path) == directory_ && path != target_;
         if (!anonymous && !exclusive) return;
-        temps_.push_back(
-            {call.pid, fd_number(call.result), fd_path_of(call.result), anonymous ? "" : path, false});
+        temps_.push_back({call.pid,
+                          fd_number(call.result),
+                          {fd_path_of(call.result)},
+                          anonymous ? "" : path,
+                          false});
         verdict_.create = anonymous ? "O_TMPFILE" : "O_CREAT|O_EXCL";
     }
 
@@ -259,7 +273,10 @@ private:
         }
         if (!temp) return;
         if (destination == target_) return publish(temp, "linkat");
-        if (directory_of(destination) == directory_) temp->name = destination;
+        if (directory_of(destination) == directory_) {
+            temp->name = destination;
+            temp->fd_paths.push_back(destination);
+        }
     }
 
     void note_rename(const Syscall& call) {
@@ -286,9 +303,9 @@ int main(int argc, char** argv) {
     Verdict verdict = Checker(argv[2]).run(read_log(argv[3]));
     for (const auto& failure : verdict.failures)
         std::cout << "protocol " << argv[1] << ": FAIL: " << failure << '\n';
-    std::cout << "protocol " << argv[1] << ": create=" << verdict.create
-              << " sync=" << verdict.sync << " publish=" << verdict.publish
-              << " dirsync=" << verdict.directory_sync << " violations=" << verdict.failures.size()
-              << ": " << (verdict.failures.empty() ? "PASS" : "FAIL") << '\n';
+    std::cout << "protocol " << argv[1] << ": create=" << verdict.create << " sync=" << verdict.sync
+              << " publish=" << verdict.publish << " dirsync=" << verdict.directory_sync
+              << " violations=" << verdict.failures.size() << ": "
+              << (verdict.failures.empty() ? "PASS" : "FAIL") << '\n';
     return verdict.failures.empty() ? 0 : 1;
 }

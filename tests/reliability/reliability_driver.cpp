@@ -1,21 +1,21 @@
 // The library as a writer process, so the reliability scripts can trace it, kill it, inject faults
 // into its system calls and crash its file system exactly as they do the command-line tools.
+// Usage: reliability_driver MODE ARGS...
 //
-//   reliability_driver write     TARGET SOURCE [full|data|none]   write_atomic
-//   reliability_driver stream    TARGET SOURCE [full|data|none]   AtomicFile, 16 KiB writes
-//   reliability_driver persist   TARGET SOURCE                    NamedTemporaryFile::persist
-//   reliability_driver increment TARGET COUNT                     COUNT safe_update increments
-//   reliability_driver temp      mkstemp|mkdtemp|named DIR        one temp; prints its path, keeps it
-//                                                                 (DIR "-": gettempdir())
-//   reliability_driver fd-probe  TARGET COMMAND                   runs COMMAND (sh -c) with every
-//                                                                 kind of library descriptor open
+//   write     TARGET SOURCE [full|data|none]   write_atomic
+//   stream    TARGET SOURCE [full|data|none]   AtomicFile, 16 KiB writes
+//   persist   TARGET SOURCE                    NamedTemporaryFile::persist
+//   increment TARGET COUNT                     COUNT safe_update increments
+//   temp      mkstemp|mkdtemp|named DIR        one temp, kept; prints its path (DIR "-": the
+//                                              default, gettempdir())
+//   fd-probe  TARGET COMMAND                   runs COMMAND (sh -c) with every kind of library
+//                                              descriptor open
 //
 // Exit status: 0 done; 1 the library reported an error (its message on stderr); 2 bad usage.
 #include <atomfile/mkstemp.hpp>
 #include <atomfile/named_temporary_file.hpp>
 #include <atomfile/replace.hpp>
 #include <atomfile/temporary_file.hpp>
-
 #include <cstdlib>
 #include <exception>
 #include <fstream>

@@ -9,12 +9,12 @@
 // After every iteration: the temp directory is gone, and every outside file still exists with
 // its content and mode. Prints "tempdir race: N iterations, S swaps, outside untouched" or the
 // first violation (exit 1).
-#include <atomfile/temporary_directory.hpp>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <atomfile/temporary_directory.hpp>
 #include <atomic>
 #include <cerrno>
 #include <cstdio>

@@ -2,12 +2,12 @@
 // ThreadSanitizer (built and run by tsan.sh): gettempdir()'s process-wide cache (first calls
 // racing to fill it, set_tempdir() replacing and forgetting it) and the temp functions that
 // consult it. Exits 1 if the threads disagree; TSan itself exits non-zero on a data race.
+#include <unistd.h>
+
 #include <atomfile/mkstemp.hpp>
 #include <atomfile/named_temporary_file.hpp>
 #include <atomfile/replace.hpp>
 #include <atomfile/tempdir.hpp>
-#include <unistd.h>
-
 #include <atomic>
 #include <cstdio>
 #include <string>
@@ -47,8 +47,9 @@ int main(int argc, char** argv) {
     }
     go = true;
     for (auto& thread : threads) thread.join();
-    std::printf("tsan: %d threads x %d rounds of gettempdir/set_tempdir/mkstemp/"
-                "NamedTemporaryFile/write_atomic, %d disagreements\n",
-                thread_count, rounds, disagreements.load());
+    std::printf(
+        "tsan: %d threads x %d rounds of gettempdir/set_tempdir/mkstemp/"
+        "NamedTemporaryFile/write_atomic, %d disagreements\n",
+        thread_count, rounds, disagreements.load());
     return disagreements == 0 ? 0 : 1;
 }

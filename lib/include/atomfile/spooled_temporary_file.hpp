@@ -15,7 +15,8 @@
 // depend on where the data lives.
 //
 // Errors: atomfile::Error naming the step; in memory the only failures are a negative seek
-// target (std::errc::invalid_argument) and a closed file (std::errc::bad_file_descriptor).
+// target or size (std::errc::invalid_argument) and a closed file
+// (std::errc::bad_file_descriptor); a failed rollover reports the TemporaryFile's error.
 #pragma once
 
 #include <cstddef>

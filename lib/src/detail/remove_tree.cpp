@@ -40,7 +40,10 @@ void remove_entry(int dir_fd, const std::string& name, const std::string& path,
 FileDescriptor open_subdirectory(int dir_fd, const std::string& name) {
     FileDescriptor fd(platform::open_directory(dir_fd, name.c_str(), false));
     if (fd || errno != EACCES) return fd;
-    if (platform::change_mode_at(dir_fd, name.c_str(), 0700) != 0) return fd;
+    if (platform::change_mode_at(dir_fd, name.c_str(), 0700) != 0) {
+        if (errno == EOPNOTSUPP) errno = ELOOP;  // swapped for a symlink meanwhile
+        return fd;
+    }
     return FileDescriptor(platform::open_directory(dir_fd, name.c_str(), false));
 }
 
@@ -88,9 +91,7 @@ void remove_entry(int dir_fd, const std::string& name, const std::string& path,
                   FirstError& errors) {
     for (int round = 0; round < max_rounds; ++round) {
         if (platform::unlink_file_at(dir_fd, name.c_str()) == 0 || errno == ENOENT) return;
-        if (errno != EISDIR && errno != EPERM) {
-            return errors.record(errno, "remove", path);
-        }
+        if (errno != EISDIR && errno != EPERM) return errors.record(errno, "remove", path);
         // EPERM is also how some file systems refuse to unlink a directory.
         int unlink_error = errno;
         platform::FileStatus status;
