@@ -101,7 +101,9 @@ std::vector<Method> methods() {
         };
     };
     return {
-        {"bare syscalls (fsync file + dir)", [](auto& p, auto& d) { bare_replace(p, d, true); }, {}},
+        {"bare syscalls (fsync file + dir)",
+         [](auto& p, auto& d) { bare_replace(p, d, true); },
+         {}},
         {"write_atomic, Durability::full", atomic(Durability::full), {}},
         {"GLib g_file_set_contents_full(CONSISTENT|DURABLE)", glib_replace, {}},
         {"write_atomic, Durability::data", atomic(Durability::data), {}},
@@ -129,11 +131,16 @@ Settings parse(int argc, char** argv) {
     Settings settings;
     for (int i = 1; i + 1 < argc; i += 2) {
         std::string flag = argv[i];
-        if (flag == "--dir") settings.dir = argv[i + 1];
-        else if (flag == "--rounds") settings.rounds = std::atoi(argv[i + 1]);
-        else if (flag == "--ops") settings.ops = std::atoi(argv[i + 1]);
-        else if (flag == "--only") settings.only = argv[i + 1];
-        else throw std::runtime_error("unknown option " + flag);
+        if (flag == "--dir")
+            settings.dir = argv[i + 1];
+        else if (flag == "--rounds")
+            settings.rounds = std::atoi(argv[i + 1]);
+        else if (flag == "--ops")
+            settings.ops = std::atoi(argv[i + 1]);
+        else if (flag == "--only")
+            settings.only = argv[i + 1];
+        else
+            throw std::runtime_error("unknown option " + flag);
     }
     if (settings.rounds < 1 || settings.ops < 1) throw std::runtime_error("rounds and ops >= 1");
     return settings;
@@ -142,14 +149,16 @@ Settings parse(int argc, char** argv) {
 void print_table(const std::vector<Method>& all, const Settings& settings) {
     std::printf("4 KiB replace, %d rounds x %d replaces per method, interleaved; dir %s\n\n",
                 settings.rounds, settings.ops, settings.dir.c_str());
-    std::printf("| method | median us/replace | min-max | vs bare (same sync) |\n|---|---|---|---|\n");
+    std::printf(
+        "| method | median us/replace | min-max | vs bare (same sync) |\n|---|---|---|---|\n");
     double bare_sync = median(all[0].per_op_us);
     double bare_none = median(all[4].per_op_us);
     for (std::size_t i = 0; i < all.size(); ++i) {
         const Method& m = all[i];
         double med = median(m.per_op_us);
         auto [lo, hi] = std::minmax_element(m.per_op_us.begin(), m.per_op_us.end());
-        bool unsynced = m.name.find("none") != std::string::npos || m.name.find("no sync") != std::string::npos;
+        bool unsynced =
+            m.name.find("none") != std::string::npos || m.name.find("no sync") != std::string::npos;
         double base = unsynced ? bare_none : bare_sync;
         std::printf("| %s | %.1f | %.1f-%.1f | %.3fx |\n", m.name.c_str(), med, *lo, *hi,
                     med / base);

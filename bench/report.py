@@ -217,6 +217,8 @@ class Plotter:
         self.made = []
         out_dir.mkdir(parents=True, exist_ok=True)
         work_dir.mkdir(parents=True, exist_ok=True)
+        for stale in out_dir.glob("*.png"):  # a plot this run cannot make must not survive
+            stale.unlink()
 
     def run(self, name, script, data):
         if not self.available:
@@ -457,6 +459,12 @@ def json_section(samples, plotter, targets):
         out.append("\n![json time](benchmarks/json_time.png)\n\n"
                    "![json RSS](benchmarks/json_rss.png)\n")
 
+    few = [f"{method} at {human_size(size)} ({stat.n} run{'s' if stat.n > 1 else ''})"
+           for (method, size), stat in sorted(seconds.items(), key=lambda item: item[0][1])
+           if stat.n < 5]
+    if few:
+        out.append("\nFewer than 5 runs in this run (the first run was slow; see "
+                   "`bench/bench_json.py --slow-seconds`): " + "; ".join(few) + ".\n")
     out.append("\n### Time against file size: json-edit and jq\n")
     rows, series = [], defaultdict(list)
     for size in sizes:

@@ -26,7 +26,8 @@ void move_into_place(const std::string& temp_path, const Target& target, bool cr
     if (platform::rename_at(platform::current_directory, temp_path.c_str(), dir, name, mode) == 0)
         return;
     bool fall_back = create_only && (errno == EINVAL || errno == ENOSYS);
-    if (fall_back && platform::link_at(platform::current_directory, temp_path.c_str(), dir, name) == 0) {
+    if (fall_back &&
+        platform::link_at(platform::current_directory, temp_path.c_str(), dir, name) == 0) {
         platform::unlink_file_at(platform::current_directory, temp_path.c_str());
         return;
     }

@@ -28,8 +28,7 @@ struct FileSnapshot {
 
     bool operator==(const FileSnapshot& o) const {
         return content == o.content && mode == o.mode && uid == o.uid && gid == o.gid &&
-               inode == o.inode && links == o.links && mtime_ns == o.mtime_ns &&
-               xattrs == o.xattrs;
+               inode == o.inode && links == o.links && mtime_ns == o.mtime_ns && xattrs == o.xattrs;
     }
 };
 
@@ -63,13 +62,14 @@ inline FileSnapshot snapshot(const fs::path& path) {
 }
 
 // Sets a user.* xattr; false when the file system does not support them (the test then skips).
-inline bool set_user_xattr(const fs::path& path, const std::string& name, const std::string& value) {
+inline bool set_user_xattr(const fs::path& path, const std::string& name,
+                           const std::string& value) {
     return ::setxattr(path.c_str(), name.c_str(), value.data(), value.size(), 0) == 0;
 }
 
 // Fails chosen calls: each rule fails the nth call of its kind (0: every call).
 class FaultPlan {
-public:
+  public:
     struct Rule {
         platform::Call call;
         int error;
@@ -84,7 +84,7 @@ public:
     FaultPlan& operator=(const FaultPlan&) = delete;
     bool fired() const { return fired_; }
 
-private:
+  private:
     static int hook(platform::Call call, void* self) {
         auto* plan = static_cast<FaultPlan*>(self);
         for (Rule& rule : plan->rules_) {

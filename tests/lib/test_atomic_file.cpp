@@ -1,6 +1,5 @@
 // AtomicFile: the streaming writer.
 #include <doctest/doctest.h>
-
 #include <fcntl.h>
 #include <unistd.h>
 

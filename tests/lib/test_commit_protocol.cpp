@@ -1,7 +1,6 @@
 // The commit protocol under failure: every system call failed in turn with every errno the
 // issue names, the forced fallbacks, and a crash at every step.
 #include <doctest/doctest.h>
-
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -48,7 +47,8 @@ std::vector<FaultPlan::Rule> fallback_rules(const Scenario& scenario) {
 void commit(const ScratchDir& dir, const Scenario& scenario) {
     const std::string target = (dir / "target").string();
     if (scenario.options.lock)
-        safe_update(target, [](const std::string&) { return new_content; }, scenario.options);
+        safe_update(
+            target, [](const std::string&) { return new_content; }, scenario.options);
     else
         write_atomic(target, new_content, scenario.options);
 }

@@ -1,6 +1,5 @@
 // What the new file inherits from the old one: mode, owner, xattrs; and the hard-link policy.
 #include <doctest/doctest.h>
-
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -75,8 +74,8 @@ std::string access_acl() {
         std::uint32_t id;
     };
     const std::uint32_t none = 0xffffffff;
-    const Entry entries[] = {{0x01, 6, none}, {0x02, 4, 1234}, {0x04, 4, none},
-                             {0x10, 4, none}, {0x20, 4, none}};
+    const Entry entries[] = {
+        {0x01, 6, none}, {0x02, 4, 1234}, {0x04, 4, none}, {0x10, 4, none}, {0x20, 4, none}};
     const std::uint32_t version = 2;
     std::string acl(reinterpret_cast<const char*>(&version), sizeof version);
     for (const Entry& e : entries) {
@@ -93,7 +92,8 @@ TEST_CASE("a POSIX ACL survives the replace") {
     ScratchDir dir;
     write_file(dir / "f", "old");
     const std::string acl = access_acl();
-    if (::setxattr((dir / "f").c_str(), "system.posix_acl_access", acl.data(), acl.size(), 0) != 0) {
+    if (::setxattr((dir / "f").c_str(), "system.posix_acl_access", acl.data(), acl.size(), 0) !=
+        0) {
         MESSAGE("skipped: the scratch file system does not take POSIX ACLs");
         return;
     }
@@ -102,7 +102,8 @@ TEST_CASE("a POSIX ACL survives the replace") {
     CHECK(file_mode(dir / "f") == 0644);  // group bits show the ACL mask
 }
 
-TEST_CASE("by default a hard-linked target's name gets the new inode, the other name keeps the old") {
+TEST_CASE(
+    "by default a hard-linked target's name gets the new inode, the other name keeps the old") {
     ScratchDir dir;
     write_file(dir / "f", "old");
     fs::create_hard_link(dir / "f", dir / "other");

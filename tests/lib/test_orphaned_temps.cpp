@@ -1,6 +1,5 @@
 // remove_orphaned_temps: crashed writers' leftovers go, everything else stays.
 #include <doctest/doctest.h>
-
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>

@@ -1,6 +1,5 @@
 // The temp a replace writes: where it lives, how it is protected, and that it goes away.
 #include <doctest/doctest.h>
-
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -8,6 +7,7 @@
 
 #include <cstdlib>
 
+#include "atomfile/error.hpp"
 #include "lib/replace_support.hpp"
 #include "replace/replace_temp.hpp"
 #include "replace/target_resolution.hpp"

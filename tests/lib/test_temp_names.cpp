@@ -21,9 +21,9 @@ TEST_CASE("a long target name is shortened so the temp name stays within NAME_MA
 
 TEST_CASE("only exact temp and lock names are recognised") {
     CHECK(is_temp_name(".f.atomfile-abc_012xyz"));
-    CHECK_FALSE(is_temp_name("f.atomfile-abc_012xyz"));    // not hidden
-    CHECK_FALSE(is_temp_name(".f.atomfile-abc_012xy"));    // too short
-    CHECK_FALSE(is_temp_name(".f.atomfile-ABC_012xyz"));   // outside the alphabet
+    CHECK_FALSE(is_temp_name("f.atomfile-abc_012xyz"));   // not hidden
+    CHECK_FALSE(is_temp_name(".f.atomfile-abc_012xy"));   // too short
+    CHECK_FALSE(is_temp_name(".f.atomfile-ABC_012xyz"));  // outside the alphabet
     CHECK_FALSE(is_temp_name(".f.atomfile-lock"));
     CHECK(is_lock_name(".f.atomfile-lock"));
     CHECK(lock_name("f") == ".f.atomfile-lock");

@@ -1,6 +1,5 @@
 // The update lock: a separate, self-removing lock file in the target's directory.
 #include <doctest/doctest.h>
-
 #include <signal.h>
 #include <sys/file.h>
 #include <sys/wait.h>

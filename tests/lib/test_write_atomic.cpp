@@ -1,6 +1,5 @@
 // write_atomic and safe_update: the one-call forms of the engine.
 #include <doctest/doctest.h>
-
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -18,11 +17,11 @@ namespace {
 
 // Sets the umask for one scope.
 class ScopedUmask {
-public:
+  public:
     explicit ScopedUmask(mode_t mask) : old_(::umask(mask)) {}
     ~ScopedUmask() { ::umask(old_); }
 
-private:
+  private:
     mode_t old_;
 };
 

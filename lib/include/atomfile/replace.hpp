@@ -142,7 +142,7 @@ void safe_update(const PathArg& path, const Transform& transform, const ReplaceO
 // A streaming writer: write() as often as needed, then commit(). Destroyed without commit() it
 // leaves the target untouched and no temp behind.
 class AtomicFile {
-public:
+  public:
     // Resolves the target, takes the lock if asked, opens the old target and creates the temp.
     explicit AtomicFile(const PathArg& path, const ReplaceOptions& options = {});
     // On failure sets ec and leaves an object on which every call fails with bad_file_descriptor.
@@ -175,7 +175,7 @@ public:
     // destructor.
     void discard() noexcept;
 
-private:
+  private:
     struct State;
     std::unique_ptr<State> state_;
 };

@@ -62,7 +62,9 @@ AtomicFile::AtomicFile(const PathArg& path, const ReplaceOptions& options,
 
 AtomicFile::AtomicFile(AtomicFile&&) noexcept = default;
 AtomicFile& AtomicFile::operator=(AtomicFile&&) noexcept = default;
-AtomicFile::~AtomicFile() { discard(); }
+AtomicFile::~AtomicFile() {
+    discard();
+}
 
 namespace {
 
@@ -76,7 +78,9 @@ ReplaceTemp& live_temp(const StatePointer& state, const char* what) {
 
 }  // namespace
 
-void AtomicFile::write(std::string_view data) { live_temp(state_, step::write).write(data); }
+void AtomicFile::write(std::string_view data) {
+    live_temp(state_, step::write).write(data);
+}
 
 void AtomicFile::write(std::string_view data, std::error_code& ec) noexcept {
     capture_error(ec, [&] { write(data); });

@@ -37,7 +37,8 @@ void Backup::finish() {
     if (temp_name_.empty()) return;
     int dir = target_.dir.get();
     if (platform::rename_at(dir, temp_name_.c_str(), dir, backup_name_.c_str()) != 0)
-        throw_errno(step::backup_after_replace, target_.path, target_.directory + "/" + backup_name_);
+        throw_errno(step::backup_after_replace, target_.path,
+                    target_.directory + "/" + backup_name_);
     temp_name_.clear();
 }
 

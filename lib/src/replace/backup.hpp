@@ -13,7 +13,7 @@
 namespace atomfile::replace {
 
 class Backup {
-public:
+  public:
     // Step 1; does nothing when suffix is empty or the target does not exist. Throws Error
     // (step "make backup").
     Backup(const Target& target, const std::string& suffix);
@@ -25,7 +25,7 @@ public:
     // Step 2. Throws Error (step "keep backup after replace").
     void finish();
 
-private:
+  private:
     const Target& target_;
     std::string backup_name_;
     std::string temp_name_;

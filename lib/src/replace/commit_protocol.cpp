@@ -18,8 +18,8 @@ bool unchanged(const platform::FileStatus& before, const platform::FileStatus& n
 void rename_no_replace(ReplaceTemp& temp, const Target& target) {
     int dir = target.dir.get();
     const char* name = target.name.c_str();
-    if (platform::rename_at(dir, temp.name().c_str(), dir, name, platform::RenameMode::no_replace) ==
-        0)
+    if (platform::rename_at(dir, temp.name().c_str(), dir, name,
+                            platform::RenameMode::no_replace) == 0)
         return temp.published();
     if (errno != EINVAL && errno != ENOSYS)
         throw_errno(errno == EEXIST ? step::target_exists : step::rename, target.path);
@@ -43,7 +43,8 @@ void replace_target(ReplaceTemp& temp, const Target& target) {
 
 void sync_file(int fd, Durability durability, const Target& target) {
     if (durability == Durability::none) return;
-    auto kind = durability == Durability::data ? platform::SyncKind::data : platform::SyncKind::full;
+    auto kind =
+        durability == Durability::data ? platform::SyncKind::data : platform::SyncKind::full;
     if (platform::sync_fd(fd, kind) != 0) throw_errno(step::sync, target.path);
 }
 

@@ -91,8 +91,8 @@ Original open_original(const Target& target, const ReplaceOptions& options) {
 
 void copy_metadata(const Original& original, int temp_fd, const Target& target,
                    const ReplaceOptions& options) {
-    bool inherit = original.status && original.status->type == platform::FileType::regular &&
-                   original.fd;
+    bool inherit =
+        original.status && original.status->type == platform::FileType::regular && original.fd;
     if (!inherit) return set_mode(temp_fd, new_file_mode(options), target);
     const platform::FileStatus& old = *original.status;
     if (options.keep_owner) copy_owner(old, temp_fd, target);

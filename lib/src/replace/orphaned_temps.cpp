@@ -51,8 +51,7 @@ std::size_t remove_orphaned_temps(const PathArg& directory, std::chrono::seconds
         bool temp = is_temp_name(name);
         if (!temp && !is_lock_name(name)) continue;
         if (!old_regular_file(dir.get(), name, cutoff)) continue;
-        if (temp ? remove_unlocked(dir.get(), name) : remove_stale_lock(dir.get(), name))
-            ++removed;
+        if (temp ? remove_unlocked(dir.get(), name) : remove_stale_lock(dir.get(), name)) ++removed;
     }
     return removed;
 }

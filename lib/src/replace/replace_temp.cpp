@@ -31,7 +31,9 @@ ReplaceTemp::ReplaceTemp(ReplaceTemp&& other) noexcept
     other.name_.clear();
 }
 
-ReplaceTemp::~ReplaceTemp() { discard(); }
+ReplaceTemp::~ReplaceTemp() {
+    discard();
+}
 
 void ReplaceTemp::create_named() {
     for (int attempt = 0; attempt < detail::max_name_attempts; ++attempt) {
@@ -84,7 +86,9 @@ void ReplaceTemp::link_as_target() {
         throw_errno(errno == EEXIST ? step::target_exists : step::link, target_->path);
 }
 
-void ReplaceTemp::published() noexcept { name_.clear(); }
+void ReplaceTemp::published() noexcept {
+    name_.clear();
+}
 
 void ReplaceTemp::discard() noexcept {
     if (!name_.empty() && target_ != nullptr)

@@ -14,7 +14,7 @@
 namespace atomfile::replace {
 
 class ReplaceTemp {
-public:
+  public:
     // Creates the temp (mode 0600) next to target. Throws Error (step "create temp file").
     explicit ReplaceTemp(const Target& target);
     ReplaceTemp(ReplaceTemp&&) noexcept;
@@ -41,7 +41,7 @@ public:
     // Removes the name and closes the descriptor. Never throws.
     void discard() noexcept;
 
-private:
+  private:
     void create_named();
     void hold_lock();
 

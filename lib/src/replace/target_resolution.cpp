@@ -43,8 +43,8 @@ Target open_step(const std::string& path) {
     target.path = path;
     if (target.name.empty() || target.name == "." || target.name == "..")
         throw_error(EISDIR, step::resolve, path);
-    target.dir.reset(platform::open_directory(platform::current_directory,
-                                              target.directory.c_str()));
+    target.dir.reset(
+        platform::open_directory(platform::current_directory, target.directory.c_str()));
     if (!target.dir) throw_errno(step::open_directory, path);
     target.status = stat_target(target);
     return target;
@@ -58,8 +58,7 @@ bool same_inode(const platform::FileStatus& a, const platform::FileStatus& b) {
 
 std::optional<platform::FileStatus> stat_target(const Target& target) {
     platform::FileStatus status;
-    if (platform::stat_at(target.dir.get(), target.name.c_str(), status, false) == 0)
-        return status;
+    if (platform::stat_at(target.dir.get(), target.name.c_str(), status, false) == 0) return status;
     if (errno == ENOENT) return std::nullopt;
     throw_errno(step::resolve, target.path);
 }
@@ -67,8 +66,8 @@ std::optional<platform::FileStatus> stat_target(const Target& target) {
 Target resolve_target(const std::string& path, bool follow) {
     if (path.empty()) throw_error(ENOENT, step::resolve, path);
     Target target = open_step(path);
-    for (int hops = 0; follow && target.status && target.status->type == platform::FileType::symlink;
-         ++hops) {
+    for (int hops = 0;
+         follow && target.status && target.status->type == platform::FileType::symlink; ++hops) {
         if (hops == max_symlink_hops) throw_error(ELOOP, step::resolve, path);
         target = open_step(follow_link(target));
     }

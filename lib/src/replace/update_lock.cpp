@@ -39,12 +39,13 @@ std::string lock_path(const Target& target, const std::string& name) {
 }  // namespace
 
 UpdateLock::UpdateLock(const Target& target, std::chrono::milliseconds timeout)
-    : target_(&target), name_(lock_name(target.name)) {
+    : target_(&target), name_(lock_name(target.name)), timeout_ms_(timeout.count()) {
     const Clock::time_point start = Clock::now();
     for (;;) {
         long remaining = -1;
         if (timeout.count() >= 0) {
-            auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
+            auto waited =
+                std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
             remaining = waited >= timeout ? 0 : static_cast<long>((timeout - waited).count());
         }
         if (try_acquire(remaining)) return;
@@ -52,13 +53,17 @@ UpdateLock::UpdateLock(const Target& target, std::chrono::milliseconds timeout)
 }
 
 UpdateLock::UpdateLock(UpdateLock&& other) noexcept
-    : target_(other.target_), name_(std::move(other.name_)), fd_(std::move(other.fd_)) {}
+    : target_(other.target_),
+      name_(std::move(other.name_)),
+      timeout_ms_(other.timeout_ms_),
+      fd_(std::move(other.fd_)) {}
 
 UpdateLock& UpdateLock::operator=(UpdateLock&& other) noexcept {
     if (this != &other) {
         release();
         target_ = other.target_;
         name_ = std::move(other.name_);
+        timeout_ms_ = other.timeout_ms_;
         fd_ = std::move(other.fd_);
     }
     return *this;
@@ -74,7 +79,7 @@ bool UpdateLock::try_acquire(long timeout_ms) {
         int error = errno;
         if (error == ETIMEDOUT || error == EWOULDBLOCK) {
             fd_ = std::move(fd);  // only to read the holder's pid
-            throw_timeout(timeout_ms);
+            throw_timeout();
         }
         fd.reset();
         remove_stale_lock(dir, name_);  // do not leave the file we may have created
@@ -100,7 +105,7 @@ void UpdateLock::record_holder() const {
     platform::pwrite_all(fd_.get(), field, pid_field, 0);
 }
 
-void UpdateLock::throw_timeout(long waited_ms) {
+void UpdateLock::throw_timeout() {
     std::string holder = "another process";
     char field[pid_field + 1] = {};
     if (fd_ && platform::pread_some(fd_.get(), field, pid_field, 0) > 0) {
@@ -108,8 +113,8 @@ void UpdateLock::throw_timeout(long waited_ms) {
         if (pid > 0) holder = "process " + std::to_string(pid);
     }
     fd_.reset();
-    std::string what = std::string(step::lock_timeout) + " (held by " + holder + "; gave up after " +
-                       std::to_string(waited_ms) + " ms)";
+    std::string what = std::string(step::lock_timeout) + " (held by " + holder +
+                       "; gave up after " + std::to_string(timeout_ms_) + " ms)";
     throw_lock_error(ETIMEDOUT, what, *target_, name_);
 }
 

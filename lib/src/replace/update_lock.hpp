@@ -21,7 +21,7 @@
 namespace atomfile::replace {
 
 class UpdateLock {
-public:
+  public:
     UpdateLock() = default;
     // Waits at most timeout (negative: forever). Throws Error: std::errc::timed_out (step "wait
     // for update lock", naming the holder's pid) or the errno of the failed call.
@@ -33,14 +33,15 @@ public:
     bool held() const noexcept { return fd_.valid(); }
     void release() noexcept;
 
-private:
+  private:
     bool try_acquire(long timeout_ms);
     bool still_named() const;
-    [[noreturn]] void throw_timeout(long waited_ms);
+    [[noreturn]] void throw_timeout();
     void record_holder() const;
 
     const Target* target_ = nullptr;
     std::string name_;
+    long long timeout_ms_ = -1;  // as configured, for the error message
     FileDescriptor fd_;
 };
 
