@@ -184,7 +184,7 @@ def spread(stat, digits=3):
 
 
 def ratio(a, b):
-    return f"{a / b:.2f}×" if b else "n/a"
+    return f"{fmt(a / b, 3)}×" if b else "n/a"
 
 
 def verdict(ok):
@@ -225,7 +225,7 @@ class Plotter:
             return
         (self.work_dir / f"{name}.dat").write_text(data)
         png = (self.out_dir / f"{name}.png").resolve()
-        head = (f'set terminal pngcairo size 1000,560 font "sans,10"\n'
+        head = (f'set terminal pngcairo size 1100,640 font "sans,10"\n'
                 f'set output "{png}"\n'
                 f'set grid ytics\nset key top left\n')
         (self.work_dir / f"{name}.gp").write_text(head + script)
@@ -242,7 +242,7 @@ class Plotter:
                        f'{0x1f77b4 if mine else 0xff7f0e}\n' for label, s, mine in rows)
         script = (f'set title "{title}\\n(blue: atomfile, orange: peers)" noenhanced\n'
                   f'set ylabel "{ylabel}"\nset style fill solid 0.8 border -1\nset boxwidth 0.6\n'
-                  f'set xtics rotate by -30 left noenhanced\nset bmargin 11\nset rmargin 14\n'
+                  f'set xtics rotate by -30 left noenhanced\nset bmargin 15\nset rmargin 24\n'
                   f'set xrange [-0.6:{len(rows) - 0.4}]\nunset key\n'
                   + ('set logscale y\n' if log else 'set yrange [0:*]\n') +
                   f'plot "{name}.dat" using 0:2:5:xtic(1) with boxes lc rgb variable, '
@@ -257,7 +257,8 @@ class Plotter:
             plots.append(f'"{name}.dat" index {index} using 1:2:3:4 with yerrorlines '
                          f'lw 2 title "{label}"')
         script = (f'set title "{title}"\nset xlabel "{xlabel}"\nset ylabel "{ylabel}"\n'
-                  f'set logscale xy\nset key noenhanced\nplot ' + ", ".join(plots) + "\n")
+                  f'set logscale xy\nset offsets graph 0.05, graph 0.05, 0, 0\n'
+                  f'set key noenhanced\nplot ' + ", ".join(plots) + "\n")
         self.run(name, script, "\n\n".join(blocks))
 
 
@@ -306,11 +307,11 @@ def engine_section(results, samples, plotter, targets):
     if updates:
         tutorial = find(updates, "Python tutorial")
         out.append("\n### Read, transform, replace: against the Python tutorial's safe_update\n")
-        out.append("`bench_safe_update` and `tutorial_safe_update.py` in the same run: a 4 KiB "
-                   "file flipped between two contents, µs per update, median (min–max) over "
-                   "rounds. The tutorial's recipe never fsyncs and takes no lock, so its peer "
-                   "is `Durability::none`; the `full` rows show what surviving a power cut "
-                   "costs.\n\n")
+        out.append("`bench_safe_update` and `tutorial_safe_update.py`, one round of each in "
+                   "turn so that both see the same load: a 4 KiB file flipped between two "
+                   "contents, µs per update, median (min–max) over rounds. The tutorial's "
+                   "recipe never fsyncs and takes no lock, so its peer is `Durability::none`; "
+                   "the `full` rows show what surviving a power cut costs.\n\n")
         rows_out = []
         for name, stat in updates.items():
             versus = ratio(stat.median, updates[tutorial].median) if tutorial else "n/a"
@@ -341,9 +342,10 @@ def primitives_section(samples, plotter):
     glibc = stats.get("glibc mkstemp")
     rounds = min(s.n for s in stats.values())
     out = ["## The primitives: creating and disposing of one temp\n",
-           f"`bench_primitives` (C++) and `bench_tempfile.py` (Python's tempfile) in the same "
-           f"run, {rounds} rounds each: one op creates a temp in the bench directory and "
-           "disposes of it (close, and remove where it has a name). µs per op, median "
+           f"`bench_primitives` (C++) and `bench_tempfile.py` (Python's tempfile), {rounds} "
+           "rounds each, one round of each in turn so that both see the same load: one op "
+           "creates a temp in the bench directory and disposes of it (close, and remove "
+           "where it has a name). µs per op, median "
            "(min–max) over rounds. The fallback rows refuse O_TMPFILE (atomfile through its "
            "platform fault seam, Python through `tempfile._O_TMPFILE_WORKS`); the spooled "
            "rows write 4 KiB, and the rolled-over ones then move it to disk.\n"]

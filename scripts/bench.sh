@@ -75,29 +75,36 @@ step() {
 
 bin="$build_dir/bench"
 if ((quick)); then
-    timing=(--rounds 1 --ops 3)
+    rounds=1
+    ops=(--ops 3)
     pipe=(--size 1M --runs 1)
     json=(--table 300 --sweep 100,1000 --runs 1)
 else
-    timing=(--rounds 9)
+    rounds=9
+    ops=()
     pipe=(--size 1G --runs 5)
     json=()
 fi
 
+# A C++ program and its Python peer, one round each in turn, so that both see the same load.
+alternate() {
+    local program="$1" peer="$2" out="$3" round
+    for ((round = 1; round <= rounds; round++)); do
+        "$program" --dir "$data_dir" --rounds 1 "${ops[@]}" >>"$out"
+        python3 "$peer" --dir "$data_dir" --rounds 1 "${ops[@]}" >>"$out"
+    done
+}
+
 if [[ -x "$bin/bench_write_atomic" ]]; then
-    step write_atomic "$bin/bench_write_atomic" --dir "$data_dir" "${timing[@]}" \
+    step write_atomic "$bin/bench_write_atomic" --dir "$data_dir" --rounds "$rounds" "${ops[@]}" \
         >"$results/write_atomic.txt"
 else
     echo "bench: bench_write_atomic was not built (GLib's development files missing?)" >&2
 fi
-step safe_update "$bin/bench_safe_update" --dir "$data_dir" "${timing[@]}" \
-    >"$results/safe_update.csv"
-step tutorial_safe_update python3 bench/tutorial_safe_update.py --dir "$data_dir" \
-    "${timing[@]}" >>"$results/safe_update.csv"
-step primitives "$bin/bench_primitives" --dir "$data_dir" "${timing[@]}" \
-    >"$results/primitives.csv"
-step python_tempfile python3 bench/bench_tempfile.py --dir "$data_dir" "${timing[@]}" \
-    >>"$results/primitives.csv"
+step safe_update alternate "$bin/bench_safe_update" bench/tutorial_safe_update.py \
+    "$results/safe_update.csv"
+step primitives alternate "$bin/bench_primitives" bench/bench_tempfile.py \
+    "$results/primitives.csv"
 step atomic_write "$bin/bench_atomic_write" --dir "$data_dir" "${pipe[@]}" \
     >"$results/atomic_write.txt"
 if type -P time >/dev/null; then

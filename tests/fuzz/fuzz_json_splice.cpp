@@ -20,7 +20,8 @@ using nlohmann::json;
 
 namespace {
 
-void collect(const json& value, const json::json_pointer& at, std::vector<json::json_pointer>& out) {
+void collect(const json& value, const json::json_pointer& at,
+             std::vector<json::json_pointer>& out) {
     out.push_back(at);
     if (value.is_object())
         for (auto& item : value.items()) collect(item.value(), at / item.key(), out);
@@ -28,7 +29,9 @@ void collect(const json& value, const json::json_pointer& at, std::vector<json::
         for (std::size_t i = 0; i < value.size(); ++i) collect(value[i], at / i, out);
 }
 
-Path to_path(const json::json_pointer& pointer) { return parse_pointer(pointer.to_string()); }
+Path to_path(const json::json_pointer& pointer) {
+    return parse_pointer(pointer.to_string());
+}
 
 void check(Document& document, const json& expected) {
     if (json::parse(document.text(), nullptr, true, true) != expected) std::abort();
@@ -54,7 +57,8 @@ void edit_everywhere(const std::string& text, const json& dom) {
         Document added(text, 100000);
         json::json_pointer inside = pointer / (value.is_object() ? "new key" : "0");
         added.add(to_path(inside), "null");
-        check(added, dom.patch(json{{{"op", "add"}, {"path", inside.to_string()}, {"value", nullptr}}}));
+        check(added,
+              dom.patch(json{{{"op", "add"}, {"path", inside.to_string()}, {"value", nullptr}}}));
     }
 }
 

@@ -1,9 +1,8 @@
-#include "json/json_command_line.hpp"
-
 #include <doctest/doctest.h>
 
 #include <sstream>
 
+#include "json/json_command_line.hpp"
 #include "support/test_support.hpp"
 
 using namespace atomfile::json;
@@ -11,8 +10,8 @@ using atomfile::test::ScratchDir;
 using atomfile::test::write_file;
 
 TEST_CASE("options come before FILE; everything after FILE is operations") {
-    Settings s = parse_command_line({"-n", "--indent", "4", "f.json", "set", "/x", "-1", "get",
-                                     ".a[0]", "merge", "{}"});
+    Settings s = parse_command_line(
+        {"-n", "--indent", "4", "f.json", "set", "/x", "-1", "get", ".a[0]", "merge", "{}"});
     CHECK(s.dry_run);
     CHECK(s.indent == std::string("    "));
     CHECK(s.file == "f.json");
@@ -26,9 +25,9 @@ TEST_CASE("options come before FILE; everything after FILE is operations") {
 }
 
 TEST_CASE("every option is read, with attached or separate values") {
-    Settings s = parse_command_line({"--diff", "--create", "--no-lock", "-b", "-dnone",
-                                     "--max-depth=7", "--max-size", "2K", "--indent=tab", "--",
-                                     "-weird-name", "get", ""});
+    Settings s =
+        parse_command_line({"--diff", "--create", "--no-lock", "-b", "-dnone", "--max-depth=7",
+                            "--max-size", "2K", "--indent=tab", "--", "-weird-name", "get", ""});
     CHECK(s.diff);
     CHECK(s.create);
     CHECK_FALSE(s.lock);
@@ -43,19 +42,18 @@ TEST_CASE("every option is read, with attached or separate values") {
 }
 
 TEST_CASE("bad usage is refused with a message") {
-    const std::vector<std::vector<std::string>> bad = {
-        {},
-        {"f"},
-        {"--frob", "f", "get", ""},
-        {"f", "frob", "/a"},
-        {"f", "set", "/a"},
-        {"f", "get", "a/b"},
-        {"--indent", "x", "f", "get", ""},
-        {"-d", "sometimes", "f", "get", ""},
-        {"--max-depth", "0", "f", "get", ""},
-        {"--max-size", "-1", "f", "get", ""},
-        {"--dry-run=yes", "f", "get", ""},
-        {"--indent"}};
+    const std::vector<std::vector<std::string>> bad = {{},
+                                                       {"f"},
+                                                       {"--frob", "f", "get", ""},
+                                                       {"f", "frob", "/a"},
+                                                       {"f", "set", "/a"},
+                                                       {"f", "get", "a/b"},
+                                                       {"--indent", "x", "f", "get", ""},
+                                                       {"-d", "sometimes", "f", "get", ""},
+                                                       {"--max-depth", "0", "f", "get", ""},
+                                                       {"--max-size", "-1", "f", "get", ""},
+                                                       {"--dry-run=yes", "f", "get", ""},
+                                                       {"--indent"}};
     for (const auto& args : bad) {
         CAPTURE(args.size());
         CHECK_THROWS_AS(parse_command_line(args), UsageError);
@@ -86,9 +84,10 @@ TEST_CASE("JSON arguments are validated, trimmed, and refused with line and colu
     CHECK(s.operations[0].value == "[1, 2]");
     CHECK(s.operations[1].value == "\"x\\\"y\"");
     Settings bad = parse_command_line({"f", "set", "/a", "{\n \"a\" 1}"});
-    CHECK_THROWS_WITH_AS(prepare_values(bad),
-                         "argument of operation 1 (set): line 2, column 6: expected ':' after the key",
-                         ArgumentError);
+    CHECK_THROWS_WITH_AS(
+        prepare_values(bad),
+        "argument of operation 1 (set): line 2, column 6: expected ':' after the key",
+        ArgumentError);
     Settings duplicate = parse_command_line({"f", "merge", "{\"a\":1,\"a\":2}"});
     CHECK_THROWS_AS(prepare_values(duplicate), ArgumentError);
     Settings deep = parse_command_line({"--max-depth", "2", "f", "set", "/a", "[[[1]]]"});

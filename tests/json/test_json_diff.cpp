@@ -1,12 +1,14 @@
-#include "json/json_diff.hpp"
-
 #include <doctest/doctest.h>
 
 #include <string>
 
+#include "json/json_diff.hpp"
+
 using atomfile::json::unified_diff;
 
-TEST_CASE("equal texts give no diff") { CHECK(unified_diff("a\nb\n", "a\nb\n", "f", "f").empty()); }
+TEST_CASE("equal texts give no diff") {
+    CHECK(unified_diff("a\nb\n", "a\nb\n", "f", "f").empty());
+}
 
 TEST_CASE("a changed line is shown with three lines of context") {
     std::string before = "1\n2\n3\n4\n5\n6\n7\n8\n9\n";
@@ -46,7 +48,8 @@ TEST_CASE("a missing final newline is marked, and empty sides use line 0") {
 
 TEST_CASE("a change beyond the edit budget is still a correct (coarser) diff") {
     std::string before, after;
-    for (int i = 0; i < 50; ++i) before += "a" + std::to_string(i) + "\n", after += "b" + std::to_string(i) + "\n";
+    for (int i = 0; i < 50; ++i)
+        before += "a" + std::to_string(i) + "\n", after += "b" + std::to_string(i) + "\n";
     std::string diff = unified_diff(before, after, "f", "f", 3, 10);
     CHECK(diff.rfind("--- f\n+++ f\n@@ -1,50 +1,50 @@\n-a0\n", 0) == 0);
 }

@@ -1,11 +1,10 @@
-#include "json/json_document.hpp"
-
 #include <doctest/doctest.h>
 
 #include <nlohmann/json.hpp>
 #include <random>
 #include <string>
 
+#include "json/json_document.hpp"
 #include "json/json_patch.hpp"
 
 using namespace atomfile::json;
@@ -32,7 +31,10 @@ TEST_CASE("every byte outside the edited value is kept: spellings, BOM, CRLF, bl
 
 TEST_CASE("an inserted member is indented like its siblings, with the file's line ends") {
     std::string four = "{\n    \"a\": {\n        \"b\": 1\n    }\n}\n";
-    CHECK(edited(four, [](Document& d) { d.set({"a", "c"}, "[1,{\"x\":2}]"); }) ==
+    CHECK(edited(four,
+                 [](Document& d) {
+                     d.set({"a", "c"}, "[1,{\"x\":2}]");
+                 }) ==
           "{\n    \"a\": {\n        \"b\": 1,\n        \"c\": [\n            1,\n"
           "            {\n                \"x\": 2\n            }\n        ]\n    }\n}\n");
     std::string tabs = "{\r\n\t\"a\": 1\r\n}";
@@ -41,8 +43,9 @@ TEST_CASE("an inserted member is indented like its siblings, with the file's lin
 }
 
 TEST_CASE("missing parent objects are created by set") {
-    CHECK(edited("{\"a\": 1}", [](Document& d) { d.set({"x", "y", "z"}, "0"); }) ==
-          "{\"a\": 1, \"x\": {\"y\": {\"z\": 0}}}");
+    CHECK(edited("{\"a\": 1}", [](Document& d) {
+              d.set({"x", "y", "z"}, "0");
+          }) == "{\"a\": 1, \"x\": {\"y\": {\"z\": 0}}}");
     Document document("{\"a\": [1]}");
     CHECK_THROWS_AS(document.set({"a", "5", "b"}, "0"), OperationError);
     CHECK_THROWS_AS(document.set({"a", "0", "b"}, "0"), OperationError);
@@ -56,14 +59,16 @@ TEST_CASE("a removed member takes its comma with it, wherever it is") {
     CHECK(edited("[1, 2, 3]", [](Document& d) { d.remove({"2"}); }) == "[1, 2]");
     CHECK(edited("[1, 2, 3]", [](Document& d) { d.remove({"0"}); }) == "[2, 3]");
     CHECK(edited("{\"only\": [1]}", [](Document& d) { d.remove({"only"}); }) == "{}");
-    CHECK(edited("{\n  \"a\": {\n    \"b\": 1\n  }\n}", [](Document& d) { d.remove({"a", "b"}); }) ==
-          "{\n  \"a\": {}\n}");
+    CHECK(edited("{\n  \"a\": {\n    \"b\": 1\n  }\n}", [](Document& d) {
+              d.remove({"a", "b"});
+          }) == "{\n  \"a\": {}\n}");
 }
 
 TEST_CASE("an edit inside an empty object or array looks hand-typed") {
     std::string pretty = "{\n  \"o\": {},\n  \"l\": []\n}\n";
-    CHECK(edited(pretty, [](Document& d) { d.set({"o", "k"}, "1"); }) ==
-          "{\n  \"o\": {\n    \"k\": 1\n  },\n  \"l\": []\n}\n");
+    CHECK(edited(pretty, [](Document& d) {
+              d.set({"o", "k"}, "1");
+          }) == "{\n  \"o\": {\n    \"k\": 1\n  },\n  \"l\": []\n}\n");
     CHECK(edited(pretty, [](Document& d) { d.append({"l"}, "\"x\""); }) ==
           "{\n  \"o\": {},\n  \"l\": [\n    \"x\"\n  ]\n}\n");
     CHECK(edited("{\"o\":{}}", [](Document& d) { d.set({"o", "k"}, "1"); }) == "{\"o\":{\"k\":1}}");
@@ -74,8 +79,9 @@ TEST_CASE("one-line containers in a pretty document stay on one line") {
     std::string text = "{\n  \"tags\": [\"a\", \"b\"],\n  \"p\": {\"x\": 1}\n}";
     CHECK(edited(text, [](Document& d) { d.append({"tags"}, "{\"c\": [3]}"); }) ==
           "{\n  \"tags\": [\"a\", \"b\", {\"c\": [3]}],\n  \"p\": {\"x\": 1}\n}");
-    CHECK(edited(text, [](Document& d) { d.set({"p", "y"}, "2"); }) ==
-          "{\n  \"tags\": [\"a\", \"b\"],\n  \"p\": {\"x\": 1, \"y\": 2}\n}");
+    CHECK(edited(text, [](Document& d) {
+              d.set({"p", "y"}, "2");
+          }) == "{\n  \"tags\": [\"a\", \"b\"],\n  \"p\": {\"x\": 1, \"y\": 2}\n}");
 }
 
 TEST_CASE("RFC 6902 add inserts into arrays before the index, or appends with -") {
@@ -93,7 +99,8 @@ TEST_CASE("JSONC comments are kept, and a member's trailing comment stays with i
     std::string text =
         "// settings\n{\n  \"a\": 1, // first\n  /* block */\n  \"b\": 2 // second\n}\n";
     CHECK(edited(text, [](Document& d) { d.set({"c"}, "3"); }) ==
-          "// settings\n{\n  \"a\": 1, // first\n  /* block */\n  \"b\": 2, // second\n  \"c\": 3\n}\n");
+          "// settings\n{\n  \"a\": 1, // first\n  /* block */\n  \"b\": 2, // second\n  \"c\": "
+          "3\n}\n");
     CHECK(edited(text, [](Document& d) { d.remove({"b"}); }) ==
           "// settings\n{\n  \"a\": 1 // first\n  /* block */\n}\n");
     CHECK(edited(text, [](Document& d) { d.set({"a"}, "[]"); }) ==
@@ -152,7 +159,7 @@ namespace {
 using nlohmann::json;
 
 class Random {
-public:
+  public:
     explicit Random(unsigned seed) : engine_(seed) {}
     int below(int n) { return std::uniform_int_distribution<int>(0, n - 1)(engine_); }
     bool chance(int percent) { return below(100) < percent; }
@@ -166,8 +173,10 @@ public:
         if (kind == 3) return below(3) == 0 ? json(nullptr) : json(chance(50));
         json container = kind == 4 ? json::object() : json::array();
         for (int i = below(5); i > 0; --i) {
-            if (kind == 4) container[key()] = value(depth + 1);
-            else container.push_back(value(depth + 1));
+            if (kind == 4)
+                container[key()] = value(depth + 1);
+            else
+                container.push_back(value(depth + 1));
         }
         return container;
     }
@@ -194,11 +203,12 @@ public:
         return chance(50) ? text + "\n" : text;
     }
 
-private:
+  private:
     std::mt19937 engine_;
 };
 
-void collect(const json& value, const json::json_pointer& at, std::vector<json::json_pointer>& out) {
+void collect(const json& value, const json::json_pointer& at,
+             std::vector<json::json_pointer>& out) {
     out.push_back(at);
     if (value.is_object())
         for (auto& [k, v] : value.items()) collect(v, at / k, out);
@@ -210,21 +220,31 @@ void collect(const json& value, const json::json_pointer& at, std::vector<json::
 json random_operation(Random& random, const json& dom) {
     std::vector<json::json_pointer> paths;
     collect(dom, json::json_pointer(), paths);
-    auto any = [&] { return paths[static_cast<std::size_t>(random.below(static_cast<int>(paths.size())))]; };
+    auto any = [&] {
+        return paths[static_cast<std::size_t>(random.below(static_cast<int>(paths.size())))];
+    };
     auto target = [&] {
         json::json_pointer p = any();
         const json& v = dom.at(p);
         if (v.is_object()) return p / random.key();
-        if (v.is_array()) return random.chance(30) ? p / "-" : p / static_cast<std::size_t>(random.below(static_cast<int>(v.size()) + 1));
+        if (v.is_array())
+            return random.chance(30)
+                       ? p / "-"
+                       : p / static_cast<std::size_t>(random.below(static_cast<int>(v.size()) + 1));
         return p;
     };
     static const char* ops[] = {"add", "remove", "replace", "move", "copy", "test"};
     std::string op = ops[random.below(6)];
     json operation = {{"op", op}};
-    if (op == "add") operation["path"] = target().to_string();
-    else operation["path"] = any().to_string();
+    if (op == "add")
+        operation["path"] = target().to_string();
+    else
+        operation["path"] = any().to_string();
     if (op == "add" || op == "replace") operation["value"] = random.value(1);
-    if (op == "test") operation["value"] = random.chance(60) ? dom.at(json::json_pointer(operation["path"].get<std::string>())) : random.value(2);
+    if (op == "test")
+        operation["value"] = random.chance(60)
+                                 ? dom.at(json::json_pointer(operation["path"].get<std::string>()))
+                                 : random.value(2);
     if (op == "move" || op == "copy") {
         operation["from"] = any().to_string();
         operation["path"] = target().to_string();
@@ -257,10 +277,13 @@ bool step(Random& random, Document& document, json& dom) {
             return true;
         description = operation.dump();
         json dom_patch = json::array({operation});
-        if (operation["op"] == "move" && dom.contains(json::json_pointer(operation["from"].get<std::string>())))
-            dom_patch = {{{"op", "remove"}, {"path", operation["from"]}},
-                         {{"op", "add"}, {"path", operation["path"]},
-                          {"value", dom.at(json::json_pointer(operation["from"].get<std::string>()))}}};
+        if (operation["op"] == "move" &&
+            dom.contains(json::json_pointer(operation["from"].get<std::string>())))
+            dom_patch = {
+                {{"op", "remove"}, {"path", operation["from"]}},
+                {{"op", "add"},
+                 {"path", operation["path"]},
+                 {"value", dom.at(json::json_pointer(operation["from"].get<std::string>()))}}};
         try {
             // RFC 6902 defines move as remove then add; nlohmann adds first, so it is spelled out.
             // nlohmann also "adds" into null or scalar parents, which RFC 6902 calls an error.
@@ -348,12 +371,20 @@ TEST_CASE("RFC 6901 examples resolve to the values the RFC lists, in both notati
     CHECK(document.get(parse_path("#/foo")) == R"(["bar", "baz"])");
     CHECK(document.get(parse_path("/foo/0")) == R"("bar")");
     CHECK(document.get(parse_path("#/foo/0")) == R"("bar")");
-    const char* pointers[][2] = {{"/", "#/"},          {"/a~1b", "#/a~1b"},  {"/c%d", "#/c%25d"},
-                                 {"/e^f", "#/e%5Ef"},  {"/g|h", "#/g%7Ch"},  {"/i\\j", "#/i%5Cj"},
-                                 {"/k\"l", "#/k%22l"}, {"/ ", "#/%20"},      {"/m~0n", "#/m~0n"}};
+    const char* pointers[][2] = {{"/", "#/"},          {"/a~1b", "#/a~1b"}, {"/c%d", "#/c%25d"},
+                                 {"/e^f", "#/e%5Ef"},  {"/g|h", "#/g%7Ch"}, {"/i\\j", "#/i%5Cj"},
+                                 {"/k\"l", "#/k%22l"}, {"/ ", "#/%20"},     {"/m~0n", "#/m~0n"}};
     for (int i = 0; i < 9; ++i) {
         CAPTURE(pointers[i][0]);
         CHECK(document.get(parse_path(pointers[i][0])) == std::to_string(i));
         CHECK(document.get(parse_path(pointers[i][1])) == std::to_string(i));
     }
+}
+
+TEST_CASE("a new key that is not valid UTF-8 is refused rather than written") {
+    Document document("{\"a\": {}}");
+    CHECK_THROWS_AS(document.set({"a", "\xD7"}, "1"), OperationError);
+    CHECK_THROWS_AS(document.set({"\xD7", "b"}, "1"), OperationError);
+    CHECK_THROWS_AS(document.add({"\xFF"}, "1"), OperationError);
+    CHECK_FALSE(document.changed());
 }

@@ -1,5 +1,3 @@
-#include "json/json_edit.hpp"
-
 #include <doctest/doctest.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -11,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "json/json_edit.hpp"
 #include "support/test_support.hpp"
 
 using namespace atomfile::test;
@@ -36,8 +35,9 @@ struct stat stat_of(const fs::path& path) {
     return st;
 }
 
-const char* pretty = "{\n  \"name\": \"caf\\u00e9\",\n  \"price\": 1.50,\n\n  \"id\": 9007199254740993,\n"
-                     "  \"huge\": 1e400,\n  \"tags\": []\n}\n";
+const char* pretty =
+    "{\n  \"name\": \"caf\\u00e9\",\n  \"price\": 1.50,\n\n  \"id\": 9007199254740993,\n"
+    "  \"huge\": 1e400,\n  \"tags\": []\n}\n";
 
 }  // namespace
 
@@ -70,7 +70,9 @@ TEST_CASE("exit status 1: a failed test, a missing path or a wrong type writes n
              {"set", "/price", "3", "delete", "/nothing"},
              {"set", "/price", "3", "set", "/name/x", "1"},
              {"set", "/price", "3", "append", "/name", "1"},
-             {"patch", "[{\"op\":\"add\",\"path\":\"/a\",\"value\":1},{\"op\":\"remove\",\"path\":\"/b\"}]"}}) {
+             {"patch",
+              "[{\"op\":\"add\",\"path\":\"/a\",\"value\":1},{\"op\":\"remove\",\"path\":\"/"
+              "b\"}]"}}) {
         args.insert(args.begin(), file.string());
         Outcome r = edit(args);
         CHECK(r.code == 1);
@@ -125,6 +127,9 @@ TEST_CASE("exit status 4: a missing FILE, reported as PATH: what failed: reason"
     CHECK(r.code == 4);
     CHECK(r.err == "json-edit: " + file.string() + ": open: No such file or directory\n");
     CHECK(list_dir(dir.path()).empty());
+    Outcome directory = edit({dir.path().string(), "get", ""});
+    CHECK(directory.code == 4);
+    CHECK(directory.err == "json-edit: " + dir.path().string() + ": open: Is a directory\n");
     write_file(file, "{}");
     Outcome big = edit({"--max-size", "1", file.string(), "set", "/a", "1"});
     CHECK(big.code == 4);
@@ -157,7 +162,8 @@ TEST_CASE("no write at all when the result equals the input: inode and mtime unc
     write_file(file, pretty);
     struct stat before = stat_of(file);
     ::usleep(20000);
-    CHECK(edit({file.string(), "set", "/price", "1.50", "merge", "{\"id\": 9007199254740993}"}).code == 0);
+    CHECK(edit({file.string(), "set", "/price", "1.50", "merge", "{\"id\": 9007199254740993}"})
+              .code == 0);
     CHECK(edit({file.string(), "set", "/price", "7", "set", "/price", "1.50"}).code == 0);
     struct stat after = stat_of(file);
     CHECK(after.st_ino == before.st_ino);
@@ -173,8 +179,8 @@ TEST_CASE("FILE - reads standard input and writes the result to standard output"
     CHECK(r.out == "{\"a\": 2}\n");
     Outcome get = edit({"-", "get", "/a"}, "{\"a\": {\"b\": [1]}}");
     CHECK(get.out == "{\"b\": [1]}\n");
-    CommandResult black_box =
-        run_command({tool_path("json-edit"), "-", "delete", "/a"}, "{\n  \"a\": 1,\n  \"b\": 2\n}\n");
+    CommandResult black_box = run_command({tool_path("json-edit"), "-", "delete", "/a"},
+                                          "{\n  \"a\": 1,\n  \"b\": 2\n}\n");
     CHECK(black_box.exit_status == 0);
     CHECK(black_box.out == "{\n  \"b\": 2\n}\n");
 }
@@ -212,7 +218,8 @@ TEST_CASE("--diff prints a unified diff of the change") {
     write_file(file, "{\n  \"a\": 1,\n  \"b\": 2\n}\n");
     Outcome r = edit({"--diff", "-n", file.string(), "set", "/b", "3"});
     std::string label = file.string();
-    CHECK(r.out == "--- " + label + "\n+++ " + label + "\n@@ -1,4 +1,4 @@\n {\n   \"a\": 1,\n-  \"b\": 2\n+  \"b\": 3\n }\n");
+    CHECK(r.out == "--- " + label + "\n+++ " + label +
+                       "\n@@ -1,4 +1,4 @@\n {\n   \"a\": 1,\n-  \"b\": 2\n+  \"b\": 3\n }\n");
     CHECK(read_file(file) == "{\n  \"a\": 1,\n  \"b\": 2\n}\n");
     CHECK(edit({"--diff", file.string(), "set", "/b", "3"}).code == 0);
     CHECK(read_file(file) == "{\n  \"a\": 1,\n  \"b\": 3\n}\n");
@@ -277,8 +284,9 @@ TEST_CASE("duplicate keys: a warning names them; an edit addressing one is refus
 }
 
 TEST_CASE("RFC 6902 A.13: a patch with a repeated member is invalid JSON for json-edit") {
-    Outcome r = edit({"-", "patch", R"([{ "op": "add", "path": "/baz", "value": "qux", "op": "remove" }])"},
-                     R"({"foo": "bar"})");
+    Outcome r =
+        edit({"-", "patch", R"([{ "op": "add", "path": "/baz", "value": "qux", "op": "remove" }])"},
+             R"({"foo": "bar"})");
     CHECK(r.code == 3);
     CHECK(r.err.find("duplicate key \"op\"") != std::string::npos);
 }

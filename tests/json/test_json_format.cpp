@@ -1,6 +1,6 @@
-#include "json/json_format.hpp"
-
 #include <doctest/doctest.h>
+
+#include "json/json_format.hpp"
 
 using namespace atomfile::json;
 
@@ -33,7 +33,8 @@ TEST_CASE("reformat prints values in the style, keeping token spellings") {
     CHECK(reformat(value, style, "  ", true) ==
           "{\n      \"a\": [\n          1.50,\n          1e400,\n          {}\n      ],\n"
           "      \"b\": \"\\u00e9\",\n      \"c\": []\n  }");
-    CHECK(reformat(value, style, "", false) == "{\"a\": [1.50, 1e400, {}], \"b\": \"\\u00e9\", \"c\": []}");
+    CHECK(reformat(value, style, "", false) ==
+          "{\"a\": [1.50, 1e400, {}], \"b\": \"\\u00e9\", \"c\": []}");
     CHECK(reformat(" 42 ", style, "", true) == "42");
 }
 

@@ -1,9 +1,9 @@
-#include "json/json_patch.hpp"
-
 #include <doctest/doctest.h>
 
 #include <nlohmann/json.hpp>
 #include <string>
+
+#include "json/json_patch.hpp"
 
 using namespace atomfile::json;
 using nlohmann::json;
@@ -61,8 +61,7 @@ TEST_CASE("RFC 6902 A.5 replacing a value") {
 TEST_CASE("RFC 6902 A.6 moving a value") {
     CHECK(patched(R"({"foo": {"bar": "baz", "waldo": "fred"}, "qux": {"corge": "grault"}})",
                   R"([{ "op": "move", "from": "/foo/waldo", "path": "/qux/thud" }])") ==
-          json::parse(
-              R"({"foo": {"bar": "baz"}, "qux": {"corge": "grault", "thud": "fred"}})"));
+          json::parse(R"({"foo": {"bar": "baz"}, "qux": {"corge": "grault", "thud": "fred"}})"));
 }
 
 TEST_CASE("RFC 6902 A.7 moving an array element") {
@@ -96,14 +95,15 @@ TEST_CASE("RFC 6902 A.11 ignoring unrecognized elements") {
 }
 
 TEST_CASE("RFC 6902 A.12 adding to a nonexistent target") {
-    CHECK(patched(R"({"foo": "bar"})", R"([{ "op": "add", "path": "/baz/bat", "value": "qux" }])") ==
-          "error");
+    CHECK(patched(R"({"foo": "bar"})",
+                  R"([{ "op": "add", "path": "/baz/bat", "value": "qux" }])") == "error");
 }
 
 TEST_CASE("RFC 6902 A.13 an invalid patch document (a repeated op) is refused before use") {
     // The command validates arguments first and refuses duplicate keys (exit 3, see
     // test_json_edit); here: the scanner flags the document.
-    ScanReport report = validate(R"([{ "op": "add", "path": "/baz", "value": "qux", "op": "remove" }])");
+    ScanReport report =
+        validate(R"([{ "op": "add", "path": "/baz", "value": "qux", "op": "remove" }])");
     REQUIRE(report.duplicates.size() == 1);
     CHECK(report.duplicates[0].key == "op");
 }
@@ -130,8 +130,7 @@ TEST_CASE("malformed patch operations fail with a message naming the operation")
     CHECK_THROWS_WITH_AS(apply_patch(document, R"([{"op": "remove", "path": "/b"}])"),
                          "patch operation 1 (remove /b): /b: no such value", OperationError);
     CHECK_THROWS_WITH_AS(apply_patch(document, R"([{"op": "frob", "path": "/a"}])"),
-                         "patch operation 1 (frob /a): unknown operation \"frob\"",
-                         OperationError);
+                         "patch operation 1 (frob /a): unknown operation \"frob\"", OperationError);
     CHECK_THROWS_AS(apply_patch(document, R"([{"path": "/a"}])"), OperationError);
     CHECK_THROWS_AS(apply_patch(document, R"([{"op": "add", "path": "/a"}])"), OperationError);
     CHECK_THROWS_AS(apply_patch(document, R"([{"op": "copy", "path": "/a"}])"), OperationError);
@@ -146,7 +145,8 @@ TEST_CASE("malformed patch operations fail with a message naming the operation")
 TEST_CASE("patched values keep their spelling and take the document's layout") {
     Document document("{\n  \"a\": 1\n}\n");
     apply_patch(document, R"([{"op": "add", "path": "/b", "value": {"n": 1.50, "s": "\u00e9"}}])");
-    CHECK(document.text() == "{\n  \"a\": 1,\n  \"b\": {\n    \"n\": 1.50,\n    \"s\": \"\\u00e9\"\n  }\n}\n");
+    CHECK(document.text() ==
+          "{\n  \"a\": 1,\n  \"b\": {\n    \"n\": 1.50,\n    \"s\": \"\\u00e9\"\n  }\n}\n");
 }
 
 // RFC 7396 Appendix A, every example, and the example of section 3.

@@ -1,6 +1,6 @@
-#include "json/json_path.hpp"
-
 #include <doctest/doctest.h>
+
+#include "json/json_path.hpp"
 
 using atomfile::json::array_index;
 using atomfile::json::parse_path;

@@ -1,9 +1,9 @@
-#include "json/json_scanner.hpp"
-
 #include <doctest/doctest.h>
 
 #include <nlohmann/json.hpp>
 #include <string>
+
+#include "json/json_scanner.hpp"
 
 using namespace atomfile::json;
 
@@ -35,15 +35,58 @@ SyntaxError error_of(const std::string& text, std::size_t max_depth = default_ma
 }  // namespace
 
 TEST_CASE("the scanner accepts and refuses exactly what nlohmann does (comments allowed)") {
-    const char* cases[] = {
-        "{}", "[]", "0", "-0", "1.5e-3", "\"x\"", "true", "null", " [1, 2 ,3] ",
-        "{\"a\":{\"b\":[true,false,null]}}", "// c\n{}", "{/* c */\"a\"/**/:/**/1}", "[1]// end",
-        "\xEF\xBB\xBF{}", "\"\\u00e9\\ud83d\\ude00\"", "\"\xC3\xA9\"", "\"\xF0\x9F\x98\x80\"",
-        "", " ", "{", "[1,]", "{\"a\":1,}", "01", "1.", ".5", "-", "1e", "+1", "tru", "nul",
-        "[1 2]", "{\"a\" 1}", "{1:2}", "\"\x01\"", "\"\\x\"", "\"\\ud800\"", "\"\\udc00\"",
-        "\"\\ud800\\u0041\"", "\"\xC0\xAF\"", "\"\xED\xA0\x80\"", "\"\xF4\x90\x80\x80\"",
-        "\"\xE2\x82\"", "/* open", "/x", "{} {}", "[] x", "\xEF\xBB{}", "[\"a\"]]", "\"abc",
-        "\"\x7F\"", "[1,\n2]\n", "{\"\":\"\"}"};
+    const char* cases[] = {"{}",
+                           "[]",
+                           "0",
+                           "-0",
+                           "1.5e-3",
+                           "\"x\"",
+                           "true",
+                           "null",
+                           " [1, 2 ,3] ",
+                           "{\"a\":{\"b\":[true,false,null]}}",
+                           "// c\n{}",
+                           "{/* c */\"a\"/**/:/**/1}",
+                           "[1]// end",
+                           "\xEF\xBB\xBF{}",
+                           "\"\\u00e9\\ud83d\\ude00\"",
+                           "\"\xC3\xA9\"",
+                           "\"\xF0\x9F\x98\x80\"",
+                           "",
+                           " ",
+                           "{",
+                           "[1,]",
+                           "{\"a\":1,}",
+                           "01",
+                           "1.",
+                           ".5",
+                           "-",
+                           "1e",
+                           "+1",
+                           "tru",
+                           "nul",
+                           "[1 2]",
+                           "{\"a\" 1}",
+                           "{1:2}",
+                           "\"\x01\"",
+                           "\"\\x\"",
+                           "\"\\ud800\"",
+                           "\"\\udc00\"",
+                           "\"\\ud800\\u0041\"",
+                           "\"\xC0\xAF\"",
+                           "\"\xED\xA0\x80\"",
+                           "\"\xF4\x90\x80\x80\"",
+                           "\"\xE2\x82\"",
+                           "/* open",
+                           "/x",
+                           "{} {}",
+                           "[] x",
+                           "\xEF\xBB{}",
+                           "[\"a\"]]",
+                           "\"abc",
+                           "\"\x7F\"",
+                           "[1,\n2]\n",
+                           "{\"\":\"\"}"};
     for (std::string text : cases) {
         CAPTURE(text);
         CHECK(scanner_accepts(text) == nlohmann_accepts(text));
@@ -87,7 +130,8 @@ TEST_CASE("duplicate keys are reported with their unescaped name and position") 
 
 TEST_CASE("duplicate detection still works in objects with many keys") {
     std::string text = "{";
-    for (int i = 0; i < 100; ++i) text += "\"k" + std::to_string(i) + "\":" + std::to_string(i) + ",";
+    for (int i = 0; i < 100; ++i)
+        text += "\"k" + std::to_string(i) + "\":" + std::to_string(i) + ",";
     text += "\"k50\":0}";
     ScanReport report = validate(text);
     REQUIRE(report.duplicates.size() == 1);
@@ -129,4 +173,18 @@ TEST_CASE("decode_json_string unescapes to UTF-8 and refuses bad escapes") {
     CHECK(out == "\xC3\xA9\xF0\x9F\x98\x80");
     CHECK_FALSE(decode_json_string("\"\\q\"", out));
     CHECK_FALSE(decode_json_string("x", out));
+}
+
+TEST_CASE("the shallow index records where the top two levels of containers end") {
+    std::string text = "{\"a\": [1, [2]], \"b\": {\"c\": {}}, \"d\": 3}";
+    ScanReport report = validate(text);
+    SpanIndex expected = {{0, text.size()},
+                          {text.find('['), text.find("]]") + 2},
+                          {text.find("{\"c"), text.find("}}") + 2}};
+    CHECK(report.shallow == expected);
+    Container with = list_members(text, 0, &report.shallow);
+    Container without = list_members(text, 0);
+    REQUIRE(with.members.size() == 3);
+    for (std::size_t i = 0; i < 3; ++i)
+        CHECK(with.members[i].value_end == without.members[i].value_end);
 }

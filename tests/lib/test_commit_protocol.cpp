@@ -383,6 +383,9 @@ TEST_CASE("a writer killed at any system call leaves the old or the new content"
     locked.lock = true;
     sweep({"replace through O_TMPFILE", true, {}});
     sweep({"create through O_TMPFILE", false, {}});
+    ReplaceOptions create_only;
+    create_only.create_only = true;
+    sweep({"create only through O_TMPFILE: never a temp name", false, create_only});
     sweep({"replace through a named temp", true, {}, true});
     sweep({"safe_update under the lock", true, locked});
 }

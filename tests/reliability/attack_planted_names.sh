@@ -77,5 +77,7 @@ INJECT="openat:error=EOPNOTSUPP:when=$k" attack "writer library (O_TMPFILE refus
     attack "writer json-edit" sh -c 'echo "{}" > "$2" && "$1" "$2" set /k 1' sh \
         "$ATOMFILE_TOOLS/json-edit" "$dir/target"
 [[ -x $ATOMFILE_TOOLS/with-tempdir ]] &&
-    attack "with-tempdir" "$ATOMFILE_TOOLS/with-tempdir" --dir "$dir" -- sh -c 'echo x > "$TMPDIR/f"'
-echo "planted names: $attacks attacks (symlinks to a file and to a directory at the exact temp name), outside untouched: PASS"
+    attack "with-tempdir" "$ATOMFILE_TOOLS/with-tempdir" --dir "$dir" -- \
+        sh -c 'echo x > "$TMPDIR/f"'
+echo "planted names: $attacks attacks (symlinks to a file and to a directory at the exact" \
+    "temp name), outside untouched: PASS"

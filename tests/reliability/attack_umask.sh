@@ -65,11 +65,14 @@ for mask in 000 002 022 027 077 277; do
     expect_mode NamedTemporaryFile "$(cat "$dir.named")" 600
     if [[ -f $dir.with-tempdir ]]; then
         checks=$((checks + 1))
-        [[ $(cat "$dir.with-tempdir") == 700 ]] ||
-            { echo "umask $mask: with-tempdir's directory is $(cat "$dir.with-tempdir")"; failures=$((failures + 1)); }
+        if [[ $(cat "$dir.with-tempdir") != 700 ]]; then
+            echo "umask $mask: with-tempdir's directory is $(cat "$dir.with-tempdir")"
+            failures=$((failures + 1))
+        fi
     fi
 done
 
-summary="umask matrix: 6 umasks, ${#writers[@]} writers and the temp primitives, $checks mode checks, $failures wrong"
+summary="umask matrix: 6 umasks, ${#writers[@]} writers and the temp primitives,"
+summary+=" $checks mode checks, $failures wrong"
 ((failures == 0)) || fail "$summary"
 echo "$summary: PASS"

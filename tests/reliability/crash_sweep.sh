@@ -43,6 +43,8 @@ writer_run >/dev/null || fail "$writer failed after the crashes"
 [[ $(target_state) == new ]] || fail "$writer did not commit after the crashes"
 strays "$SCRATCH/dir" | grep -q -- -lock && fail "a lock file remained after a successful update"
 
-summary="crash sweep $writer: $total system calls, $killed kills, ${states[old]} old, ${states[new]} new, ${states[torn]} torn, $leftovers leftovers, then an undisturbed commit"
+summary="crash sweep $writer: $total system calls, $killed kills, ${states[old]} old,"
+summary+=" ${states[new]} new, ${states[torn]} torn, $leftovers leftovers,"
+summary+=" then an undisturbed commit"
 if ((states[torn] > 0)); then fail "$summary"; fi
 echo "$summary: PASS"

@@ -81,7 +81,8 @@ writer_setup() {
             library-persist) WRITER_CMD=("$binary" persist "$TARGET" "$NEW") ;;
             atomic-write) WRITER_CMD=("$binary" "$TARGET") WRITER_STDIN=$NEW ;;
             atomic-edit)
-                WRITER_CMD=("$binary" "$TARGET" -- sh -c 'cat >/dev/null && exec cat "$1"' sh "$NEW")
+                WRITER_CMD=("$binary" "$TARGET" --
+                    sh -c 'cat >/dev/null && exec cat "$1"' sh "$NEW")
                 ;;
             *) fail "unknown writer $writer" ;;
         esac
@@ -103,7 +104,7 @@ target_state() {
 
 # The names in a directory other than the target, one per line.
 strays() {
-    ls -A "$1" | grep -vx target || true
+    find "$1" -mindepth 1 -maxdepth 1 ! -name target -printf '%f\n' | sort
 }
 
 # commit_calls TRACE DIR: the system calls of a commit in an `strace -y` log, as "NAME K" lines

@@ -61,17 +61,21 @@ expected=$((8 * rounds))
 case $kind in
     library)
         got=$(cat "$file")
-        summary="lost updates library: 8 processes x $rounds safe_update increments, final value $got of $expected"
+        summary="lost updates library: 8 processes x $rounds safe_update increments,"
+        summary+=" final value $got of $expected"
         ;;
     counter)
         got=$(cat "$file")
-        summary="lost updates counter: 8 processes (4 safe_update, 4 atomic-edit) x $rounds increments, final value $got of $expected"
+        summary="lost updates counter: 8 processes (4 safe_update, 4 atomic-edit) x $rounds"
+        summary+=" increments, final value $got of $expected"
         ;;
     json)
         got=$(grep -oE '"p[0-9]+k[0-9]+"' "$file" | sort -u | wc -l)
-        summary="lost updates json: 8 json-edit processes x $rounds distinct keys, $got of $expected keys present"
+        summary="lost updates json: 8 json-edit processes x $rounds distinct keys,"
+        summary+=" $got of $expected keys present"
         ;;
 esac
 [[ $got == "$expected" ]] || fail "$summary"
-[[ -z $(ls -A "$SCRATCH" | grep -vx shared) ]] || fail "$summary; left behind: $(ls -A "$SCRATCH")"
+left=$(find "$SCRATCH" -mindepth 1 ! -name shared)
+[[ -z $left ]] || fail "$summary; left behind: $left"
 echo "$summary: PASS"

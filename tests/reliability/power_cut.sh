@@ -27,7 +27,7 @@ power_cut() {
     rm -rf "$mnt/dir" && mkdir "$mnt/dir" && cp "$OLD" "$TARGET" && sync -f "$mnt"
     "$@" >/dev/null 2>&1 || true
     "$RELIABILITY_BIN/fs_shutdown" "$mnt" || fail "cannot shut down $mnt"
-    umount "$mnt" && mount -o loop "$image" "$mnt" || fail "cannot remount $image"
+    if ! umount "$mnt" || ! mount -o loop "$image" "$mnt"; then fail "cannot remount $image"; fi
     target_state
 }
 

@@ -31,7 +31,8 @@ if [[ $writer == control ]]; then
     correct='echo new | dd of=t conv=excl,fsync status=none && mv t target && sync .'
     rm -rf "$SCRATCH/dir" && mkdir "$SCRATCH/dir" && echo old >"$SCRATCH/dir/target"
     (cd "$SCRATCH/dir" && trace sh -c "$correct")
-    "$RELIABILITY_BIN/protocol_check" control "$SCRATCH/dir/target" "$SCRATCH/trace" ||
+    "$RELIABILITY_BIN/protocol_check" "control (a correct shell commit)" "$SCRATCH/dir/target" \
+        "$SCRATCH/trace" ||
         fail "the checker rejected a correct commit: $correct"
     control_rejects "the temp was not synced" 'set -C; echo new > t && mv t target'
     control_rejects "the directory was not synced" \

@@ -33,7 +33,8 @@ std::uint64_t parse_number(const std::string& option, const std::string& text, b
     std::uint64_t scale = 1;
     if (suffixes && rest.size() == 1) {
         std::size_t power = std::string("KMG").find(rest[0]);
-        if (power != std::string::npos) scale = std::uint64_t{1} << (10 * (power + 1)), rest.clear();
+        if (power != std::string::npos)
+            scale = std::uint64_t{1} << (10 * (power + 1)), rest.clear();
     }
     if (end == 0 || !rest.empty()) throw UsageError(option + " needs a number, not '" + text + "'");
     return value * scale;
@@ -54,13 +55,13 @@ void split_option(const std::string& arg, std::string& name, std::optional<std::
 }
 
 class OptionReader {
-public:
+  public:
     OptionReader(const std::vector<std::string>& args, Settings& settings)
         : args_(args), settings_(settings) {}
     // Reads options; returns the index of FILE.
     std::size_t read();
 
-private:
+  private:
     std::string take_value(const std::string& name, std::optional<std::string>& inline_value);
     void apply(const std::string& name, std::optional<std::string> inline_value);
 
@@ -76,20 +77,32 @@ std::string OptionReader::take_value(const std::string& name,
     return args_[next_++];
 }
 
+// Options without a value; false when name is not one of them.
+bool set_flag(Settings& s, const std::string& name) {
+    if (name == "-h" || name == "--help")
+        s.help = true;
+    else if (name == "--version")
+        s.version = true;
+    else if (name == "-n" || name == "--dry-run")
+        s.dry_run = true;
+    else if (name == "--diff")
+        s.diff = true;
+    else if (name == "--create")
+        s.create = true;
+    else if (name == "--no-lock")
+        s.lock = false;
+    else
+        return false;
+    return true;
+}
+
 void OptionReader::apply(const std::string& name, std::optional<std::string> inline_value) {
     Settings& s = settings_;
-    bool flag = true;
-    if (name == "-h" || name == "--help") s.help = true;
-    else if (name == "--version") s.version = true;
-    else if (name == "-n" || name == "--dry-run") s.dry_run = true;
-    else if (name == "--diff") s.diff = true;
-    else if (name == "--create") s.create = true;
-    else if (name == "--no-lock") s.lock = false;
-    else if (name == "-b" || name == "--backup") s.backup_suffix = inline_value.value_or("~"), flag = false;
-    else flag = false;
-    if (flag && inline_value) throw UsageError(name + " takes no value");
-    if (flag || name == "-b" || name == "--backup") return;
-    if (name == "--indent") {
+    if (set_flag(s, name)) {
+        if (inline_value) throw UsageError(name + " takes no value");
+    } else if (name == "-b" || name == "--backup") {
+        s.backup_suffix = inline_value.value_or("~");  // the value is optional: only attached
+    } else if (name == "--indent") {
         try {
             s.indent = parse_indent(take_value(name, inline_value));
         } catch (const std::invalid_argument&) {
@@ -128,7 +141,9 @@ void read_operations(const std::vector<std::string>& args, std::size_t next, Set
         int count = arity(operation.name);
         if (next + static_cast<std::size_t>(count < 0 ? 1 : count) > args.size())
             throw UsageError(operation.name + " needs " +
-                             (count == 1 ? "a PATH" : count == 2 ? "a PATH and a value" : "JSON"));
+                             (count == 1   ? "a PATH"
+                              : count == 2 ? "a PATH and a value"
+                                           : "JSON"));
         if (count > 0) operation.path_text = args[next++];
         if (count != 1) operation.argument = args[next++];
         try {
@@ -176,7 +191,8 @@ void load_arguments(Settings& settings, std::istream& in) {
         errno = 0;
         std::ifstream file(source, std::ios::binary);
         if (file) operation.argument = read_stream(file);
-        if (!file.is_open() || file.bad()) throw_error(errno ? errno : EIO, "read argument", source);
+        if (!file.is_open() || file.bad())
+            throw_error(errno ? errno : EIO, "read argument", source);
     }
 }
 
@@ -186,15 +202,17 @@ void prepare_values(Settings& settings) {
         if (operation.name == "get" || operation.name == "delete") continue;
         bool text = operation.name == "set-string";
         std::string json = text ? quote(operation.argument) : operation.argument;
-        std::string where = "argument of operation " + std::to_string(i + 1) + " (" +
-                            operation.name + "): ";
+        std::string where =
+            "argument of operation " + std::to_string(i + 1) + " (" + operation.name + "): ";
         ScanReport report;
         try {
             report = validate(json, settings.max_depth);
         } catch (const SyntaxError& e) {
             std::ostringstream message;
-            if (text) message << "not valid UTF-8";
-            else message << "line " << e.line() << ", column " << e.column() << ": " << e.what();
+            if (text)
+                message << "not valid UTF-8";
+            else
+                message << "line " << e.line() << ", column " << e.column() << ": " << e.what();
             throw ArgumentError(where + message.str());
         }
         if (!report.duplicates.empty())

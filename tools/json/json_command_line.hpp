@@ -15,7 +15,7 @@
 namespace atomfile::json {
 
 class UsageError : public std::runtime_error {
-public:
+  public:
     using std::runtime_error::runtime_error;
 };
 
@@ -23,8 +23,8 @@ struct Operation {
     std::string name;       // get, set, set-string, delete, append, merge, patch, test
     std::string path_text;  // as given (empty for merge and patch)
     Path path;
-    std::string argument;   // the JSON (or, for set-string, the TEXT) as given, @FILE read
-    std::string value;      // the argument as one JSON value, trimmed, once validated
+    std::string argument;  // the JSON (or, for set-string, the TEXT) as given, @FILE read
+    std::string value;     // the argument as one JSON value, trimmed, once validated
     bool modifies() const { return name != "get" && name != "test"; }
 };
 
@@ -32,7 +32,7 @@ struct Settings {
     bool help = false, version = false;
     bool dry_run = false, diff = false, create = false, lock = true;
     std::optional<std::string> indent;  // the unit, from --indent
-    std::string backup_suffix;           // empty: no backup
+    std::string backup_suffix;          // empty: no backup
     Durability durability = Durability::full;
     std::size_t max_depth = 1000;
     std::optional<std::uint64_t> max_size;
@@ -49,7 +49,7 @@ void load_arguments(Settings& settings, std::istream& in);
 
 // A JSON argument that is not valid JSON.
 class ArgumentError : public std::runtime_error {
-public:
+  public:
     using std::runtime_error::runtime_error;
 };
 

@@ -11,6 +11,17 @@ std::string describe(const Path& path, std::size_t count) {
     return pointer.empty() ? "the root" : pointer;
 }
 
+// A member name as a JSON string; a path can carry bytes that are not UTF-8, which JSON cannot.
+std::string key_literal(const std::string& key) {
+    std::string literal = quote(key);
+    try {
+        validate(literal);
+    } catch (const SyntaxError&) {
+        throw OperationError("the key \"" + key + "\" is not valid UTF-8");
+    }
+    return literal;
+}
+
 [[noreturn]] void not_found(const Path& path) {
     throw OperationError(describe(path, path.size()) + ": no such value");
 }
@@ -20,11 +31,14 @@ std::string describe(const Path& path, std::size_t count) {
 Document::Document(std::string text, std::size_t max_depth) : text_(std::move(text)) {
     ScanReport report = validate(text_, max_depth);
     duplicates_ = std::move(report.duplicates);
+    shallow_ = std::move(report.shallow);
     root_begin_ = report.root_begin;
     style_ = detect_style(text_);
 }
 
-void Document::set_indent(std::string unit) { style_.indent = std::move(unit); }
+void Document::set_indent(std::string unit) {
+    style_.indent = std::move(unit);
+}
 
 std::size_t Document::find_member(const Container& container, const std::string& token) const {
     if (!container.object) {
@@ -54,7 +68,7 @@ Document::Location Document::locate(const Path& path) {
             location.parent.reset();
             return location;
         }
-        location.parent = list_members(text, location.begin);
+        location.parent = list_members(text, location.begin, kept_original_ ? nullptr : &shallow_);
         std::size_t index = find_member(*location.parent, token);
         if (index == npos) return location;
         const Member& member = location.parent->members[index];
@@ -104,7 +118,7 @@ void Document::set(const Path& path, std::string_view value) {
     }
     std::string nested(value);
     for (std::size_t i = path.size() - 1; i > location.resolved; --i)
-        nested = "{" + quote(path[i]) + ":" + nested + "}";
+        nested = "{" + key_literal(path[i]) + ":" + nested + "}";
     insert_last(parent, &token, nested);
 }
 
@@ -173,7 +187,7 @@ std::string Document::member_text(const Container& container, const std::string*
                                   std::string_view value, std::string_view base,
                                   bool multiline) const {
     std::string text;
-    if (key) text = quote(*key) + std::string(colon(container));
+    if (key) text = key_literal(*key) + std::string(colon(container));
     return text + reformat(value, style_, base, multiline);
 }
 

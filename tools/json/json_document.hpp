@@ -99,6 +99,7 @@ class Document {
     bool kept_original_ = false;
     std::optional<Edit> pending_;
     std::vector<DuplicateKey> duplicates_;
+    SpanIndex shallow_;  // from validation: valid until an edit rewrites text_
     Style style_;
     std::size_t root_begin_ = 0;
 };

@@ -76,8 +76,10 @@ std::optional<Document> load(const Settings& settings, std::string text, const S
                              std::ostream& err) {
     try {
         Document document(std::move(text), settings.max_depth);
-        if (settings.indent) document.set_indent(*settings.indent);
-        else if (source.missing) document.set_indent("  ");
+        if (settings.indent)
+            document.set_indent(*settings.indent);
+        else if (source.missing)
+            document.set_indent("  ");
         if (!document.duplicates().empty()) warn_duplicates(document, document.text(), source, err);
         return document;
     } catch (const SyntaxError& e) {
@@ -89,12 +91,18 @@ std::optional<Document> load(const Settings& settings, std::string text, const S
 
 void apply_operation(Document& document, const Operation& operation, std::ostream& out) {
     const std::string& name = operation.name;
-    if (name == "get") out << document.print(operation.path) << '\n';
-    else if (name == "set" || name == "set-string") document.set(operation.path, operation.value);
-    else if (name == "delete") document.remove(operation.path);
-    else if (name == "append") document.append(operation.path, operation.value);
-    else if (name == "merge") apply_merge_patch(document, {}, operation.value);
-    else if (name == "patch") apply_patch(document, operation.value);
+    if (name == "get")
+        out << document.print(operation.path) << '\n';
+    else if (name == "set" || name == "set-string")
+        document.set(operation.path, operation.value);
+    else if (name == "delete")
+        document.remove(operation.path);
+    else if (name == "append")
+        document.append(operation.path, operation.value);
+    else if (name == "merge")
+        apply_merge_patch(document, {}, operation.value);
+    else if (name == "patch")
+        apply_patch(document, operation.value);
     else if (!json_equal(document.get(operation.path), operation.value))
         throw OperationError("the value differs");
 }
@@ -122,10 +130,16 @@ bool modifies(const Settings& settings) {
                        [](const Operation& operation) { return operation.modifies(); });
 }
 
+// Reads a file that will not be written (no lock needed), in one read of its size.
 std::string read_plain(const std::string& path) {
     errno = 0;
-    std::ifstream file(path, std::ios::binary);
-    std::string text(std::istreambuf_iterator<char>(file), {});
+    std::ifstream file(path, std::ios::binary | std::ios::ate);
+    std::string text(file ? static_cast<std::size_t>(std::max<std::streamoff>(file.tellg(), 0)) : 0,
+                     '\0');
+    file.seekg(0);
+    file.read(text.data(), static_cast<std::streamsize>(text.size()));
+    text.resize(static_cast<std::size_t>(file.gcount()));
+    if (file) text.append(std::istreambuf_iterator<char>(file), {});
     if (!file.is_open() || file.bad()) throw_error(errno ? errno : EIO, "read", path);
     return text;
 }
@@ -139,6 +153,7 @@ bool check_file(const Settings& settings) {
         if (!settings.create) throw_error(ENOENT, "open", settings.file);
         return true;
     }
+    if (fs::is_directory(status)) throw_error(EISDIR, "open", settings.file);
     auto size = fs::is_regular_file(status) ? fs::file_size(settings.file, ec) : 0;
     if (settings.max_size && size > *settings.max_size)
         throw_error(EFBIG, "check size", settings.file);
@@ -157,12 +172,13 @@ ReplaceOptions replace_options(const Settings& settings) {
 // Prints what -n and --diff ask for.
 void show(const Settings& settings, Document& document, const std::string& original,
           const Source& source, std::ostream& out) {
-    if (settings.diff) out << unified_diff(original, document.text(), source.label, source.label);
-    else if (settings.dry_run || settings.file == "-") write_pieces(out, document.pieces());
+    if (settings.diff)
+        out << unified_diff(original, document.text(), source.label, source.label);
+    else if (settings.dry_run || settings.file == "-")
+        write_pieces(out, document.pieces());
 }
 
-int edit_stream(const Settings& settings, std::istream& in, std::ostream& out,
-                std::ostream& err) {
+int edit_stream(const Settings& settings, std::istream& in, std::ostream& out, std::ostream& err) {
     Source source{"-"};
     std::string text(std::istreambuf_iterator<char>(in), {});
     if (settings.max_size && text.size() > *settings.max_size) {
@@ -179,8 +195,7 @@ int edit_stream(const Settings& settings, std::istream& in, std::ostream& out,
 }
 
 // Reads FILE (through the AtomicFile, under its lock, when it will be written).
-std::string read_source(const Settings& settings, std::optional<AtomicFile>& file,
-                        Source& source) {
+std::string read_source(const Settings& settings, std::optional<AtomicFile>& file, Source& source) {
     source.missing = check_file(settings);
     if (modifies(settings) && !settings.dry_run) {
         file.emplace(settings.file, replace_options(settings));

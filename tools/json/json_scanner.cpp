@@ -1,5 +1,6 @@
 #include "json/json_scanner.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <cstring>
@@ -174,6 +175,7 @@ std::size_t comment_end(std::string_view text, std::size_t pos) {
 // Keys seen in one open object, for duplicate detection; a hash set once the object grows.
 struct Level {
     bool object = false;
+    std::size_t open = 0;
     bool indexed = false;
     std::vector<std::string_view> keys;
     std::unordered_set<std::string_view> index;
@@ -218,6 +220,7 @@ class Validator {
     void scan_scalar();
     void scan_key();
     void open_level(bool object);
+    void close_level();
 
     std::string_view t_;
     std::size_t p_ = 0;
@@ -329,9 +332,16 @@ void Validator::open_level(bool object) {
     if (depth_ >= max_depth_)
         fail(p_, "nesting deeper than the maximum depth of " + std::to_string(max_depth_));
     if (levels_.size() <= depth_) levels_.emplace_back();
-    levels_[depth_++].reset(object);
+    levels_[depth_].reset(object);
+    levels_[depth_++].open = p_;
     ++p_;
     skip_ws();
+}
+
+void Validator::close_level() {
+    ++p_;
+    if (depth_ <= 2) report_.shallow.emplace_back(levels_[depth_ - 1].open, p_);
+    --depth_;
 }
 
 ScanReport Validator::run() {
@@ -347,7 +357,7 @@ ScanReport Validator::run() {
                 char close = c == '{' ? '}' : ']';
                 need_value = p_ >= t_.size() || t_[p_] != close;
                 if (!need_value)
-                    --depth_, ++p_;
+                    close_level();
                 else if (c == '{')
                     scan_key();
             } else {
@@ -366,8 +376,7 @@ ScanReport Validator::run() {
             if (object) scan_key();
             need_value = true;
         } else if (c == (object ? '}' : ']')) {
-            ++p_;
-            --depth_;
+            close_level();
         } else {
             fail(p_, object ? "expected ',' or '}'" : "expected ',' or ']'");
         }
@@ -375,6 +384,7 @@ ScanReport Validator::run() {
     report_.root_end = p_;
     skip_ws();
     if (p_ != t_.size()) fail(p_, "unexpected content after the document");
+    std::sort(report_.shallow.begin(), report_.shallow.end());
     return std::move(report_);
 }
 
@@ -477,7 +487,19 @@ bool is_container(std::string_view text, std::size_t pos) {
     return pos < text.size() && (text[pos] == '{' || text[pos] == '[');
 }
 
-Container list_members(std::string_view text, std::size_t open) {
+namespace {
+
+std::size_t indexed_end(std::string_view text, std::size_t pos, const SpanIndex* index) {
+    if (index && is_container(text, pos)) {
+        auto known = std::lower_bound(index->begin(), index->end(), std::make_pair(pos, pos));
+        if (known != index->end() && known->first == pos) return known->second;
+    }
+    return skip_value(text, pos);
+}
+
+}  // namespace
+
+Container list_members(std::string_view text, std::size_t open, const SpanIndex* index) {
     Container container;
     container.object = text[open] == '{';
     container.open = open;
@@ -492,7 +514,7 @@ Container list_members(std::string_view text, std::size_t open) {
             p = skip_space(text, skip_space(text, p) + 1);
         }
         member.value_begin = p;
-        member.value_end = p = skip_value(text, p);
+        member.value_end = p = indexed_end(text, p, index);
         container.members.push_back(std::move(member));
         p = skip_space(text, p);
         if (p < text.size() && text[p] == ',') p = skip_space(text, p + 1);

@@ -14,6 +14,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace atomfile::json {
@@ -35,10 +36,14 @@ struct DuplicateKey {
     std::size_t offset;  // of the repeated occurrence's opening quote
 };
 
+// Where containers end, by where they begin (sorted), so walks can step over big values.
+using SpanIndex = std::vector<std::pair<std::size_t, std::size_t>>;
+
 struct ScanReport {
     std::size_t root_begin = 0;  // first byte of the top-level value
     std::size_t root_end = 0;    // one past its last byte
     std::vector<DuplicateKey> duplicates;
+    SpanIndex shallow;  // the root container and the containers directly inside it
 };
 
 inline constexpr std::size_t default_max_depth = 1000;
@@ -74,7 +79,8 @@ struct Container {
 };
 
 bool is_container(std::string_view text, std::size_t pos);
-// The members of the object or array whose opening bracket is at open.
-Container list_members(std::string_view text, std::size_t open);
+// The members of the object or array whose opening bracket is at open. An index from validate()
+// of this very text saves walking over the containers it lists.
+Container list_members(std::string_view text, std::size_t open, const SpanIndex* index = nullptr);
 
 }  // namespace atomfile::json

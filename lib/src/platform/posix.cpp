@@ -363,6 +363,7 @@ int list_xattrs(int fd, std::vector<std::string>& names) {
     for (;;) {
         ssize_t size = ::flistxattr(fd, nullptr, 0);
         if (size < 0) return -1;
+        if (size == 0) return 0;  // the common case: nothing to copy, no second call
         std::string buffer(static_cast<std::size_t>(size), '\0');
         ssize_t got = ::flistxattr(fd, buffer.data(), buffer.size());
         if (got < 0 && errno == ERANGE) continue;  // grew between the two calls
