@@ -2,7 +2,7 @@
 # Runs every benchmark side by side with its peers, in one run, and writes the report.
 #
 #   scripts/bench.sh            installs missing peers (Debian packages), builds in Release into
-#                               build-release/, runs everything (about 20 minutes), then writes
+#                               build-release/, runs everything (20-30 minutes on 2 cores), writes
 #                               docs/benchmarks.md and the plots in docs/benchmarks/
 #   scripts/bench.sh --quick    every benchmark once at a tiny size, to prove they all still
 #                               work (CI); the report goes to BUILD/bench-results/, docs/ is

@@ -14,13 +14,24 @@ namespace {
 NameSource name_source = nullptr;
 void* name_source_context = nullptr;
 
+// random_name() knows nothing of where the name is for, so its error gains the directory here.
+std::string draw_name_in(const std::string& directory, std::string_view prefix,
+                         std::string_view suffix) {
+    try {
+        return draw_name(prefix, suffix);
+    } catch (const Error& e) {
+        if (!e.path().empty()) throw;
+        throw Error(e.code(), e.step() + " for temp file in", directory);
+    }
+}
+
 // Tries names until create(name) claims one. create returns 0 on success, EEXIST to ask for
 // another name, or throws.
 template <class Create>
 std::string claim_unused_name(const std::string& directory, std::string_view prefix,
                               std::string_view suffix, Create create) {
     for (int attempt = 0; attempt < max_name_attempts; ++attempt) {
-        std::string name = draw_name(prefix, suffix);
+        std::string name = draw_name_in(directory, prefix, suffix);
         if (create(name) == 0) return name;
     }
     std::string step = "no unused name after " + std::to_string(max_name_attempts) + " attempts in";

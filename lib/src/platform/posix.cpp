@@ -549,15 +549,13 @@ int spawn(const SpawnRequest& request) {
 
     posix_spawnattr_t attributes;
     posix_spawnattr_init(&attributes);
-    // The child starts with default dispositions even if the parent ignores or catches signals.
-    sigset_t defaults;
-    sigemptyset(&defaults);
-    for (int s : {SIGINT, SIGTERM, SIGHUP, SIGPIPE, SIGQUIT}) sigaddset(&defaults, s);
+    // The tools block the signals they catch; the child must start with none blocked. Caught
+    // signals revert to their defaults across exec by themselves, and signals ignored since
+    // before we started (nohup) stay ignored, as a shell would leave them.
     sigset_t none;
     sigemptyset(&none);
-    posix_spawnattr_setsigdefault(&attributes, &defaults);
     posix_spawnattr_setsigmask(&attributes, &none);
-    posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+    posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGMASK);
 
     std::vector<std::string> environment_strings;
     for (char** entry = environ; *entry != nullptr; ++entry) {
