@@ -17,5 +17,6 @@ write_basic_package_version_file(${PROJECT_BINARY_DIR}/atomfileConfigVersion.cma
 install(FILES ${PROJECT_BINARY_DIR}/atomfileConfig.cmake
     ${PROJECT_BINARY_DIR}/atomfileConfigVersion.cmake DESTINATION ${ATOMFILE_CMAKE_DIR})
 
+file(RELATIVE_PATH ATOMFILE_PC_TO_PREFIX /${CMAKE_INSTALL_LIBDIR}/pkgconfig /)
 configure_file(cmake/atomfile.pc.in ${PROJECT_BINARY_DIR}/atomfile.pc @ONLY)
 install(FILES ${PROJECT_BINARY_DIR}/atomfile.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)

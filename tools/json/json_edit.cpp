@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -154,7 +155,8 @@ bool check_file(const Settings& settings) {
         return true;
     }
     if (fs::is_directory(status)) throw_error(EISDIR, "open", settings.file);
-    auto size = fs::is_regular_file(status) ? fs::file_size(settings.file, ec) : 0;
+    std::uintmax_t size = fs::is_regular_file(status) ? fs::file_size(settings.file, ec) : 0;
+    if (ec) throw Error(ec, "check size", settings.file);
     if (settings.max_size && size > *settings.max_size)
         throw_error(EFBIG, "check size", settings.file);
     return false;

@@ -30,15 +30,22 @@ namespace {
 constexpr std::size_t transfer_chunk = std::size_t(1) << 20;
 
 std::string read_from_start(int fd, const std::string& path) {
-    std::string content;
-    char buffer[65536];
+    platform::FileStatus status;
+    if (platform::stat_fd(fd, status) != 0) throw_errno(step::read_target, path);
+    // Sized once from the file (plus one byte to see the end without growing): a string grown
+    // by doubling would peak near twice the file, which matters for json-edit on big files.
+    std::string content(static_cast<std::size_t>(status.size) + 1, '\0');
+    std::size_t filled = 0;
     for (;;) {
-        long got = platform::pread_some(fd, buffer, sizeof buffer,
-                                        static_cast<std::int64_t>(content.size()));
+        if (filled == content.size()) content.resize(content.size() * 2);  // grew meanwhile
+        long got = platform::pread_some(fd, content.data() + filled, content.size() - filled,
+                                        static_cast<std::int64_t>(filled));
         if (got < 0) throw_errno(step::read_target, path);
-        if (got == 0) return content;
-        content.append(buffer, static_cast<std::size_t>(got));
+        if (got == 0) break;
+        filled += static_cast<std::size_t>(got);
     }
+    content.resize(filled);
+    return content;
 }
 
 }  // namespace
