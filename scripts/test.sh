@@ -4,7 +4,7 @@
 # fuzz targets for a bounded time. Run as root to include the power-cut tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/install-deps.sh
+bash scripts/install-deps.sh --with-benchmarks
 
 jobs=$(nproc)
 

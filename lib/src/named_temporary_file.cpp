@@ -72,9 +72,7 @@ std::size_t NamedTemporaryFile::write(std::string_view data) {
 }
 
 std::size_t NamedTemporaryFile::write(std::string_view data, std::error_code& ec) noexcept {
-    std::size_t written = 0;
-    capture_error(ec, [&] { written = write(data); });
-    return written;
+    return detail::write_fd(fd_.get(), data, path_, ec);
 }
 
 std::string NamedTemporaryFile::read(std::size_t size) {
@@ -82,9 +80,7 @@ std::string NamedTemporaryFile::read(std::size_t size) {
 }
 
 std::string NamedTemporaryFile::read(std::size_t size, std::error_code& ec) noexcept {
-    std::string data;
-    capture_error(ec, [&] { data = read(size); });
-    return data;
+    return detail::read_fd(fd_.get(), size, path_, ec);
 }
 
 std::int64_t NamedTemporaryFile::seek(std::int64_t offset, Whence whence) {
@@ -93,9 +89,7 @@ std::int64_t NamedTemporaryFile::seek(std::int64_t offset, Whence whence) {
 
 std::int64_t NamedTemporaryFile::seek(std::int64_t offset, Whence whence,
                                       std::error_code& ec) noexcept {
-    std::int64_t position = -1;
-    capture_error(ec, [&] { position = seek(offset, whence); });
-    return position;
+    return detail::seek_fd(fd_.get(), offset, whence, path_, ec);
 }
 
 std::int64_t NamedTemporaryFile::tell() const {
@@ -103,9 +97,7 @@ std::int64_t NamedTemporaryFile::tell() const {
 }
 
 std::int64_t NamedTemporaryFile::tell(std::error_code& ec) const noexcept {
-    std::int64_t position = -1;
-    capture_error(ec, [&] { position = tell(); });
-    return position;
+    return detail::seek_fd(fd_.get(), 0, Whence::current, path_, ec);
 }
 
 std::int64_t NamedTemporaryFile::truncate(std::int64_t size) {
@@ -113,9 +105,7 @@ std::int64_t NamedTemporaryFile::truncate(std::int64_t size) {
 }
 
 std::int64_t NamedTemporaryFile::truncate(std::int64_t size, std::error_code& ec) noexcept {
-    std::int64_t result = -1;
-    capture_error(ec, [&] { result = truncate(size); });
-    return result;
+    return detail::truncate_fd(fd_.get(), size, path_, ec);
 }
 
 std::int64_t NamedTemporaryFile::truncate() { return truncate(tell()); }
@@ -123,13 +113,13 @@ std::int64_t NamedTemporaryFile::truncate() { return truncate(tell()); }
 void NamedTemporaryFile::flush() { detail::require_open(fd_.get(), path_); }
 
 void NamedTemporaryFile::flush(std::error_code& ec) noexcept {
-    capture_error(ec, [&] { flush(); });
+    detail::require_open(fd_.get(), path_, ec);
 }
 
 void NamedTemporaryFile::sync() { detail::sync_fd(fd_.get(), path_); }
 
 void NamedTemporaryFile::sync(std::error_code& ec) noexcept {
-    capture_error(ec, [&] { sync(); });
+    detail::sync_fd(fd_.get(), path_, ec);
 }
 
 void NamedTemporaryFile::close() {

@@ -69,9 +69,7 @@ std::size_t TemporaryFile::write(std::string_view data) {
 }
 
 std::size_t TemporaryFile::write(std::string_view data, std::error_code& ec) noexcept {
-    std::size_t written = 0;
-    capture_error(ec, [&] { written = write(data); });
-    return written;
+    return detail::write_fd(fd_.get(), data, directory_, ec);
 }
 
 std::string TemporaryFile::read(std::size_t size) {
@@ -79,9 +77,7 @@ std::string TemporaryFile::read(std::size_t size) {
 }
 
 std::string TemporaryFile::read(std::size_t size, std::error_code& ec) noexcept {
-    std::string data;
-    capture_error(ec, [&] { data = read(size); });
-    return data;
+    return detail::read_fd(fd_.get(), size, directory_, ec);
 }
 
 std::int64_t TemporaryFile::seek(std::int64_t offset, Whence whence) {
@@ -90,9 +86,7 @@ std::int64_t TemporaryFile::seek(std::int64_t offset, Whence whence) {
 
 std::int64_t TemporaryFile::seek(std::int64_t offset, Whence whence,
                                  std::error_code& ec) noexcept {
-    std::int64_t position = -1;
-    capture_error(ec, [&] { position = seek(offset, whence); });
-    return position;
+    return detail::seek_fd(fd_.get(), offset, whence, directory_, ec);
 }
 
 std::int64_t TemporaryFile::tell() const {
@@ -100,9 +94,7 @@ std::int64_t TemporaryFile::tell() const {
 }
 
 std::int64_t TemporaryFile::tell(std::error_code& ec) const noexcept {
-    std::int64_t position = -1;
-    capture_error(ec, [&] { position = tell(); });
-    return position;
+    return detail::seek_fd(fd_.get(), 0, Whence::current, directory_, ec);
 }
 
 std::int64_t TemporaryFile::truncate(std::int64_t size) {
@@ -110,9 +102,7 @@ std::int64_t TemporaryFile::truncate(std::int64_t size) {
 }
 
 std::int64_t TemporaryFile::truncate(std::int64_t size, std::error_code& ec) noexcept {
-    std::int64_t result = -1;
-    capture_error(ec, [&] { result = truncate(size); });
-    return result;
+    return detail::truncate_fd(fd_.get(), size, directory_, ec);
 }
 
 std::int64_t TemporaryFile::truncate() { return truncate(tell()); }
@@ -120,13 +110,13 @@ std::int64_t TemporaryFile::truncate() { return truncate(tell()); }
 void TemporaryFile::flush() { detail::require_open(fd_.get(), directory_); }
 
 void TemporaryFile::flush(std::error_code& ec) noexcept {
-    capture_error(ec, [&] { flush(); });
+    detail::require_open(fd_.get(), directory_, ec);
 }
 
 void TemporaryFile::sync() { detail::sync_fd(fd_.get(), directory_); }
 
 void TemporaryFile::sync(std::error_code& ec) noexcept {
-    capture_error(ec, [&] { sync(); });
+    detail::sync_fd(fd_.get(), directory_, ec);
 }
 
 void TemporaryFile::link_to(const PathArg& path) {

@@ -312,12 +312,7 @@ TEST_CASE("concurrent json-edit runs setting different keys of one file all surv
         }
         children.push_back(pid);
     }
-    for (pid_t pid : children) {
-        int status = 0;
-        ::waitpid(pid, &status, 0);
-        CHECK(WIFEXITED(status));
-        CHECK(WEXITSTATUS(status) == 0);
-    }
+    CHECK(count_failed_children(children) == 0);
     nlohmann::json result = nlohmann::json::parse(read_file(file));
     CHECK(result.size() == processes * rounds + 1);
     for (int p = 0; p < processes; ++p)

@@ -154,12 +154,7 @@ TEST_CASE("eight processes making a hundred increments each end at exactly 800")
         }
         children.push_back(pid);
     }
-    for (pid_t pid : children) {
-        int status = 0;
-        ::waitpid(pid, &status, 0);
-        CHECK(WIFEXITED(status));
-        CHECK(WEXITSTATUS(status) == 0);
-    }
+    CHECK(count_failed_children(children) == 0);
     CHECK(read_file(path) == "800");
     CHECK(list_dir(dir.path()) == std::vector<std::string>{"counter"});  // no lock file remains
 }

@@ -139,9 +139,21 @@ CommandResult run_command(const std::vector<std::string>& argv, const std::strin
     return result;
 }
 
-std::string tool_path(const std::string& name) { return std::string(ATOMFILE_TOOLS_DIR) + "/" + name; }
+std::string tool_path(const std::string& name) {
+    return std::string(ATOMFILE_TOOLS_DIR) + "/" + name;
+}
 
 bool running_as_root() { return ::geteuid() == 0; }
+
+int count_failed_children(const std::vector<pid_t>& children) {
+    int failed = 0;
+    for (pid_t pid : children) {
+        int status = 0;
+        ::waitpid(pid, &status, 0);
+        failed += !(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    }
+    return failed;
+}
 
 }  // namespace atomfile::test
 

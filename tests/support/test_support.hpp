@@ -2,6 +2,8 @@
 // through the platform seam, and running the built tools.
 #pragma once
 
+#include <sys/types.h>
+
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -81,5 +83,8 @@ CommandResult run_command(const std::vector<std::string>& argv, const std::strin
 std::string tool_path(const std::string& name);
 
 bool running_as_root();
+
+// Waits for every child; returns how many did not exit with status 0.
+int count_failed_children(const std::vector<pid_t>& children);
 
 }  // namespace atomfile::test

@@ -14,39 +14,16 @@
 #include "atomfile/version.hpp"
 #include "cli/atomic_edit.hpp"
 #include "support/test_support.hpp"
+#include "tools/tool_test_support.hpp"
 
 using namespace atomfile::test;
 using atomfile::cli::run_atomic_edit;
 
 namespace {
 
-struct DirectRun {
-    int status = -1;
-    std::string out;
-    std::string err;
-};
-
 DirectRun edit(const std::vector<std::string>& args) {
-    std::ostringstream out, err;
-    DirectRun run;
-    run.status = run_atomic_edit(args, out, err);
-    run.out = out.str();
-    run.err = err.str();
-    return run;
-}
-
-// Waits (up to about 20 s) for a process; returns its raw status, or kills it and fails.
-int wait_with_deadline(pid_t pid) {
-    for (int i = 0; i < 2000; ++i) {
-        int status = 0;
-        if (::waitpid(pid, &status, WNOHANG) == pid) return status;
-        std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    ::kill(pid, SIGKILL);
-    int status = 0;
-    ::waitpid(pid, &status, 0);
-    FAIL("the process did not end in time");
-    return status;
+    return capture_run(
+        [&](std::ostream& out, std::ostream& err) { return run_atomic_edit(args, out, err); });
 }
 
 void wait_for_file(const fs::path& path) {
@@ -206,21 +183,9 @@ TEST_CASE("a signal to atomic-edit reaches COMMAND and leaves FILE untouched") {
         ScratchDir dir;
         write_file(dir / "f", "old\n");
         const auto marker = dir / "started";
-        pid_t pid = ::fork();
-        if (pid == 0) {
-            std::vector<std::string> argv = {tool_path("atomic-edit"),
-                                             (dir / "f").string(),
-                                             "--",
-                                             "sh",
-                                             "-c",
-                                             "echo new; touch \"$0\"; exec sleep 60",
-                                             marker.string()};
-            std::vector<char*> raw;
-            for (auto& arg : argv) raw.push_back(arg.data());
-            raw.push_back(nullptr);
-            ::execv(raw[0], raw.data());
-            ::_exit(127);
-        }
+        pid_t pid = start_program({tool_path("atomic-edit"), (dir / "f").string(), "--", "sh",
+                                   "-c", "echo new; touch \"$0\"; exec sleep 60",
+                                   marker.string()});
         wait_for_file(marker);
         ::kill(pid, signal_number);
         int status = wait_with_deadline(pid);  // sleep 60 ends only through the forwarded signal
@@ -233,15 +198,7 @@ TEST_CASE("a signal to atomic-edit reaches COMMAND and leaves FILE untouched") {
 
 pid_t start_edit(std::vector<std::string> argv) {
     argv.insert(argv.begin(), tool_path("atomic-edit"));
-    pid_t pid = ::fork();
-    if (pid == 0) {
-        std::vector<char*> raw;
-        for (auto& arg : argv) raw.push_back(arg.data());
-        raw.push_back(nullptr);
-        ::execv(raw[0], raw.data());
-        ::_exit(127);
-    }
-    return pid;
+    return start_program(argv);
 }
 
 TEST_CASE("a signal ends the wait for the lock at once, leaving FILE untouched") {

@@ -21,17 +21,12 @@
 #include "atomfile/version.hpp"
 #include "cli/atomic_write.hpp"
 #include "support/test_support.hpp"
+#include "tools/tool_test_support.hpp"
 
 using namespace atomfile::test;
 using atomfile::cli::run_atomic_write;
 
 namespace {
-
-struct DirectRun {
-    int status = -1;
-    std::string out;
-    std::string err;
-};
 
 // Runs atomic-write in this process with input staged in an unlinked regular file.
 DirectRun run_with_input(std::vector<std::string> args, const std::string& input) {
@@ -40,12 +35,9 @@ DirectRun run_with_input(std::vector<std::string> args, const std::string& input
     ::unlink(name);
     REQUIRE(::write(fd, input.data(), input.size()) == static_cast<ssize_t>(input.size()));
     ::lseek(fd, 0, SEEK_SET);
-    std::ostringstream out, err;
-    DirectRun run;
-    run.status = run_atomic_write(args, fd, out, err);
+    DirectRun run = capture_run(
+        [&](std::ostream& out, std::ostream& err) { return run_atomic_write(args, fd, out, err); });
     ::close(fd);
-    run.out = out.str();
-    run.err = err.str();
     return run;
 }
 
@@ -428,12 +420,7 @@ TEST_CASE("concurrent --append --lock writers lose no line") {
         }
         children.push_back(pid);
     }
-    for (pid_t pid : children) {
-        int status = 0;
-        ::waitpid(pid, &status, 0);
-        CHECK(WIFEXITED(status));
-        CHECK(WEXITSTATUS(status) == 0);
-    }
+    CHECK(count_failed_children(children) == 0);
     std::string content = read_file(file);
     CHECK(std::count(content.begin(), content.end(), '\n') == 8 * 15);
     CHECK(list_dir(dir.path()) == std::vector<std::string>{"log"});

@@ -14,54 +14,20 @@
 #include "atomfile/version.hpp"
 #include "cli/with_tempdir.hpp"
 #include "support/test_support.hpp"
+#include "tools/tool_test_support.hpp"
 
 using namespace atomfile::test;
 using atomfile::cli::run_with_tempdir;
 
 namespace {
 
-struct DirectRun {
-    int status = -1;
-    std::string out;
-    std::string err;
-};
-
 DirectRun with_tempdir(const std::vector<std::string>& args) {
-    std::ostringstream out, err;
-    DirectRun run;
-    run.status = run_with_tempdir(args, out, err);
-    run.out = out.str();
-    run.err = err.str();
-    return run;
+    return capture_run(
+        [&](std::ostream& out, std::ostream& err) { return run_with_tempdir(args, out, err); });
 }
 
 std::string first_line(const std::string& text) {
     return text.substr(0, text.find('\n'));
-}
-
-int wait_with_deadline(pid_t pid) {
-    for (int i = 0; i < 2000; ++i) {
-        int status = 0;
-        if (::waitpid(pid, &status, WNOHANG) == pid) return status;
-        std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    ::kill(pid, SIGKILL);
-    int status = 0;
-    ::waitpid(pid, &status, 0);
-    FAIL("the process did not end in time");
-    return status;
-}
-
-pid_t start_tool(std::vector<std::string> argv) {
-    pid_t pid = ::fork();
-    if (pid == 0) {
-        std::vector<char*> raw;
-        for (auto& arg : argv) raw.push_back(arg.data());
-        raw.push_back(nullptr);
-        ::execv(raw[0], raw.data());
-        ::_exit(127);
-    }
-    return pid;
 }
 
 // Waits until COMMAND has created `name` inside the single temp directory under parent.
@@ -233,7 +199,7 @@ TEST_CASE("SIGINT, SIGTERM and SIGHUP are forwarded to COMMAND and the directory
         const std::string script =
             "trap 'exit 42' INT TERM HUP; touch \"$TMPDIR/started\"; "
             "while :; do sleep 0.05; done";
-        pid_t pid = start_tool(
+        pid_t pid = start_program(
             {tool_path("with-tempdir"), "--dir", dir.path().string(), "--", "sh", "-c", script});
         wait_for_started(dir.path(), "started");
         ::kill(pid, signal_number);
@@ -246,8 +212,8 @@ TEST_CASE("SIGINT, SIGTERM and SIGHUP are forwarded to COMMAND and the directory
 
 TEST_CASE("a COMMAND ended by the forwarded signal gives 128+signal") {
     ScratchDir dir;
-    pid_t pid = start_tool({tool_path("with-tempdir"), "--dir", dir.path().string(), "--", "sh",
-                            "-c", "touch \"$TMPDIR/started\"; exec sleep 60"});
+    pid_t pid = start_program({tool_path("with-tempdir"), "--dir", dir.path().string(), "--",
+                               "sh", "-c", "touch \"$TMPDIR/started\"; exec sleep 60"});
     wait_for_started(dir.path(), "started");
     ::kill(pid, SIGTERM);
     int status = wait_with_deadline(pid);

@@ -9,7 +9,7 @@
 #include "cli/open_target.hpp"
 #include "cli/signal_catcher.hpp"
 #include "cli/stream_copy.hpp"
-#include "cli/tool_error.hpp"
+#include "cli/tool_main.hpp"
 #include "cli/tool_options.hpp"
 #include "platform/posix.hpp"
 
@@ -23,15 +23,13 @@ struct Request {
     std::string file;
     std::vector<std::string> command;
     UpdateSettings settings;
-    bool help = false;
-    bool version = false;
+    ToolAction action = ToolAction::run;
 };
 
 po::options_description option_descriptions() {
     po::options_description options("Options");
     add_update_options(options, false);
-    options.add_options()("help,h", "show this help and exit")("version",
-                                                               "show the version and exit");
+    add_help_and_version(options);
     return options;
 }
 
@@ -48,9 +46,8 @@ Request parse_request(const std::vector<std::string>& args) {
     const SplitArguments split = split_at_separator(args);
     const auto values = parse_options(split);
     Request request;
-    request.help = values.count("help") != 0;
-    request.version = values.count("version") != 0;
-    if (request.help || request.version) return request;
+    request.action = requested_action(values);
+    if (request.action != ToolAction::run) return request;
     auto words = operands(values);
     if (words.empty()) throw UsageError("missing FILE operand");
     if (split.has_separator && words.size() > 1)
@@ -105,37 +102,24 @@ int edit(const Request& request, SignalCatcher& signals, std::ostream& err) {
     return exit_status::success;
 }
 
+constexpr ToolInfo info = {
+    tool,
+    "atomic-edit [OPTIONS] FILE -- COMMAND [ARG...]",
+    "Run COMMAND with FILE's content on standard input; if it exits 0, replace\n"
+    "FILE atomically with its standard output. \"{}\" in ARGs stands for FILE.",
+    option_descriptions,
+    exit_status::tool_failure,
+    exit_status::tool_failure,
+    exit_status::tool_failure,
+};
+
 }  // namespace
 
 int run_atomic_edit(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-    Request request;
-    try {
-        request = parse_request(args);
-    } catch (const UsageError& e) {
-        report_usage_error(err, tool, e.what());
-        return exit_status::tool_failure;
-    }
-    if (request.help) {
-        print_help(out, "atomic-edit [OPTIONS] FILE -- COMMAND [ARG...]",
-                   "Run COMMAND with FILE's content on standard input; if it exits 0, replace\n"
-                   "FILE atomically with its standard output. \"{}\" in ARGs stands for FILE.",
-                   option_descriptions());
-        return exit_status::success;
-    }
-    if (request.version) {
-        print_version(out, tool);
-        return exit_status::success;
-    }
-    try {
-        SignalCatcher signals;
+    auto work = [&](const Request& request, SignalCatcher& signals) {
         return edit(request, signals, err);
-    } catch (const Error& e) {
-        report_error(err, tool, e);
-        return exit_status::tool_failure;
-    } catch (const std::exception& e) {
-        err << tool << ": " << e.what() << '\n';
-        return exit_status::tool_failure;
-    }
+    };
+    return run_tool(info, parse_request, args, work, out, err);
 }
 
 }  // namespace atomfile::cli

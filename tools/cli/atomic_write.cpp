@@ -5,7 +5,7 @@
 #include "cli/open_target.hpp"
 #include "cli/signal_catcher.hpp"
 #include "cli/stream_copy.hpp"
-#include "cli/tool_error.hpp"
+#include "cli/tool_main.hpp"
 #include "cli/tool_options.hpp"
 
 namespace atomfile::cli {
@@ -17,24 +17,31 @@ constexpr const char* tool = "atomic-write";
 struct Request {
     std::string file;
     UpdateSettings settings;
-    bool help = false;
-    bool version = false;
+    ToolAction action = ToolAction::run;
 };
 
 po::options_description option_descriptions() {
     po::options_description options("Options");
     add_update_options(options, true);
-    options.add_options()("help,h", "show this help and exit")("version",
-                                                               "show the version and exit");
+    add_help_and_version(options);
     return options;
 }
+
+constexpr ToolInfo info = {
+    tool,
+    "atomic-write [OPTIONS] FILE",
+    "Read standard input to its end, then atomically replace FILE with it.",
+    option_descriptions,
+    exit_status::usage,
+    exit_status::failure,
+    exit_status::replaced_with_error,
+};
 
 Request parse_request(const std::vector<std::string>& args) {
     auto values = parse_arguments(args, option_descriptions());
     Request request;
-    request.help = values.count("help") != 0;
-    request.version = values.count("version") != 0;
-    if (request.help || request.version) return request;
+    request.action = requested_action(values);
+    if (request.action != ToolAction::run) return request;
     auto files = operands(values);
     if (files.size() != 1)
         throw UsageError(files.empty() ? "missing FILE operand" : "expected exactly one FILE");
@@ -65,33 +72,10 @@ int update(const Request& request, int in_fd, const SignalCatcher& signals) {
 
 int run_atomic_write(const std::vector<std::string>& args, int in_fd, std::ostream& out,
                      std::ostream& err) {
-    Request request;
-    try {
-        request = parse_request(args);
-    } catch (const UsageError& e) {
-        report_usage_error(err, tool, e.what());
-        return exit_status::usage;
-    }
-    if (request.help) {
-        print_help(out, "atomic-write [OPTIONS] FILE",
-                   "Read standard input to its end, then atomically replace FILE with it.",
-                   option_descriptions());
-        return exit_status::success;
-    }
-    if (request.version) {
-        print_version(out, tool);
-        return exit_status::success;
-    }
-    try {
-        SignalCatcher signals;
+    auto work = [&](const Request& request, SignalCatcher& signals) {
         return update(request, in_fd, signals);
-    } catch (const Error& e) {
-        report_error(err, tool, e);
-        return is_replaced(e) ? exit_status::replaced_with_error : exit_status::failure;
-    } catch (const std::exception& e) {
-        err << tool << ": " << e.what() << '\n';
-        return exit_status::failure;
-    }
+    };
+    return run_tool(info, parse_request, args, work, out, err);
 }
 
 }  // namespace atomfile::cli

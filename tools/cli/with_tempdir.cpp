@@ -5,6 +5,7 @@
 #include "cli/child_process.hpp"
 #include "cli/signal_catcher.hpp"
 #include "cli/tool_error.hpp"
+#include "cli/tool_main.hpp"
 #include "cli/tool_options.hpp"
 #include "platform/posix.hpp"
 
@@ -18,8 +19,7 @@ struct Request {
     std::vector<std::string> command;
     TemporaryDirectoryOptions directory;
     bool change_directory = false;
-    bool help = false;
-    bool version = false;
+    ToolAction action = ToolAction::run;
 };
 
 po::options_description option_descriptions() {
@@ -32,10 +32,9 @@ po::options_description option_descriptions() {
         ("dir", po::value<std::string>()->value_name("DIR"),
          "create it in DIR (default: $TMPDIR, then /tmp...)")
         ("keep,k", po::bool_switch(), "keep the directory and print its path on standard error")
-        ("cd,C", po::bool_switch(), "run COMMAND inside the directory")
-        ("help,h", "show this help and exit")
-        ("version", "show the version and exit");
+        ("cd,C", po::bool_switch(), "run COMMAND inside the directory");
     // clang-format on
+    add_help_and_version(options);
     return options;
 }
 
@@ -49,9 +48,8 @@ Request parse_request(const std::vector<std::string>& args) {
         throw UsageError(std::string(e.what()) + " (put -- before COMMAND)");
     }
     Request request;
-    request.help = values.count("help") != 0;
-    request.version = values.count("version") != 0;
-    if (request.help || request.version) return request;
+    request.action = requested_action(values);
+    if (request.action != ToolAction::run) return request;
     auto words = operands(values);
     if (split.has_separator && !words.empty())
         throw UsageError("unexpected operand '" + words.front() + "' before --");
@@ -98,37 +96,24 @@ int run(const Request& request, SignalCatcher& signals, std::ostream& err) {
     return remove_directory(directory, status, err);
 }
 
+constexpr ToolInfo info = {
+    tool,
+    "with-tempdir [OPTIONS] -- COMMAND [ARG...]",
+    "Run COMMAND with a fresh private directory as $TMPDIR (and \"{}\" in ARGs),\n"
+    "then remove the directory however COMMAND ends.",
+    option_descriptions,
+    exit_status::tool_failure,
+    exit_status::tool_failure,
+    exit_status::tool_failure,
+};
+
 }  // namespace
 
 int run_with_tempdir(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-    Request request;
-    try {
-        request = parse_request(args);
-    } catch (const UsageError& e) {
-        report_usage_error(err, tool, e.what());
-        return exit_status::tool_failure;
-    }
-    if (request.help) {
-        print_help(out, "with-tempdir [OPTIONS] -- COMMAND [ARG...]",
-                   "Run COMMAND with a fresh private directory as $TMPDIR (and \"{}\" in ARGs),\n"
-                   "then remove the directory however COMMAND ends.",
-                   option_descriptions());
-        return exit_status::success;
-    }
-    if (request.version) {
-        print_version(out, tool);
-        return exit_status::success;
-    }
-    try {
-        SignalCatcher signals;
+    auto work = [&](const Request& request, SignalCatcher& signals) {
         return run(request, signals, err);
-    } catch (const Error& e) {
-        report_error(err, tool, e);
-        return exit_status::tool_failure;
-    } catch (const std::exception& e) {
-        err << tool << ": " << e.what() << '\n';
-        return exit_status::tool_failure;
-    }
+    };
+    return run_tool(info, parse_request, args, work, out, err);
 }
 
 }  // namespace atomfile::cli

@@ -156,4 +156,40 @@ void sync_fd(int fd, const std::string& where) {
     if (platform::sync_fd(fd, platform::SyncKind::full) != 0) throw_errno("sync temp file", where);
 }
 
+void require_open(int fd, const std::string& where, std::error_code& ec) noexcept {
+    capture_error(ec, [&] { require_open(fd, where); });
+}
+
+std::size_t write_fd(int fd, std::string_view data, const std::string& where,
+                     std::error_code& ec) noexcept {
+    std::size_t written = 0;
+    capture_error(ec, [&] { written = write_fd(fd, data, where); });
+    return written;
+}
+
+std::string read_fd(int fd, std::size_t size, const std::string& where,
+                    std::error_code& ec) noexcept {
+    std::string data;
+    capture_error(ec, [&] { data = read_fd(fd, size, where); });
+    return data;
+}
+
+std::int64_t seek_fd(int fd, std::int64_t offset, Whence whence, const std::string& where,
+                     std::error_code& ec) noexcept {
+    std::int64_t position = -1;
+    capture_error(ec, [&] { position = seek_fd(fd, offset, whence, where); });
+    return position;
+}
+
+std::int64_t truncate_fd(int fd, std::int64_t size, const std::string& where,
+                         std::error_code& ec) noexcept {
+    std::int64_t result = -1;
+    capture_error(ec, [&] { result = truncate_fd(fd, size, where); });
+    return result;
+}
+
+void sync_fd(int fd, const std::string& where, std::error_code& ec) noexcept {
+    capture_error(ec, [&] { sync_fd(fd, where); });
+}
+
 }  // namespace atomfile::detail

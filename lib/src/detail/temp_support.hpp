@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <system_error>
 
 #include "atomfile/file_descriptor.hpp"
 #include "atomfile/temporary_file.hpp"
@@ -57,5 +58,18 @@ std::string read_fd(int fd, std::size_t size, const std::string& where);
 std::int64_t seek_fd(int fd, std::int64_t offset, Whence whence, const std::string& where);
 std::int64_t truncate_fd(int fd, std::int64_t size, const std::string& where);
 void sync_fd(int fd, const std::string& where);
+
+// The same for the noexcept overloads of the primitives: ec is cleared, or set from the failure
+// (the result is then 0, empty or -1).
+void require_open(int fd, const std::string& where, std::error_code& ec) noexcept;
+std::size_t write_fd(int fd, std::string_view data, const std::string& where,
+                     std::error_code& ec) noexcept;
+std::string read_fd(int fd, std::size_t size, const std::string& where,
+                    std::error_code& ec) noexcept;
+std::int64_t seek_fd(int fd, std::int64_t offset, Whence whence, const std::string& where,
+                     std::error_code& ec) noexcept;
+std::int64_t truncate_fd(int fd, std::int64_t size, const std::string& where,
+                         std::error_code& ec) noexcept;
+void sync_fd(int fd, const std::string& where, std::error_code& ec) noexcept;
 
 }  // namespace atomfile::detail

@@ -296,6 +296,12 @@ long transfer(int in_fd, int out_fd, std::size_t size) {
     return got;
 }
 
+void grow_pipe_buffer(int fd, std::size_t size) {
+    struct stat status;
+    if (::fstat(fd, &status) != 0 || !S_ISFIFO(status.st_mode)) return;
+    ::fcntl(fd, F_SETPIPE_SZ, static_cast<int>(size));
+}
+
 // ---- metadata ----------------------------------------------------------------------------
 
 int stat_fd(int fd, FileStatus& status) {

@@ -115,6 +115,11 @@ int sync_fd(int fd, SyncKind kind);
 // Returns the bytes moved (0 at end of input) or -1 with errno.
 long transfer(int in_fd, int out_fd, std::size_t size);
 
+// Asks the kernel for a pipe buffer of `size` bytes when fd is a pipe (F_SETPIPE_SZ), so that
+// a streaming copy moves big pieces with fewer wake-ups of writer and reader. Best effort: a
+// refusal (not a pipe, over /proc/sys/fs/pipe-max-size) changes nothing and is not an error.
+void grow_pipe_buffer(int fd, std::size_t size);
+
 // ---- metadata ----------------------------------------------------------------------------
 
 enum class FileType { regular, directory, symlink, other };

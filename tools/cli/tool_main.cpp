@@ -1,0 +1,61 @@
+#include "cli/tool_main.hpp"
+
+#include "atomfile/error.hpp"
+#include "atomfile/replace.hpp"
+#include "cli/tool_error.hpp"
+
+namespace atomfile::cli {
+
+namespace {
+
+int run_work(const ToolInfo& info, const std::function<int(SignalCatcher&)>& work,
+             std::ostream& err) {
+    try {
+        SignalCatcher signals;
+        return work(signals);
+    } catch (const Error& e) {
+        report_error(err, info.name, e);
+        return is_replaced(e) ? info.replaced_status : info.failure_status;
+    } catch (const std::exception& e) {
+        err << info.name << ": " << e.what() << '\n';
+        return info.failure_status;
+    }
+}
+
+}  // namespace
+
+void add_help_and_version(po::options_description& options) {
+    options.add_options()("help,h", "show this help and exit")("version",
+                                                               "show the version and exit");
+}
+
+ToolAction requested_action(const po::variables_map& values) {
+    if (values.count("help") != 0) return ToolAction::help;
+    if (values.count("version") != 0) return ToolAction::version;
+    return ToolAction::run;
+}
+
+int run_tool(const ToolInfo& info, const std::function<ToolAction()>& parse,
+             const std::function<int(SignalCatcher&)>& work, std::ostream& out,
+             std::ostream& err) {
+    ToolAction action = ToolAction::run;
+    try {
+        action = parse();
+    } catch (const UsageError& e) {
+        report_usage_error(err, info.name, e.what());
+        return info.usage_status;
+    }
+    switch (action) {
+    case ToolAction::help:
+        print_help(out, info.synopsis, info.description, info.options());
+        return exit_status::success;
+    case ToolAction::version:
+        print_version(out, info.name);
+        return exit_status::success;
+    case ToolAction::run:
+        break;
+    }
+    return run_work(info, work, err);
+}
+
+}  // namespace atomfile::cli

@@ -1,0 +1,56 @@
+// The run_* skeleton atomic-write, atomic-edit and with-tempdir share: parse the arguments,
+// answer --help and --version, then do the work with signals caught, turning every failure into
+// a message on stderr and an exit status.
+#pragma once
+
+#include <functional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "cli/signal_catcher.hpp"
+#include "cli/tool_options.hpp"
+
+namespace atomfile::cli {
+
+// What the arguments ask for.
+enum class ToolAction { run, help, version };
+
+// A tool's texts and the statuses it gives for failures the driver catches.
+struct ToolInfo {
+    const char* name;
+    const char* synopsis;     // the usage line of --help
+    const char* description;  // the paragraph under it
+    po::options_description (*options)();
+    int usage_status;     // bad usage
+    int failure_status;   // the work threw
+    int replaced_status;  // the work threw after FILE was replaced (see is_replaced)
+};
+
+// Adds -h/--help and --version.
+void add_help_and_version(po::options_description& options);
+// help when --help was given, else version when --version was, else run.
+ToolAction requested_action(const po::variables_map& values);
+
+// Calls parse (which throws UsageError on bad usage); for ToolAction::run calls work with a live
+// SignalCatcher and returns its status. Reports every failure on err as "TOOL: ...".
+int run_tool(const ToolInfo& info, const std::function<ToolAction()>& parse,
+             const std::function<int(SignalCatcher&)>& work, std::ostream& out,
+             std::ostream& err);
+
+// The same for a tool whose parse_request(args) returns a Request with an `action`: the parsed
+// request is handed to work(request, signals).
+template <typename Request, typename Work>
+int run_tool(const ToolInfo& info, Request (*parse_request)(const std::vector<std::string>&),
+             const std::vector<std::string>& args, Work work, std::ostream& out,
+             std::ostream& err) {
+    Request request;
+    auto parse = [&] {
+        request = parse_request(args);
+        return request.action;
+    };
+    auto run = [&](SignalCatcher& signals) { return work(request, signals); };
+    return run_tool(info, parse, run, out, err);
+}
+
+}  // namespace atomfile::cli
