@@ -62,7 +62,9 @@ fi
 if [[ -x build/tools/with-tempdir ]]; then
     echo
     echo "== 6. with-tempdir: a private scratch directory that is removed afterwards"
-    build/tools/with-tempdir -- sh -c 'echo "scratch: $TMPDIR ($(stat -c %a "$TMPDIR"))"; touch "$TMPDIR/x"'
+    scratch=$(build/tools/with-tempdir -- sh -c 'touch "$TMPDIR/work"; echo "$TMPDIR"')
+    echo "the command ran in $scratch (mode 0700); afterwards it $([[ -e $scratch ]] &&
+        echo "still exists" || echo "is gone")"
 fi
 echo
 echo "demo done; run the test suite with: bash scripts/test.sh"
