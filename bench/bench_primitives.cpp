@@ -57,7 +57,7 @@ int refuse_anonymous(atomfile::platform::Call call, void*) {
 
 // Installs the hook for one scope, so an exception cannot leave it behind.
 class RefuseTmpfile {
-public:
+  public:
     RefuseTmpfile() { atomfile::platform::set_fault_hook(refuse_anonymous, nullptr); }
     ~RefuseTmpfile() { atomfile::platform::set_fault_hook(nullptr, nullptr); }
     RefuseTmpfile(const RefuseTmpfile&) = delete;

@@ -108,15 +108,21 @@ std::int64_t NamedTemporaryFile::truncate(std::int64_t size, std::error_code& ec
     return detail::truncate_fd(fd_.get(), size, path_, ec);
 }
 
-std::int64_t NamedTemporaryFile::truncate() { return truncate(tell()); }
+std::int64_t NamedTemporaryFile::truncate() {
+    return truncate(tell());
+}
 
-void NamedTemporaryFile::flush() { detail::require_open(fd_.get(), path_); }
+void NamedTemporaryFile::flush() {
+    detail::require_open(fd_.get(), path_);
+}
 
 void NamedTemporaryFile::flush(std::error_code& ec) noexcept {
     detail::require_open(fd_.get(), path_, ec);
 }
 
-void NamedTemporaryFile::sync() { detail::sync_fd(fd_.get(), path_); }
+void NamedTemporaryFile::sync() {
+    detail::sync_fd(fd_.get(), path_);
+}
 
 void NamedTemporaryFile::sync(std::error_code& ec) noexcept {
     detail::sync_fd(fd_.get(), path_, ec);
@@ -146,7 +152,9 @@ void NamedTemporaryFile::cleanup(std::error_code& ec) noexcept {
     capture_error(ec, [&] { cleanup(); });
 }
 
-void NamedTemporaryFile::keep() noexcept { delete_file_ = false; }
+void NamedTemporaryFile::keep() noexcept {
+    delete_file_ = false;
+}
 
 std::string NamedTemporaryFile::release() noexcept {
     fd_.reset();

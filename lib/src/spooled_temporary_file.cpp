@@ -42,7 +42,9 @@ SpooledTemporaryFile& SpooledTemporaryFile::operator=(SpooledTemporaryFile&& oth
 
 SpooledTemporaryFile::~SpooledTemporaryFile() = default;
 
-bool SpooledTemporaryFile::rolled_over() const noexcept { return file_ != nullptr; }
+bool SpooledTemporaryFile::rolled_over() const noexcept {
+    return file_ != nullptr;
+}
 
 void SpooledTemporaryFile::check_open() const {
     if (closed_) throw_error(EBADF, "use closed spooled temp file", in_memory);
@@ -135,7 +137,9 @@ std::int64_t SpooledTemporaryFile::truncate(std::int64_t size, std::error_code& 
     return result;
 }
 
-std::int64_t SpooledTemporaryFile::truncate() { return truncate(tell()); }
+std::int64_t SpooledTemporaryFile::truncate() {
+    return truncate(tell());
+}
 
 void SpooledTemporaryFile::flush() {
     check_open();

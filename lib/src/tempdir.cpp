@@ -86,15 +86,19 @@ std::string gettempdir(std::error_code& ec) noexcept {
 
 void set_tempdir(const PathArg& directory) {
     std::lock_guard<std::mutex> lock(cache_mutex);
-    if (directory.empty()) cached_tempdir.reset();
-    else cached_tempdir = directory.str();
+    if (directory.empty())
+        cached_tempdir.reset();
+    else
+        cached_tempdir = directory.str();
 }
 
 void set_tempdir(const PathArg& directory, std::error_code& ec) noexcept {
     capture_error(ec, [&] { set_tempdir(directory); });
 }
 
-std::string gettempprefix() { return "tmp"; }
+std::string gettempprefix() {
+    return "tmp";
+}
 
 namespace detail {
 

@@ -84,8 +84,7 @@ std::int64_t TemporaryFile::seek(std::int64_t offset, Whence whence) {
     return detail::seek_fd(fd_.get(), offset, whence, directory_);
 }
 
-std::int64_t TemporaryFile::seek(std::int64_t offset, Whence whence,
-                                 std::error_code& ec) noexcept {
+std::int64_t TemporaryFile::seek(std::int64_t offset, Whence whence, std::error_code& ec) noexcept {
     return detail::seek_fd(fd_.get(), offset, whence, directory_, ec);
 }
 
@@ -105,15 +104,21 @@ std::int64_t TemporaryFile::truncate(std::int64_t size, std::error_code& ec) noe
     return detail::truncate_fd(fd_.get(), size, directory_, ec);
 }
 
-std::int64_t TemporaryFile::truncate() { return truncate(tell()); }
+std::int64_t TemporaryFile::truncate() {
+    return truncate(tell());
+}
 
-void TemporaryFile::flush() { detail::require_open(fd_.get(), directory_); }
+void TemporaryFile::flush() {
+    detail::require_open(fd_.get(), directory_);
+}
 
 void TemporaryFile::flush(std::error_code& ec) noexcept {
     detail::require_open(fd_.get(), directory_, ec);
 }
 
-void TemporaryFile::sync() { detail::sync_fd(fd_.get(), directory_); }
+void TemporaryFile::sync() {
+    detail::sync_fd(fd_.get(), directory_);
+}
 
 void TemporaryFile::sync(std::error_code& ec) noexcept {
     detail::sync_fd(fd_.get(), directory_, ec);
@@ -138,6 +143,8 @@ void TemporaryFile::link_to(const PathArg& path, std::error_code& ec) noexcept {
     capture_error(ec, [&] { link_to(path); });
 }
 
-void TemporaryFile::close() noexcept { fd_.reset(); }
+void TemporaryFile::close() noexcept {
+    fd_.reset();
+}
 
 }  // namespace atomfile

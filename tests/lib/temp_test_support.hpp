@@ -24,7 +24,7 @@ namespace atomfile::test {
 // Feeds chosen names to every temp creation while alive (prefix + name + suffix), then random
 // ones, so a test can plant files and symlinks exactly where a creation will look.
 class ScriptedNames {
-public:
+  public:
     explicit ScriptedNames(std::vector<std::string> names) : names_(std::move(names)) {
         detail::set_name_source(&ScriptedNames::next, this);
     }
@@ -33,7 +33,7 @@ public:
     ScriptedNames& operator=(const ScriptedNames&) = delete;
     int drawn() const { return drawn_; }
 
-private:
+  private:
     static std::string next(std::string_view prefix, std::string_view suffix, void* self) {
         auto* names = static_cast<ScriptedNames*>(self);
         std::size_t index = static_cast<std::size_t>(names->drawn_++);
@@ -46,25 +46,27 @@ private:
 
 // Sets the umask for the scope of a test and restores it.
 class ScopedUmask {
-public:
+  public:
     explicit ScopedUmask(unsigned mask) : old_(::umask(mask)) {}
     ~ScopedUmask() { ::umask(old_); }
     ScopedUmask(const ScopedUmask&) = delete;
     ScopedUmask& operator=(const ScopedUmask&) = delete;
 
-private:
+  private:
     mode_t old_;
 };
 
 // Sets or unsets environment variables for the scope of a test, restoring them and forgetting
 // gettempdir()'s cached answer on both ends.
 class ScopedEnvironment {
-public:
+  public:
     ScopedEnvironment() { detail::reset_tempdir_cache(); }
     ~ScopedEnvironment() {
         for (const auto& [name, value] : saved_) {
-            if (value) ::setenv(name.c_str(), value->c_str(), 1);
-            else ::unsetenv(name.c_str());
+            if (value)
+                ::setenv(name.c_str(), value->c_str(), 1);
+            else
+                ::unsetenv(name.c_str());
         }
         detail::reset_tempdir_cache();
     }
@@ -80,7 +82,7 @@ public:
         ::unsetenv(name.c_str());
     }
 
-private:
+  private:
     void save(const std::string& name) {
         for (const auto& entry : saved_)
             if (entry.first == name) return;

@@ -12,7 +12,8 @@ TEST_CASE("an error names the step, the path and the system's reason, and keeps 
         atomfile::throw_error(EIO, "sync temp file", "/srv/app.conf");
         FAIL("no exception");
     } catch (const Error& e) {
-        CHECK(std::string(e.what()) == "atomfile: sync temp file '/srv/app.conf': Input/output error");
+        CHECK(std::string(e.what()) ==
+              "atomfile: sync temp file '/srv/app.conf': Input/output error");
         CHECK(e.code() == std::errc::io_error);
         CHECK(e.step() == "sync temp file");
         CHECK(e.path() == "/srv/app.conf");

@@ -8,7 +8,9 @@
 using atomfile::FileDescriptor;
 
 namespace {
-bool is_open(int fd) { return ::fcntl(fd, F_GETFD) != -1; }
+bool is_open(int fd) {
+    return ::fcntl(fd, F_GETFD) != -1;
+}
 }  // namespace
 
 TEST_CASE("a file descriptor is closed when its owner goes out of scope") {

@@ -154,8 +154,8 @@ TEST_CASE("after max_name_attempts taken names the error says so") {
             FAIL("mkstemp succeeded although every name was taken");
         } catch (const Error& e) {
             CHECK(e.code() == std::errc::file_exists);
-            std::string expected = "atomfile: no unused name after 238328 attempts in '" +
-                                   dir.path().string() + "'";
+            std::string expected =
+                "atomfile: no unused name after 238328 attempts in '" + dir.path().string() + "'";
             CHECK(std::string(e.what()).rfind(expected, 0) == 0);
         }
         CHECK(fault.calls_seen() == detail::max_name_attempts);

@@ -10,7 +10,9 @@
 using atomfile::PathArg;
 
 namespace {
-std::string take(const PathArg& path) { return path.str(); }
+std::string take(const PathArg& path) {
+    return path.str();
+}
 }  // namespace
 
 TEST_CASE("every common path type converts to a path argument without a cast") {

@@ -150,10 +150,10 @@ TEST_CASE("when no candidate works the error lists every directory tried") {
     } catch (const Error& e) {
         CHECK(e.code() == std::errc::no_such_file_or_directory);
         std::string what = e.what();
-        for (const std::string& tried : {std::string("/nonexistent/first"),
-                                         std::string("/nonexistent/second"),
-                                         std::string("/nonexistent/third"), std::string("/tmp"),
-                                         std::string("/var/tmp"), std::string("/usr/tmp"), cwd})
+        for (const std::string& tried :
+             {std::string("/nonexistent/first"), std::string("/nonexistent/second"),
+              std::string("/nonexistent/third"), std::string("/tmp"), std::string("/var/tmp"),
+              std::string("/usr/tmp"), cwd})
             CHECK_MESSAGE(what.find("'" + tried + "'") != std::string::npos, what);
     }
     std::error_code ec;
@@ -161,4 +161,6 @@ TEST_CASE("when no candidate works the error lists every directory tried") {
     CHECK(ec == std::errc::no_such_file_or_directory);
 }
 
-TEST_CASE("the default prefix is tmp") { CHECK(gettempprefix() == "tmp"); }
+TEST_CASE("the default prefix is tmp") {
+    CHECK(gettempprefix() == "tmp");
+}

@@ -52,9 +52,9 @@ void make_read_only_tree(const fs::path& root) {
     write_file(root / "a" / "file", "1");
     write_file(root / "a" / "b" / "file", "2");
     write_file(root / "a" / "b" / "c" / "file", "3");
-    ::chmod((root / "a" / "b" / "c").c_str(), 0);      // not even listable
-    ::chmod((root / "a" / "b").c_str(), 0500);         // listable, not writable
-    ::chmod((root / "a").c_str(), 0300);               // writable, not listable
+    ::chmod((root / "a" / "b" / "c").c_str(), 0);  // not even listable
+    ::chmod((root / "a" / "b").c_str(), 0500);     // listable, not writable
+    ::chmod((root / "a").c_str(), 0300);           // writable, not listable
 }
 
 }  // namespace
@@ -184,8 +184,8 @@ TEST_CASE("swapping a subdirectory for a symlink during cleanup never reaches ou
         std::atomic<int> swaps{0};
         std::thread swapper([&] {
             while (!stop.load()) {
-                if (::renameat2(AT_FDCWD, (root / "sub").c_str(), AT_FDCWD,
-                                (root / "swap").c_str(), RENAME_EXCHANGE) != 0)
+                if (::renameat2(AT_FDCWD, (root / "sub").c_str(), AT_FDCWD, (root / "swap").c_str(),
+                                RENAME_EXCHANGE) != 0)
                     break;  // one of them is gone: the cleanup got there
                 ++swaps;
             }

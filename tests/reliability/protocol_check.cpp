@@ -136,7 +136,7 @@ struct Verdict {
 };
 
 class Checker {
-public:
+  public:
     explicit Checker(std::string target)
         : target_(std::move(target)), directory_(directory_of(target_)) {}
 
@@ -162,7 +162,7 @@ public:
         return verdict_;
     }
 
-private:
+  private:
     // A temp is recognized by the path strace -y shows for its descriptor (so a dup2 or a
     // child process still counts), or, without one, by its number in the creating process.
     struct Temp {

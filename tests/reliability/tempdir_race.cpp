@@ -51,7 +51,7 @@ bool outside_intact(const std::string& outside, std::string& why) {
 // Swaps "victim" and "swap" in the aimed directory as fast as it can. The descriptor is
 // handed over through atomics: hold() waits until the attacker is not using the old one.
 class Attacker {
-public:
+  public:
     void aim(const std::string& directory) {
         dir_fd_ = ::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     }
@@ -74,7 +74,7 @@ public:
         }
     }
 
-private:
+  private:
     static constexpr unsigned rename_exchange = 2;  // RENAME_EXCHANGE from <linux/fs.h>
     std::atomic<int> dir_fd_{-1};
     std::atomic<bool> busy_{false};

@@ -63,7 +63,9 @@ ScopedFault::ScopedFault(platform::Call call, int error, int nth)
     platform::set_fault_hook(&ScopedFault::hook, this);
 }
 
-ScopedFault::~ScopedFault() { platform::set_fault_hook(nullptr, nullptr); }
+ScopedFault::~ScopedFault() {
+    platform::set_fault_hook(nullptr, nullptr);
+}
 
 int ScopedFault::hook(platform::Call call, void* self) {
     auto* fault = static_cast<ScopedFault*>(self);
@@ -76,8 +78,12 @@ int ScopedFault::hook(platform::Call call, void* self) {
     return 0;
 }
 
-CallRecorder::CallRecorder() { platform::set_fault_hook(&CallRecorder::hook, this); }
-CallRecorder::~CallRecorder() { platform::set_fault_hook(nullptr, nullptr); }
+CallRecorder::CallRecorder() {
+    platform::set_fault_hook(&CallRecorder::hook, this);
+}
+CallRecorder::~CallRecorder() {
+    platform::set_fault_hook(nullptr, nullptr);
+}
 
 int CallRecorder::hook(platform::Call call, void* self) {
     static_cast<CallRecorder*>(self)->calls_.push_back(call);
@@ -143,7 +149,9 @@ std::string tool_path(const std::string& name) {
     return std::string(ATOMFILE_TOOLS_DIR) + "/" + name;
 }
 
-bool running_as_root() { return ::geteuid() == 0; }
+bool running_as_root() {
+    return ::geteuid() == 0;
+}
 
 int count_failed_children(const std::vector<pid_t>& children) {
     int failed = 0;
@@ -156,4 +164,3 @@ int count_failed_children(const std::vector<pid_t>& children) {
 }
 
 }  // namespace atomfile::test
-

@@ -16,7 +16,7 @@ namespace fs = std::filesystem;
 
 // A fresh directory removed (with everything in it) when the test ends.
 class ScratchDir {
-public:
+  public:
     ScratchDir();
     ~ScratchDir();
     ScratchDir(const ScratchDir&) = delete;
@@ -24,7 +24,7 @@ public:
     const fs::path& path() const { return path_; }
     fs::path operator/(const std::string& name) const { return path_ / name; }
 
-private:
+  private:
     fs::path path_;
 };
 
@@ -38,7 +38,7 @@ unsigned file_mode(const fs::path& path, bool follow = true);
 // Fails the Nth (1-based) call of kind `call` with `error`; with nth == 0 fails every such call.
 // Counts calls of that kind while alive; removes the hook when destroyed.
 class ScopedFault {
-public:
+  public:
     ScopedFault(platform::Call call, int error, int nth = 1);
     ~ScopedFault();
     ScopedFault(const ScopedFault&) = delete;
@@ -47,7 +47,7 @@ public:
     int calls_seen() const { return seen_; }
     bool fired() const { return fired_; }
 
-private:
+  private:
     static int hook(platform::Call call, void* self);
     platform::Call call_;
     int error_;
@@ -58,7 +58,7 @@ private:
 
 // Counts every call through the seam without failing any.
 class CallRecorder {
-public:
+  public:
     CallRecorder();
     ~CallRecorder();
     CallRecorder(const CallRecorder&) = delete;
@@ -66,7 +66,7 @@ public:
     const std::vector<platform::Call>& calls() const { return calls_; }
     int count(platform::Call call) const;
 
-private:
+  private:
     static int hook(platform::Call call, void* self);
     std::vector<platform::Call> calls_;
 };

@@ -183,9 +183,8 @@ TEST_CASE("a signal to atomic-edit reaches COMMAND and leaves FILE untouched") {
         ScratchDir dir;
         write_file(dir / "f", "old\n");
         const auto marker = dir / "started";
-        pid_t pid = start_program({tool_path("atomic-edit"), (dir / "f").string(), "--", "sh",
-                                   "-c", "echo new; touch \"$0\"; exec sleep 60",
-                                   marker.string()});
+        pid_t pid = start_program({tool_path("atomic-edit"), (dir / "f").string(), "--", "sh", "-c",
+                                   "echo new; touch \"$0\"; exec sleep 60", marker.string()});
         wait_for_file(marker);
         ::kill(pid, signal_number);
         int status = wait_with_deadline(pid);  // sleep 60 ends only through the forwarded signal

@@ -212,8 +212,8 @@ TEST_CASE("SIGINT, SIGTERM and SIGHUP are forwarded to COMMAND and the directory
 
 TEST_CASE("a COMMAND ended by the forwarded signal gives 128+signal") {
     ScratchDir dir;
-    pid_t pid = start_program({tool_path("with-tempdir"), "--dir", dir.path().string(), "--",
-                               "sh", "-c", "touch \"$TMPDIR/started\"; exec sleep 60"});
+    pid_t pid = start_program({tool_path("with-tempdir"), "--dir", dir.path().string(), "--", "sh",
+                               "-c", "touch \"$TMPDIR/started\"; exec sleep 60"});
     wait_for_started(dir.path(), "started");
     ::kill(pid, SIGTERM);
     int status = wait_with_deadline(pid);

@@ -36,8 +36,7 @@ ToolAction requested_action(const po::variables_map& values) {
 }
 
 int run_tool(const ToolInfo& info, const std::function<ToolAction()>& parse,
-             const std::function<int(SignalCatcher&)>& work, std::ostream& out,
-             std::ostream& err) {
+             const std::function<int(SignalCatcher&)>& work, std::ostream& out, std::ostream& err) {
     ToolAction action = ToolAction::run;
     try {
         action = parse();
@@ -46,14 +45,14 @@ int run_tool(const ToolInfo& info, const std::function<ToolAction()>& parse,
         return info.usage_status;
     }
     switch (action) {
-    case ToolAction::help:
-        print_help(out, info.synopsis, info.description, info.options());
-        return exit_status::success;
-    case ToolAction::version:
-        print_version(out, info.name);
-        return exit_status::success;
-    case ToolAction::run:
-        break;
+        case ToolAction::help:
+            print_help(out, info.synopsis, info.description, info.options());
+            return exit_status::success;
+        case ToolAction::version:
+            print_version(out, info.name);
+            return exit_status::success;
+        case ToolAction::run:
+            break;
     }
     return run_work(info, work, err);
 }

@@ -35,8 +35,7 @@ ToolAction requested_action(const po::variables_map& values);
 // Calls parse (which throws UsageError on bad usage); for ToolAction::run calls work with a live
 // SignalCatcher and returns its status. Reports every failure on err as "TOOL: ...".
 int run_tool(const ToolInfo& info, const std::function<ToolAction()>& parse,
-             const std::function<int(SignalCatcher&)>& work, std::ostream& out,
-             std::ostream& err);
+             const std::function<int(SignalCatcher&)>& work, std::ostream& out, std::ostream& err);
 
 // The same for a tool whose parse_request(args) returns a Request with an `action`: the parsed
 // request is handed to work(request, signals).

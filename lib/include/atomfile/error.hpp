@@ -15,7 +15,7 @@
 namespace atomfile {
 
 class Error : public std::system_error {
-public:
+  public:
     // step: what was being attempted, in words ("create temp file", "rename temp over target").
     Error(std::error_code code, std::string step, std::string path, std::string second_path = {});
 
@@ -23,7 +23,7 @@ public:
     const std::string& path() const noexcept { return path_; }
     const std::string& second_path() const noexcept { return second_path_; }
 
-private:
+  private:
     std::string step_;
     std::string path_;
     std::string second_path_;

@@ -6,7 +6,7 @@
 namespace atomfile {
 
 class FileDescriptor {
-public:
+  public:
     FileDescriptor() noexcept = default;
     explicit FileDescriptor(int fd) noexcept : fd_(fd) {}
     FileDescriptor(FileDescriptor&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
@@ -27,7 +27,7 @@ public:
     // here, and durability is established by explicit syncs, never by close).
     void reset(int fd = -1) noexcept;
 
-private:
+  private:
     int fd_ = -1;
 };
 

@@ -44,7 +44,7 @@ struct NamedTemporaryFileOptions {
 };
 
 class NamedTemporaryFile {
-public:
+  public:
     NamedTemporaryFile();
     explicit NamedTemporaryFile(const NamedTemporaryFileOptions& options);
     // On failure sets ec and leaves the object empty (closed, no path).
@@ -99,7 +99,7 @@ public:
     // (create it with dir set to target's directory).
     void persist(const PathArg& target, const ReplaceOptions& options = {});
 
-private:
+  private:
     void remove_if_ours() const;
 
     FileDescriptor fd_;

@@ -13,20 +13,19 @@
 namespace atomfile {
 
 class PathArg {
-public:
+  public:
     PathArg(const char* path) : path_(path) {}
     PathArg(std::string path) : path_(std::move(path)) {}
     PathArg(std::string_view path) : path_(path) {}
-    template <class Path,
-              class = std::enable_if_t<std::is_convertible_v<
-                  decltype(std::declval<const Path&>().native()), const std::string&>>>
+    template <class Path, class = std::enable_if_t<std::is_convertible_v<
+                              decltype(std::declval<const Path&>().native()), const std::string&>>>
     PathArg(const Path& path) : path_(path.native()) {}
 
     const std::string& str() const noexcept { return path_; }
     const char* c_str() const noexcept { return path_.c_str(); }
     bool empty() const noexcept { return path_.empty(); }
 
-private:
+  private:
     std::string path_;
 };
 

@@ -40,7 +40,7 @@ struct SpooledTemporaryFileOptions {
 };
 
 class SpooledTemporaryFile {
-public:
+  public:
     SpooledTemporaryFile();
     explicit SpooledTemporaryFile(std::size_t max_size);
     explicit SpooledTemporaryFile(const SpooledTemporaryFileOptions& options);
@@ -77,7 +77,7 @@ public:
     // Frees the memory or closes the file. Idempotent, never throws.
     void close() noexcept;
 
-private:
+  private:
     void check_open() const;
     void roll_over_if_beyond(std::uint64_t limit_reached);
 

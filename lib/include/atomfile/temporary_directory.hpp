@@ -34,7 +34,7 @@ struct TemporaryDirectoryOptions {
 };
 
 class TemporaryDirectory {
-public:
+  public:
     TemporaryDirectory();
     explicit TemporaryDirectory(const TemporaryDirectoryOptions& options);
     // On failure sets ec and leaves the object empty (no path, nothing to remove).
@@ -54,7 +54,7 @@ public:
     void cleanup();
     void cleanup(std::error_code& ec) noexcept;
 
-private:
+  private:
     std::string path_;
     bool ignore_cleanup_errors_ = false;
     bool delete_file_ = true;

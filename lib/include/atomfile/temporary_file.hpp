@@ -41,7 +41,7 @@ struct TemporaryFileOptions {
 };
 
 class TemporaryFile {
-public:
+  public:
     TemporaryFile();
     explicit TemporaryFile(const TemporaryFileOptions& options);
     // On failure sets ec and leaves the object closed.
@@ -89,7 +89,7 @@ public:
     // Closes the file, which disappears with its last descriptor. Idempotent, never throws.
     void close() noexcept;
 
-private:
+  private:
     FileDescriptor fd_;
     std::string directory_;
     bool anonymous_ = false;

@@ -31,8 +31,7 @@ struct FirstError {
     }
 };
 
-void remove_entry(int dir_fd, const std::string& name, const std::string& path,
-                  FirstError& errors);
+void remove_entry(int dir_fd, const std::string& name, const std::string& path, FirstError& errors);
 
 // Opens a subdirectory without following a symlink. A directory without read or search
 // permission for us is given u+rwx first by a chmod that refuses symlinks. Returns an invalid
@@ -95,9 +94,8 @@ void remove_entry(int dir_fd, const std::string& name, const std::string& path,
         // EPERM is also how some file systems refuse to unlink a directory.
         int unlink_error = errno;
         platform::FileStatus status;
-        if (unlink_error == EPERM &&
-            (platform::stat_at(dir_fd, name.c_str(), status, false) != 0 ||
-             status.type != platform::FileType::directory))
+        if (unlink_error == EPERM && (platform::stat_at(dir_fd, name.c_str(), status, false) != 0 ||
+                                      status.type != platform::FileType::directory))
             return errors.record(unlink_error, "remove", path);
         if (remove_directory_round(dir_fd, name, path, errors)) return;
     }
@@ -110,8 +108,7 @@ void remove_tree(const std::string& path, bool ignore_errors) {
     std::filesystem::path target(absolute_path(path));
     std::string parent = target.parent_path().string();
     std::string name = target.filename().string();
-    if (name.empty() || name == "." || name == "..")
-        throw_error(EINVAL, "remove tree at", path);
+    if (name.empty() || name == "." || name == "..") throw_error(EINVAL, "remove tree at", path);
     FirstError errors;
     FileDescriptor parent_fd(platform::open_directory(platform::current_directory, parent.c_str()));
     if (!parent_fd) {

@@ -83,9 +83,8 @@ std::string join_path(const std::string& directory, const std::string& name) {
     return directory == "/" ? "/" + name : directory + "/" + name;
 }
 
-FileDescriptor create_unique_file(int dir_fd, const std::string& directory,
-                                  std::string_view prefix, std::string_view suffix,
-                                  std::string& name) {
+FileDescriptor create_unique_file(int dir_fd, const std::string& directory, std::string_view prefix,
+                                  std::string_view suffix, std::string& name) {
     FileDescriptor fd;
     name = claim_unused_name(directory, prefix, suffix, [&](const std::string& candidate) {
         fd.reset(platform::create_exclusive(dir_fd, candidate.c_str(), 0600));

@@ -17,8 +17,7 @@ namespace atomfile::detail {
 
 // The test seam for names: a source that replaces random_name() so tests can plant files and
 // symlinks at the exact names a creation will try. nullptr restores random_name().
-using NameSource = std::string (*)(std::string_view prefix, std::string_view suffix,
-                                   void* context);
+using NameSource = std::string (*)(std::string_view prefix, std::string_view suffix, void* context);
 void set_name_source(NameSource source, void* context);
 // prefix + random characters + suffix, from the installed source (random_name() by default).
 std::string draw_name(std::string_view prefix, std::string_view suffix);
@@ -41,9 +40,8 @@ std::string join_path(const std::string& directory, const std::string& name);
 
 // Creates prefix+random+suffix in dir_fd exclusively with mode 0600, drawing a new name while
 // the drawn one exists. Returns the descriptor and sets name. directory is for messages.
-FileDescriptor create_unique_file(int dir_fd, const std::string& directory,
-                                  std::string_view prefix, std::string_view suffix,
-                                  std::string& name);
+FileDescriptor create_unique_file(int dir_fd, const std::string& directory, std::string_view prefix,
+                                  std::string_view suffix, std::string& name);
 // The same for a directory with mode 0700; returns its name.
 std::string create_unique_directory(int dir_fd, const std::string& directory,
                                     std::string_view prefix, std::string_view suffix);

@@ -47,8 +47,8 @@ bool injected(Call call) {
     return true;
 }
 
-#define ATOMFILE_INJECT(call, failure) \
-    do {                               \
+#define ATOMFILE_INJECT(call, failure)      \
+    do {                                    \
         if (injected(call)) return failure; \
     } while (0)
 
@@ -61,7 +61,9 @@ auto retry_on_eintr(F f) -> decltype(f()) {
     return result;
 }
 
-int nofollow_flag(bool follow) { return follow ? 0 : O_NOFOLLOW; }
+int nofollow_flag(bool follow) {
+    return follow ? 0 : O_NOFOLLOW;
+}
 
 // Applies the exact mode when the umask may have removed bits at creation.
 int enforce_mode(int fd, unsigned mode) {
@@ -102,12 +104,16 @@ void fill_status(const struct stat& st, FileStatus& status) {
 }  // namespace
 
 const char* call_name(Call call) {
-    static const char* const names[] = {
-        "open",  "create",    "create_anonymous", "read",       "write",     "seek",
-        "truncate", "fsync",  "fdatasync",        "fstat",      "fstatat",   "fchmod",
-        "fchown", "rename",   "link",             "unlink",     "rmdir",     "mkdir",
-        "readlink", "xattr_list", "xattr_get",    "xattr_set",  "lock",      "close",
-        "getrandom", "copy",  "spawn",            "wait"};
+    static const char* const names[] = {"open",      "create",     "create_anonymous",
+                                        "read",      "write",      "seek",
+                                        "truncate",  "fsync",      "fdatasync",
+                                        "fstat",     "fstatat",    "fchmod",
+                                        "fchown",    "rename",     "link",
+                                        "unlink",    "rmdir",      "mkdir",
+                                        "readlink",  "xattr_list", "xattr_get",
+                                        "xattr_set", "lock",       "close",
+                                        "getrandom", "copy",       "spawn",
+                                        "wait"};
     static_assert(sizeof(names) / sizeof(names[0]) == static_cast<int>(Call::count_));
     return names[static_cast<int>(call)];
 }
@@ -145,9 +151,8 @@ int open_read_write(int dir_fd, const char* path, bool follow) {
 
 int open_lock_file(int dir_fd, const char* path, unsigned mode) {
     ATOMFILE_INJECT(Call::open, -1);
-    return retry_on_eintr([&] {
-        return ::openat(dir_fd, path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, mode);
-    });
+    return retry_on_eintr(
+        [&] { return ::openat(dir_fd, path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, mode); });
 }
 
 int create_exclusive(int dir_fd, const char* name, unsigned mode) {
@@ -168,8 +173,8 @@ int create_exclusive(int dir_fd, const char* name, unsigned mode) {
 
 int create_anonymous(int dir_fd, unsigned mode) {
     ATOMFILE_INJECT(Call::create_anonymous, -1);
-    int fd = retry_on_eintr(
-        [&] { return ::openat(dir_fd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, mode); });
+    int fd =
+        retry_on_eintr([&] { return ::openat(dir_fd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, mode); });
     if (fd < 0) return -1;
     if (enforce_mode(fd, mode) != 0) return close_preserving_errno(fd);
     return fd;
@@ -185,7 +190,9 @@ int link_anonymous(int fd, int dir_fd, const char* name) {
     return ::linkat(fd, "", dir_fd, name, AT_EMPTY_PATH);
 }
 
-int duplicate(int fd) { return ::fcntl(fd, F_DUPFD_CLOEXEC, 0); }
+int duplicate(int fd) {
+    return ::fcntl(fd, F_DUPFD_CLOEXEC, 0);
+}
 
 int is_close_on_exec(int fd) {
     int flags = ::fcntl(fd, F_GETFD);
@@ -282,15 +289,16 @@ long transfer(int in_fd, int out_fd, std::size_t size) {
         });
         if (moved >= 0 || (errno != EINVAL && errno != ENOSYS)) return moved;
     } else if (S_ISREG(in_status.st_mode)) {
-        long moved =
-            retry_on_eintr([&] { return ::copy_file_range(in_fd, nullptr, out_fd, nullptr, size, 0); });
+        long moved = retry_on_eintr(
+            [&] { return ::copy_file_range(in_fd, nullptr, out_fd, nullptr, size, 0); });
         if (moved >= 0) return moved;
         if (errno != EXDEV && errno != EINVAL && errno != ENOSYS && errno != EOPNOTSUPP) return -1;
         moved = retry_on_eintr([&] { return ::sendfile(out_fd, in_fd, nullptr, size); });
         if (moved >= 0 || (errno != EINVAL && errno != ENOSYS)) return moved;
     }
     char buffer[65536];
-    long got = retry_on_eintr([&] { return ::read(in_fd, buffer, size < sizeof buffer ? size : sizeof buffer); });
+    long got = retry_on_eintr(
+        [&] { return ::read(in_fd, buffer, size < sizeof buffer ? size : sizeof buffer); });
     if (got <= 0) return got;
     if (write_all(out_fd, buffer, static_cast<std::size_t>(got)) != 0) return -1;
     return got;
@@ -355,7 +363,8 @@ unsigned current_umask() {
     std::ifstream status("/proc/self/status");
     std::string line;
     while (std::getline(status, line)) {
-        if (line.rfind("Umask:", 0) == 0) return static_cast<unsigned>(std::strtoul(line.c_str() + 6, nullptr, 8));
+        if (line.rfind("Umask:", 0) == 0)
+            return static_cast<unsigned>(std::strtoul(line.c_str() + 6, nullptr, 8));
     }
     // No /proc: the only portable way is to set and restore it.
     mode_t old = ::umask(022);
@@ -504,7 +513,8 @@ int lock_exclusive(int fd, long timeout_ms) {
         if (errno != EWOULDBLOCK && errno != EINTR) return -1;
         struct timespec now;
         ::clock_gettime(CLOCK_MONOTONIC, &now);
-        long elapsed_ms = (now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000;
+        long elapsed_ms =
+            (now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000;
         if (elapsed_ms >= timeout_ms) {
             errno = timeout_ms == 0 ? EWOULDBLOCK : ETIMEDOUT;
             return -1;
@@ -514,7 +524,9 @@ int lock_exclusive(int fd, long timeout_ms) {
     }
 }
 
-int unlock(int fd) { return ::flock(fd, LOCK_UN); }
+int unlock(int fd) {
+    return ::flock(fd, LOCK_UN);
+}
 
 // ---- randomness and processes --------------------------------------------------------------
 
@@ -533,9 +545,15 @@ int random_bytes(void* buffer, std::size_t size) {
     return 0;
 }
 
-int current_pid() { return static_cast<int>(::getpid()); }
-unsigned current_uid() { return ::geteuid(); }
-unsigned current_gid() { return ::getegid(); }
+int current_pid() {
+    return static_cast<int>(::getpid());
+}
+unsigned current_uid() {
+    return ::geteuid();
+}
+unsigned current_gid() {
+    return ::getegid();
+}
 
 bool get_environment(const char* name, std::string& value) {
     const char* found = std::getenv(name);
@@ -597,13 +615,18 @@ int wait_child(int pid, int& exit_status) {
     ATOMFILE_INJECT(Call::wait, -1);
     int status = 0;
     if (::waitpid(pid, &status, 0) < 0) return -1;
-    if (WIFEXITED(status)) exit_status = WEXITSTATUS(status);
-    else if (WIFSIGNALED(status)) exit_status = 128 + WTERMSIG(status);
-    else exit_status = 255;
+    if (WIFEXITED(status))
+        exit_status = WEXITSTATUS(status);
+    else if (WIFSIGNALED(status))
+        exit_status = 128 + WTERMSIG(status);
+    else
+        exit_status = 255;
     return 0;
 }
 
-int send_signal(int pid, int signal_number) { return ::kill(pid, signal_number); }
+int send_signal(int pid, int signal_number) {
+    return ::kill(pid, signal_number);
+}
 
 // ---- signals, for the command-line tools ------------------------------------------------------
 
@@ -635,8 +658,9 @@ int poll_child_or_signal(int pid, int& exit_status) {
         pid_t done = ::waitpid(pid, &status, WNOHANG);
         if (done < 0) return -1;
         if (done == pid) {
-            exit_status = WIFEXITED(status) ? WEXITSTATUS(status)
-                          : WIFSIGNALED(status) ? 128 + WTERMSIG(status) : 255;
+            exit_status = WIFEXITED(status)     ? WEXITSTATUS(status)
+                          : WIFSIGNALED(status) ? 128 + WTERMSIG(status)
+                                                : 255;
             return 0;
         }
         struct timespec pause = {0, 20 * 1000 * 1000};
@@ -693,7 +717,9 @@ int caught_signal() {
     return first_caught_signal;
 }
 
-void clear_caught_signal() { first_caught_signal = 0; }
+void clear_caught_signal() {
+    first_caught_signal = 0;
+}
 
 int wait_readable_or_signal(int fd) {
     for (;;) {

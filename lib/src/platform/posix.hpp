@@ -21,8 +21,8 @@ namespace atomfile::platform {
 
 // One entry per system call that the seam can fail.
 enum class Call {
-    open,          // openat(2) of an existing file or directory
-    create,        // openat(2) with O_CREAT|O_EXCL
+    open,              // openat(2) of an existing file or directory
+    create,            // openat(2) with O_CREAT|O_EXCL
     create_anonymous,  // openat(2) with O_TMPFILE
     read,
     write,
@@ -34,19 +34,19 @@ enum class Call {
     fstatat,
     fchmod,
     fchown,
-    rename,        // renameat(2) / renameat2(2)
-    link,          // linkat(2)
-    unlink,        // unlinkat(2) of a file
-    rmdir,         // unlinkat(2) with AT_REMOVEDIR
+    rename,  // renameat(2) / renameat2(2)
+    link,    // linkat(2)
+    unlink,  // unlinkat(2) of a file
+    rmdir,   // unlinkat(2) with AT_REMOVEDIR
     mkdir,
     readlink,
     xattr_list,
     xattr_get,
     xattr_set,
-    lock,          // flock(2)
+    lock,  // flock(2)
     close,
     getrandom,
-    copy,          // splice / copy_file_range / sendfile
+    copy,  // splice / copy_file_range / sendfile
     spawn,
     wait,
     count_
@@ -195,11 +195,11 @@ unsigned current_gid();
 bool get_environment(const char* name, std::string& value);
 
 struct SpawnRequest {
-    std::vector<std::string> argv;      // argv[0] is looked up in PATH
-    int stdin_fd = -1;                  // -1: inherit
-    int stdout_fd = -1;                 // -1: inherit
-    std::vector<std::string> set_env;   // "NAME=value" entries added to the environment
-    std::string working_directory;      // empty: inherit
+    std::vector<std::string> argv;     // argv[0] is looked up in PATH
+    int stdin_fd = -1;                 // -1: inherit
+    int stdout_fd = -1;                // -1: inherit
+    std::vector<std::string> set_env;  // "NAME=value" entries added to the environment
+    std::string working_directory;     // empty: inherit
 };
 // Starts a child (posix_spawnp). Returns its pid, or -1 with errno (ENOENT, EACCES...) when the
 // program cannot be run.
