@@ -87,3 +87,69 @@ TEST_CASE("the old content is copied first; a missing target contributes nothing
     absent.commit();
     CHECK(read_file(dir / "absent").empty());
 }
+
+namespace {
+
+// Feeds `size` bytes of 's' into a pipe from a thread; returns the read end.
+int pipe_with(std::size_t size, std::thread& writer) {
+    int fds[2];
+    if (::pipe(fds) != 0) return -1;
+    writer = std::thread([fd = fds[1], size] {
+        // A reader that stops early must cost this thread an EPIPE, not the process a SIGPIPE.
+        sigset_t pipe_signal;
+        sigemptyset(&pipe_signal);
+        sigaddset(&pipe_signal, SIGPIPE);
+        pthread_sigmask(SIG_BLOCK, &pipe_signal, nullptr);
+        const std::string block(1 << 16, 's');
+        for (std::size_t sent = 0; sent < size; sent += block.size())
+            if (::write(fd, block.data(), block.size()) < 0) break;
+        ::close(fd);
+    });
+    return fds[0];
+}
+
+}  // namespace
+
+TEST_CASE("a long stream is handed to the disk every 8 MiB while it arrives") {
+    ScratchDir dir;
+    std::thread writer;
+    int in = pipe_with(20 << 20, writer);
+    REQUIRE(in >= 0);
+    cli::SignalCatcher catcher;
+    atomfile::AtomicFile file((dir / "f").string(), fast());
+    int writebacks = 0;
+    {
+        CallRecorder recorder;
+        CHECK(cli::copy_stream(in, file, "copy") == (20u << 20));
+        writebacks = recorder.count(atomfile::platform::Call::writeback);
+    }
+    writer.join();
+    ::close(in);
+    file.commit();
+    CHECK(writebacks == 2);
+    CHECK(read_file(dir / "f") == std::string(20 << 20, 's'));
+}
+
+TEST_CASE("a failed early writeback fails the copy and leaves the target as it was") {
+    ScratchDir dir;
+    write_file(dir / "f", "old");
+    std::thread writer;
+    int in = pipe_with(10 << 20, writer);
+    REQUIRE(in >= 0);
+    cli::SignalCatcher catcher;
+    {
+        atomfile::AtomicFile file((dir / "f").string(), fast());
+        ScopedFault fault(atomfile::platform::Call::writeback, EIO);
+        try {
+            cli::copy_stream(in, file, "copy standard input into temp file");
+            FAIL("no error");
+        } catch (const atomfile::Error& e) {
+            CHECK(e.code() == std::errc::io_error);
+            CHECK(e.path() == (dir / "f").string());
+        }
+    }
+    ::close(in);  // the writer sees EPIPE and stops
+    writer.join();
+    CHECK(read_file(dir / "f") == "old");
+    CHECK(list_dir(dir.path()) == std::vector<std::string>{"f"});
+}

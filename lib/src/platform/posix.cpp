@@ -113,7 +113,7 @@ const char* call_name(Call call) {
                                         "readlink",  "xattr_list", "xattr_get",
                                         "xattr_set", "lock",       "close",
                                         "getrandom", "copy",       "spawn",
-                                        "wait"};
+                                        "wait", "writeback"};
     static_assert(sizeof(names) / sizeof(names[0]) == static_cast<int>(Call::count_));
     return names[static_cast<int>(call)];
 }
@@ -302,6 +302,12 @@ long transfer(int in_fd, int out_fd, std::size_t size) {
     if (got <= 0) return got;
     if (write_all(out_fd, buffer, static_cast<std::size_t>(got)) != 0) return -1;
     return got;
+}
+
+int start_writeback(int fd, std::int64_t offset, std::int64_t length) {
+    ATOMFILE_INJECT(Call::writeback, -1);
+    return retry_on_eintr(
+        [&] { return ::sync_file_range(fd, offset, length, SYNC_FILE_RANGE_WRITE); });
 }
 
 void grow_pipe_buffer(int fd, std::size_t size) {

@@ -49,6 +49,7 @@ enum class Call {
     copy,  // splice / copy_file_range / sendfile
     spawn,
     wait,
+    writeback,     // sync_file_range(2) starting writeback
     count_
 };
 
@@ -114,6 +115,12 @@ int sync_fd(int fd, SyncKind kind);
 // (splice from a pipe, copy_file_range or sendfile from a regular file, read/write otherwise).
 // Returns the bytes moved (0 at end of input) or -1 with errno.
 long transfer(int in_fd, int out_fd, std::size_t size);
+
+// Starts writing [offset, offset + length) of fd to disk without waiting
+// (sync_file_range with SYNC_FILE_RANGE_WRITE), so that a long stream and its writeback overlap
+// and the final fsync has little left to do. Not a durability step: only fsync is. A failure is
+// reported (never swallowed), since a write error seen here might not be seen again by fsync.
+int start_writeback(int fd, std::int64_t offset, std::int64_t length);
 
 // Asks the kernel for a pipe buffer of `size` bytes when fd is a pipe (F_SETPIPE_SZ), so that
 // a streaming copy moves big pieces with fewer wake-ups of writer and reader. Best effort: a
