@@ -28,6 +28,16 @@ struct AtomicFile::State {
 namespace {
 
 constexpr std::size_t transfer_chunk = std::size_t(1) << 20;
+constexpr std::size_t writeback_piece = std::size_t(8) << 20;
+
+// Starts writeback of the `length` bytes just written. Its failure is the write's failure: an
+// error reported here might not be reported again by the fsync.
+void start_writeback_of_last(ReplaceTemp& temp, std::size_t length, const std::string& path) {
+    std::int64_t end = platform::seek(temp.fd(), 0, platform::Whence::current);
+    auto size = static_cast<std::int64_t>(length);
+    if (end < 0 || platform::start_writeback(temp.fd(), end - size, size) != 0)
+        throw_errno(step::write, path);
+}
 
 std::string read_from_start(int fd, const std::string& path) {
     platform::FileStatus status;
@@ -86,7 +96,16 @@ ReplaceTemp& live_temp(const StatePointer& state, const char* what) {
 }  // namespace
 
 void AtomicFile::write(std::string_view data) {
-    live_temp(state_, step::write).write(data);
+    ReplaceTemp& temp = live_temp(state_, step::write);
+    // A big buffer goes in pieces, each handed to the disk as soon as it is written: writing
+    // and writeback overlap, and commit()'s fsync finds little left to do.
+    const bool syncing = state_->options.durability != Durability::none;
+    while (syncing && data.size() > writeback_piece) {
+        temp.write(data.substr(0, writeback_piece));
+        start_writeback_of_last(temp, writeback_piece, state_->target.path);
+        data.remove_prefix(writeback_piece);
+    }
+    temp.write(data);
 }
 
 void AtomicFile::write(std::string_view data, std::error_code& ec) noexcept {
