@@ -13,7 +13,8 @@ for target in "$build_dir"/tests/fuzz/fuzz_*; do
     work=$(mktemp -d)
     [[ -d tests/fuzz/corpus/${name#fuzz_} ]] && cp -r "tests/fuzz/corpus/${name#fuzz_}/." "$work/"
     echo "fuzz: $name for ${seconds}s"
-    if "$target" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 "$work" \
+    if "$target" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
+        -artifact_prefix="$build_dir/fuzz-artifact-" "$work" \
         >"$work.log" 2>&1; then
         ran=$((ran + 1))
         tail -1 "$work.log"

@@ -337,6 +337,22 @@ bool step(Random& random, Document& document, json& dom) {
 
 }  // namespace
 
+TEST_CASE("no edit nests the document deeper than its max_depth, so it reads back") {
+    Document document("{\"a\": [[1]]}", 4);
+    CHECK_THROWS_WITH_AS(document.set({"a", "0", "0"}, "[[2]]"),
+                         "the result would nest 5 levels deep, deeper than the maximum depth of 4",
+                         OperationError);
+    CHECK_THROWS_AS(document.set({"b", "c", "d"}, "[[]]"), OperationError);
+    CHECK_THROWS_AS(document.add({"a", "-"}, "[[[]]]"), OperationError);
+    CHECK_THROWS_AS(document.replace({"a", "0"}, "[[[]]]"), OperationError);
+    CHECK_THROWS_AS(document.append({"a", "0"}, "[[]]"), OperationError);
+    CHECK_FALSE(document.changed());
+    document.set({"a", "0", "0"}, "[2]");
+    document.append({"a"}, "[[3]]");
+    CHECK(document.text() == "{\"a\": [[[2]], [[3]]]}");
+    CHECK_NOTHROW(validate(document.text(), 4));
+}
+
 TEST_CASE("differential: random documents and operations agree with nlohmann's DOM") {
     for (unsigned seed = 1; seed <= 3000; ++seed) {
         Random random(seed);

@@ -120,6 +120,22 @@ TEST_CASE("nesting deeper than --max-depth is refused with exit 3, never a crash
     CHECK(black_box.exit_status == 3);
 }
 
+TEST_CASE("an edit that would nest deeper than --max-depth fails with exit 1, file kept") {
+    ScratchDir dir;
+    fs::path file = dir / "nested.json";
+    write_file(file, "{\"a\": {\"b\": {}}}\n");
+    Outcome r = edit({"--max-depth", "3", file.string(), "set", "/a/b/c", "[[1]]"});
+    CHECK(r.code == 1);
+    CHECK(r.err.find("the result would nest 5 levels deep, deeper than the maximum depth of 3") !=
+          std::string::npos);
+    CHECK(read_file(file) == "{\"a\": {\"b\": {}}}\n");
+    CHECK(edit({"--max-depth", "3", file.string(), "patch",
+                R"([{"op": "add", "path": "/a/b/c", "value": [1]}])"})
+              .code == 1);
+    CHECK(edit({"--max-depth", "3", file.string(), "set", "/a/b/c", "1"}).code == 0);
+    CHECK(read_file(file) == "{\"a\": {\"b\": {\"c\": 1}}}\n");
+}
+
 TEST_CASE("exit status 4: a missing FILE, reported as PATH: what failed: reason") {
     ScratchDir dir;
     fs::path file = dir / "none.json";

@@ -120,6 +120,14 @@ TEST_CASE("nesting deeper than max_depth is refused without recursion, even 1000
     CHECK(error_of(objects + "1}}}}}", 4).line() == 1);
 }
 
+TEST_CASE("nesting_depth counts containers, not brackets inside strings or comments") {
+    CHECK(nesting_depth("1") == 0);
+    CHECK(nesting_depth("\"[[\"") == 0);
+    CHECK(nesting_depth("[]") == 1);
+    CHECK(nesting_depth("{\"a\": [1, {\"b\": []}], \"c\": {}}") == 4);
+    CHECK(nesting_depth("[\"]]]\", /* [[[ */ [2]]") == 2);
+}
+
 TEST_CASE("duplicate keys are reported with their unescaped name and position") {
     std::string text = "{\"a\": 1, \"b\": {\"a\": 2}, \"\\u0061\": 3}";
     ScanReport report = validate(text);

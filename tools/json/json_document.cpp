@@ -28,7 +28,8 @@ std::string key_literal(const std::string& key) {
 
 }  // namespace
 
-Document::Document(std::string text, std::size_t max_depth) : text_(std::move(text)) {
+Document::Document(std::string text, std::size_t max_depth)
+    : text_(std::move(text)), max_depth_(max_depth) {
     ScanReport report = validate(text_, max_depth);
     duplicates_ = std::move(report.duplicates);
     shallow_ = std::move(report.shallow);
@@ -56,6 +57,15 @@ std::size_t Document::find_member(const Container& container, const std::string&
         found = i;
     }
     return found;
+}
+
+// A value placed inside `enclosing` containers must not take the document past max_depth_.
+void Document::check_depth(std::size_t enclosing, std::string_view value) const {
+    std::size_t depth = enclosing + nesting_depth(value);
+    if (depth > max_depth_)
+        throw OperationError("the result would nest " + std::to_string(depth) +
+                             " levels deep, deeper than the maximum depth of " +
+                             std::to_string(max_depth_));
 }
 
 Document::Location Document::locate(const Path& path) {
@@ -104,6 +114,7 @@ std::string Document::print(const Path& path) {
 }
 
 void Document::set(const Path& path, std::string_view value) {
+    check_depth(path.size(), value);
     Location location = locate(path);
     if (location.resolved == path.size()) return replace_value(location, value);
     if (!location.parent)
@@ -123,6 +134,7 @@ void Document::set(const Path& path, std::string_view value) {
 }
 
 void Document::add(const Path& path, std::string_view value) {
+    check_depth(path.size(), value);
     Location location = locate(path);
     bool found = location.resolved == path.size();
     if (found && (path.empty() || location.parent->object)) return replace_value(location, value);
@@ -137,6 +149,7 @@ void Document::add(const Path& path, std::string_view value) {
 }
 
 void Document::replace(const Path& path, std::string_view value) {
+    check_depth(path.size(), value);
     replace_value(require(path), value);
 }
 
@@ -147,6 +160,7 @@ void Document::remove(const Path& path) {
 }
 
 void Document::append(const Path& path, std::string_view value) {
+    check_depth(path.size() + 1, value);
     Location location = require(path);
     if (text_[location.begin] != '[')
         throw OperationError(describe(path, path.size()) + " is not an array");

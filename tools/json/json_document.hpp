@@ -6,7 +6,8 @@
 // BOM, CRLF line ends and the final newline. New values are printed in the document's style.
 //
 // The text is validated once on construction; every edit keeps it valid, because values come in
-// as validated JSON text and the splices respect the grammar. Failed operations throw
+// as validated JSON text and the splices respect the grammar, and no edit may nest the document
+// deeper than the max_depth it was validated with (so the result can always be read back). Failed operations throw
 // OperationError and leave the document as it was.
 #pragma once
 
@@ -33,7 +34,8 @@ class OperationError : public std::runtime_error {
 
 class Document {
   public:
-    // Validates text (throws SyntaxError) and detects its style.
+    // Validates text (throws SyntaxError) and detects its style. Edits that would nest the text
+    // deeper than max_depth throw OperationError.
     explicit Document(std::string text, std::size_t max_depth = default_max_depth);
 
     const std::vector<DuplicateKey>& duplicates() const { return duplicates_; }
@@ -75,6 +77,7 @@ class Document {
         std::string text;
     };
 
+    void check_depth(std::size_t enclosing, std::string_view value) const;
     Location locate(const Path& path);
     Location require(const Path& path);
     std::size_t find_member(const Container& container, const std::string& token) const;
@@ -102,6 +105,7 @@ class Document {
     SpanIndex shallow_;  // from validation: valid until an edit rewrites text_
     Style style_;
     std::size_t root_begin_ = 0;
+    std::size_t max_depth_;
 };
 
 }  // namespace atomfile::json

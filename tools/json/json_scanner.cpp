@@ -455,13 +455,11 @@ std::size_t skip_space(std::string_view text, std::size_t pos) {
     return pos;
 }
 
-std::size_t skip_value(std::string_view text, std::size_t pos) {
-    if (pos >= text.size()) return pos;
-    if (text[pos] == '"') return skip_string(text, pos);
-    if (!is_container(text, pos)) {
-        while (pos < text.size() && !scalar_end_table[at(text, pos)]) ++pos;
-        return pos;
-    }
+namespace {
+
+// Walks the container opening at pos to one past its closing bracket, noting the deepest
+// nesting it meets, so skipping and measuring share one loop.
+std::size_t walk_container(std::string_view text, std::size_t pos, std::size_t& deepest) {
     std::size_t depth = 0;
     while (pos < text.size()) {
         pos = skip_blocks(text, pos, structure);
@@ -474,13 +472,33 @@ std::size_t skip_value(std::string_view text, std::size_t pos) {
             std::size_t end = comment_end(text, pos);
             pos = end == std::string_view::npos ? text.size() : end;
         } else if (c == '{' || c == '[') {
-            ++depth, ++pos;
+            ++pos;
+            deepest = std::max(deepest, ++depth);
         } else {
             ++pos;
             if (--depth == 0) return pos;
         }
     }
     return text.size();
+}
+
+}  // namespace
+
+std::size_t skip_value(std::string_view text, std::size_t pos) {
+    if (pos >= text.size()) return pos;
+    if (text[pos] == '"') return skip_string(text, pos);
+    if (!is_container(text, pos)) {
+        while (pos < text.size() && !scalar_end_table[at(text, pos)]) ++pos;
+        return pos;
+    }
+    std::size_t deepest = 0;
+    return walk_container(text, pos, deepest);
+}
+
+std::size_t nesting_depth(std::string_view value) {
+    std::size_t deepest = 0;
+    if (is_container(value, 0)) walk_container(value, 0, deepest);
+    return deepest;
 }
 
 bool is_container(std::string_view text, std::size_t pos) {

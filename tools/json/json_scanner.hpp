@@ -64,6 +64,8 @@ bool decode_json_string(std::string_view quoted, std::string& out);
 std::size_t skip_space(std::string_view text, std::size_t pos);
 // The end of the value starting at pos.
 std::size_t skip_value(std::string_view text, std::size_t pos);
+// How many containers deep a value nests: 0 for a scalar, 1 for [] or {"a":1}, 2 for [[]].
+std::size_t nesting_depth(std::string_view value);
 
 struct Member {
     std::size_t key_begin = 0, key_end = 0;  // the quoted key (objects only)
