@@ -128,6 +128,14 @@ TEST_CASE("nesting_depth counts containers, not brackets inside strings or comme
     CHECK(nesting_depth("[\"]]]\", /* [[[ */ [2]]") == 2);
 }
 
+TEST_CASE("an escaped key is still compared after deeper nesting grows the scanner's stack") {
+    std::string text = "{\"\\u0061\": {\"b\": {\"c\": {\"d\": {\"e\": {}}}}}, \"a\": 1}";
+    ScanReport report = validate(text);
+    REQUIRE(report.duplicates.size() == 1);
+    CHECK(report.duplicates[0].key == "a");
+    CHECK(report.duplicates[0].offset == text.rfind("\"a\""));
+}
+
 TEST_CASE("duplicate keys are reported with their unescaped name and position") {
     std::string text = "{\"a\": 1, \"b\": {\"a\": 2}, \"\\u0061\": 3}";
     ScanReport report = validate(text);

@@ -227,7 +227,7 @@ class Validator {
     std::size_t max_depth_;
     std::size_t depth_ = 0;
     bool escaped_ = false;  // the last string scanned held an escape
-    std::vector<Level> levels_;
+    std::deque<Level> levels_;  // a deque never moves a Level, whose keys view its own strings
     ScanReport report_;
 };
 

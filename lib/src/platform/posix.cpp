@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <spawn.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/random.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
@@ -210,6 +211,13 @@ long read_some(int fd, void* buffer, std::size_t size) {
 long pread_some(int fd, void* buffer, std::size_t size, std::int64_t offset) {
     ATOMFILE_INJECT(Call::read, -1);
     return retry_on_eintr([&] { return ::pread(fd, buffer, size, offset); });
+}
+
+void advise_huge_pages(void* buffer, std::size_t size) {
+    constexpr std::uintptr_t huge_page = 2 * 1024 * 1024;
+    auto begin = (reinterpret_cast<std::uintptr_t>(buffer) + huge_page - 1) & ~(huge_page - 1);
+    auto end = (reinterpret_cast<std::uintptr_t>(buffer) + size) & ~(huge_page - 1);
+    if (end > begin) ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE);
 }
 
 long write_some(int fd, const void* buffer, std::size_t size) {

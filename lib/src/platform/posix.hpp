@@ -102,6 +102,10 @@ int write_all(int fd, const void* buffer, std::size_t size);
 int pwrite_all(int fd, const void* buffer, std::size_t size, std::int64_t offset);
 // Reads the file from its current offset to its end, appending to out. Returns 0 or -1.
 int read_all(int fd, std::string& out);
+// Advice, never an error: back this not yet touched buffer with huge pages where the kernel
+// allows it, so filling a buffer of hundreds of MiB costs a few hundred page faults, not
+// hundreds of thousands, and freeing it at exit is as cheap.
+void advise_huge_pages(void* buffer, std::size_t size);
 
 enum class Whence { set, current, end };
 std::int64_t seek(int fd, std::int64_t offset, Whence whence);

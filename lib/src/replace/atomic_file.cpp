@@ -44,7 +44,10 @@ std::string read_from_start(int fd, const std::string& path) {
     if (platform::stat_fd(fd, status) != 0) throw_errno(step::read_target, path);
     // Sized once from the file (plus one byte to see the end without growing): a string grown
     // by doubling would peak near twice the file, which matters for json-edit on big files.
-    std::string content(static_cast<std::size_t>(status.size) + 1, '\0');
+    std::string content;
+    content.reserve(static_cast<std::size_t>(status.size) + 1);
+    platform::advise_huge_pages(content.data(), content.capacity());
+    content.resize(static_cast<std::size_t>(status.size) + 1);
     std::size_t filled = 0;
     for (;;) {
         if (filled == content.size()) content.resize(content.size() * 2);  // grew meanwhile
