@@ -7,6 +7,10 @@
 #include <deque>
 #include <unordered_set>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace atomfile::json {
 
 namespace {
@@ -43,17 +47,19 @@ inline std::uint64_t bytes_below(std::uint64_t v, unsigned char n) {
 inline std::uint64_t bytes_equal(std::uint64_t v, char c) {
     return bytes_below(v ^ (ones * static_cast<unsigned char>(c)), 1);
 }
-inline std::uint64_t string_stops(std::uint64_t v) {
-    return bytes_equal(v, '"') | bytes_equal(v, '\\') | bytes_below(v, 0x20) | (v & highs);
-}
 inline std::uint64_t quotes_or_escapes(std::uint64_t v) {
     return bytes_equal(v, '"') | bytes_equal(v, '\\');
+}
+#if !defined(__SSE2__)
+inline std::uint64_t string_stops(std::uint64_t v) {
+    return bytes_equal(v, '"') | bytes_equal(v, '\\') | bytes_below(v, 0x20) | (v & highs);
 }
 inline std::uint64_t structure(std::uint64_t v) {
     std::uint64_t folded = v | (ones * 0x20);  // '[' -> '{', ']' -> '}'
     return bytes_equal(folded, '{') | bytes_equal(folded, '}') | bytes_equal(v, '"') |
            bytes_equal(v, '/');
 }
+#endif
 
 // The first position from pos whose 8-byte block has a match (exact when one is found).
 template <class Mask>
@@ -66,9 +72,67 @@ inline std::size_t skip_blocks(std::string_view text, std::size_t pos, Mask mask
     return pos;
 }
 
+#if defined(__SSE2__)
+// Sixteen bytes at a time where SSE2 exists (all of x86-64); the word-at-a-time masks above
+// serve everywhere else. Each returns one bit per byte that stops the search.
+inline __m128i load16(const char* p) {
+    return _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+}
+inline __m128i equal16(__m128i v, char c) {
+    return _mm_cmpeq_epi8(v, _mm_set1_epi8(c));
+}
+inline unsigned not_space16(__m128i v) {
+    __m128i space = _mm_or_si128(_mm_or_si128(equal16(v, ' '), equal16(v, '\n')),
+                                 _mm_or_si128(equal16(v, '\r'), equal16(v, '\t')));
+    return ~static_cast<unsigned>(_mm_movemask_epi8(space)) & 0xFFFF;
+}
+inline unsigned string_stops16(__m128i v) {
+    // A signed compare below 0x20 also catches every byte >= 0x80 (UTF-8, checked one by one).
+    __m128i controls_or_high = _mm_cmplt_epi8(v, _mm_set1_epi8(0x20));
+    __m128i quote_or_escape = _mm_or_si128(equal16(v, '"'), equal16(v, '\\'));
+    return static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(controls_or_high, quote_or_escape)));
+}
+inline unsigned structure16(__m128i v) {
+    __m128i folded = _mm_or_si128(v, _mm_set1_epi8(0x20));  // '[' -> '{', ']' -> '}'
+    __m128i brackets = _mm_or_si128(equal16(folded, '{'), equal16(folded, '}'));
+    __m128i other = _mm_or_si128(equal16(v, '"'), equal16(v, '/'));
+    return static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(brackets, other)));
+}
+
+template <class Mask16>
+inline std::size_t skip_vectors(std::string_view text, std::size_t pos, Mask16 mask) {
+    while (pos + 16 <= text.size()) {
+        unsigned found = mask(load16(text.data() + pos));
+        if (found) return pos + static_cast<std::size_t>(__builtin_ctz(found));
+        pos += 16;
+    }
+    return pos;
+}
+#endif
+
+// Where the byte-by-byte loops of the scanners may start: at most a few bytes before the
+// next stop (string stops, structure) or the next non-space.
+inline std::size_t skip_to_string_stop(std::string_view text, std::size_t pos) {
+#if defined(__SSE2__)
+    return skip_vectors(text, pos, string_stops16);
+#else
+    return skip_blocks(text, pos, string_stops);
+#endif
+}
+inline std::size_t skip_to_structure(std::string_view text, std::size_t pos) {
+#if defined(__SSE2__)
+    return skip_vectors(text, pos, structure16);
+#else
+    return skip_blocks(text, pos, structure);
+#endif
+}
 inline std::size_t skip_spaces(std::string_view text, std::size_t pos) {
+#if defined(__SSE2__)
+    return skip_vectors(text, pos, not_space16);
+#else
     while (pos + 8 <= text.size() && load8(text.data() + pos) == ones * ' ') pos += 8;
     return pos;
+#endif
 }
 
 inline unsigned char at(std::string_view text, std::size_t pos) {
@@ -252,7 +316,7 @@ void Validator::scan_string() {
     std::size_t p = p_ + 1;
     escaped_ = false;
     while (true) {
-        p = skip_blocks(t_, p, string_stops);
+        p = skip_to_string_stop(t_, p);
         while (p < t_.size() && !string_stop_table[at(t_, p)]) ++p;
         if (p >= t_.size()) fail(p_, "unterminated string");
         unsigned char c = at(t_, p);
@@ -462,7 +526,7 @@ namespace {
 std::size_t walk_container(std::string_view text, std::size_t pos, std::size_t& deepest) {
     std::size_t depth = 0;
     while (pos < text.size()) {
-        pos = skip_blocks(text, pos, structure);
+        pos = skip_to_structure(text, pos);
         while (pos < text.size() && !structure_table[at(text, pos)]) ++pos;
         if (pos >= text.size()) break;
         char c = text[pos];
