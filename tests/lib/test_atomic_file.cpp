@@ -53,6 +53,15 @@ TEST_CASE("read_original returns the content the target had when the writer open
     CHECK(fresh.read_original().empty());
 }
 
+TEST_CASE("read_original reads a file of many huge pages whole, byte for byte") {
+    ScratchDir dir;
+    std::string big(9 * 1024 * 1024 + 123, '\0');
+    for (std::size_t i = 0; i < big.size(); ++i) big[i] = static_cast<char>('a' + (i * 7) % 26);
+    write_file(dir / "f", big);
+    AtomicFile file((dir / "f").string());
+    CHECK(file.read_original() == big);
+}
+
 TEST_CASE("write_from streams a pipe and a regular file into the temp") {
     ScratchDir dir;
     std::string big(300000, 'x');
