@@ -107,6 +107,17 @@ TEST_CASE("JSONC comments are kept, and a member's trailing comment stays with i
           "// settings\n{\n  \"a\": [], // first\n  /* block */\n  \"b\": 2 // second\n}\n");
 }
 
+TEST_CASE("removing a last member never lets a kept line comment swallow the closing bracket") {
+    std::string text = "[0.50,//\n \n //\n //\n {\"k\":\"v\"}]";
+    std::string result = edited(text, [](Document& d) { d.remove({"1"}); });
+    CHECK(result == "[0.50//\n \n //\n //\n]");
+    CHECK(nlohmann::json::parse(result, nullptr, true, true) == nlohmann::json::parse("[0.5]"));
+    std::string crlf = "{\"a\": 1, // one\r\n  \"b\": 2}";
+    CHECK(edited(crlf, [](Document& d) { d.remove({"b"}); }) == "{\"a\": 1 // one\r\n}");
+    std::string closed = "[1, // one\n  2\n]";
+    CHECK(edited(closed, [](Document& d) { d.remove({"1"}); }) == "[1 // one\n]");
+}
+
 TEST_CASE("duplicate keys are reported, and an edit through one is refused") {
     Document document("{\"a\": 1, \"a\": 2, \"b\": {\"c\": 0}}");
     REQUIRE(document.duplicates().size() == 1);
