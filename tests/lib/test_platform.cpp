@@ -59,8 +59,8 @@ TEST_CASE("every descriptor the platform opens is close-on-exec") {
 }
 
 TEST_CASE("huge-page advice keeps every byte of a buffer, whatever its size and alignment") {
-    for (std::size_t size : {std::size_t{0}, std::size_t{1}, std::size_t{4096},
-                             std::size_t{5 * 1024 * 1024}}) {
+    for (std::size_t size :
+         {std::size_t{0}, std::size_t{1}, std::size_t{4096}, std::size_t{5 * 1024 * 1024}}) {
         std::string buffer(size + 1, 'y');
         platform::advise_huge_pages(buffer.data() + 1, size);  // after the bytes are written
         CHECK(buffer == std::string(size + 1, 'y'));

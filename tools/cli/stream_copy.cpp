@@ -1,8 +1,6 @@
 #include "cli/stream_copy.hpp"
 
 #include <cerrno>
-#include <cstdlib>
-#include <fcntl.h>
 
 #include "atomfile/error.hpp"
 #include "atomfile/file_descriptor.hpp"
@@ -21,8 +19,7 @@ constexpr std::size_t chunk_size = 8 * 1024 * 1024;
 constexpr std::size_t pipe_buffer_size = 1024 * 1024;
 // Writeback is started every 8 MiB: the disk works while more input arrives, instead of after
 // it all, and the dirty pages of a huge input never pile up in the page cache.
-static std::uint64_t writeback_interval = getenv("WB_MB") ? atoll(getenv("WB_MB")) * 1024 * 1024 : 8 * 1024 * 1024;
-static int lag_windows = getenv("WB_LAG") ? atoi(getenv("WB_LAG")) : 0;
+constexpr std::uint64_t writeback_interval = 8 * 1024 * 1024;
 
 }  // namespace
 
@@ -32,12 +29,14 @@ std::uint64_t copy_stream(int in_fd, AtomicFile& file, const char* step) {
     if (start < 0) throw_errno(step, file.target_path());
     std::uint64_t total = 0;
     std::uint64_t handed_to_disk = 0;
-    platform::grow_pipe_buffer(in_fd, pipe_buffer_size);
+    platform::InputKind kind;
+    if (platform::classify_input(in_fd, kind) != 0) throw_errno(step, file.target_path());
+    if (kind == platform::InputKind::pipe) platform::grow_pipe_buffer(in_fd, pipe_buffer_size);
     for (;;) {
         int ready = platform::wait_readable_or_signal(in_fd);
         if (ready == 0) return total;
         if (ready < 0) throw_errno(step, file.target_path());
-        long moved = platform::transfer(in_fd, temp_fd, chunk_size);
+        long moved = platform::transfer(in_fd, temp_fd, chunk_size, kind);
         if (moved < 0) throw_errno(step, file.target_path());
         if (moved == 0) return total;
         total += static_cast<std::uint64_t>(moved);
@@ -46,11 +45,6 @@ std::uint64_t copy_stream(int in_fd, AtomicFile& file, const char* step) {
             auto length = static_cast<std::int64_t>(total - handed_to_disk);
             if (platform::start_writeback(temp_fd, offset, length) != 0)
                 throw_errno(step, file.target_path());
-            if (lag_windows > 0 && offset >= (std::int64_t)(lag_windows * writeback_interval)) {
-                auto old = offset - (std::int64_t)(lag_windows * writeback_interval);
-                ::sync_file_range(temp_fd, old, writeback_interval, SYNC_FILE_RANGE_WAIT_BEFORE|SYNC_FILE_RANGE_WRITE|SYNC_FILE_RANGE_WAIT_AFTER);
-                if (getenv("WB_DROP")) ::posix_fadvise(temp_fd, old, writeback_interval, POSIX_FADV_DONTNEED);
-            }
             handed_to_disk = total;
         }
     }

@@ -299,9 +299,8 @@ void Document::remove_last(const Container& container) {
     // the member on its line (`// note` then `]`): then the line break stays too.
     std::size_t rest = text_.find_first_not_of(" \t", tail);
     bool line_continues = rest != npos && text_[rest] != '\n' && text_[rest] != '\r';
-    std::size_t kept_end = line_continues && ends_in_line_comment(comma + 1, line_break)
-                               ? line_start
-                               : line_break;
+    std::size_t kept_end =
+        line_continues && ends_in_line_comment(comma + 1, line_break) ? line_start : line_break;
     apply({comma, tail, text_.substr(comma + 1, kept_end - comma - 1)});
 }
 

@@ -7,8 +7,8 @@
 //
 // The text is validated once on construction; every edit keeps it valid, because values come in
 // as validated JSON text and the splices respect the grammar, and no edit may nest the document
-// deeper than the max_depth it was validated with (so the result can always be read back). Failed operations throw
-// OperationError and leave the document as it was.
+// deeper than the max_depth it was validated with (so the result can always be read back). Failed
+// operations throw OperationError and leave the document as it was.
 #pragma once
 
 #include <array>

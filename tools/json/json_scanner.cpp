@@ -90,7 +90,8 @@ inline unsigned string_stops16(__m128i v) {
     // A signed compare below 0x20 also catches every byte >= 0x80 (UTF-8, checked one by one).
     __m128i controls_or_high = _mm_cmplt_epi8(v, _mm_set1_epi8(0x20));
     __m128i quote_or_escape = _mm_or_si128(equal16(v, '"'), equal16(v, '\\'));
-    return static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(controls_or_high, quote_or_escape)));
+    return static_cast<unsigned>(
+        _mm_movemask_epi8(_mm_or_si128(controls_or_high, quote_or_escape)));
 }
 inline unsigned structure16(__m128i v) {
     __m128i folded = _mm_or_si128(v, _mm_set1_epi8(0x20));  // '[' -> '{', ']' -> '}'
@@ -290,7 +291,7 @@ class Validator {
     std::size_t p_ = 0;
     std::size_t max_depth_;
     std::size_t depth_ = 0;
-    bool escaped_ = false;  // the last string scanned held an escape
+    bool escaped_ = false;      // the last string scanned held an escape
     std::deque<Level> levels_;  // a deque never moves a Level, whose keys view its own strings
     ScanReport report_;
 };

@@ -114,7 +114,7 @@ const char* call_name(Call call) {
                                         "readlink",  "xattr_list", "xattr_get",
                                         "xattr_set", "lock",       "close",
                                         "getrandom", "copy",       "spawn",
-                                        "wait", "writeback"};
+                                        "wait",      "writeback"};
     static_assert(sizeof(names) / sizeof(names[0]) == static_cast<int>(Call::count_));
     return names[static_cast<int>(call)];
 }
@@ -287,16 +287,23 @@ int sync_fd(int fd, SyncKind kind) {
     return retry_on_eintr([&] { return ::fdatasync(fd); });
 }
 
-long transfer(int in_fd, int out_fd, std::size_t size) {
-    ATOMFILE_INJECT(Call::copy, -1);
+int classify_input(int in_fd, InputKind& kind) {
     struct stat in_status;
     if (::fstat(in_fd, &in_status) != 0) return -1;
-    if (S_ISFIFO(in_status.st_mode)) {
+    kind = S_ISFIFO(in_status.st_mode)  ? InputKind::pipe
+           : S_ISREG(in_status.st_mode) ? InputKind::regular_file
+                                        : InputKind::other;
+    return 0;
+}
+
+long transfer(int in_fd, int out_fd, std::size_t size, InputKind kind) {
+    ATOMFILE_INJECT(Call::copy, -1);
+    if (kind == InputKind::pipe) {
         long moved = retry_on_eintr([&] {
             return ::splice(in_fd, nullptr, out_fd, nullptr, size, SPLICE_F_MOVE | SPLICE_F_MORE);
         });
         if (moved >= 0 || (errno != EINVAL && errno != ENOSYS)) return moved;
-    } else if (S_ISREG(in_status.st_mode)) {
+    } else if (kind == InputKind::regular_file) {
         long moved = retry_on_eintr(
             [&] { return ::copy_file_range(in_fd, nullptr, out_fd, nullptr, size, 0); });
         if (moved >= 0) return moved;
@@ -310,6 +317,12 @@ long transfer(int in_fd, int out_fd, std::size_t size) {
     if (got <= 0) return got;
     if (write_all(out_fd, buffer, static_cast<std::size_t>(got)) != 0) return -1;
     return got;
+}
+
+long transfer(int in_fd, int out_fd, std::size_t size) {
+    InputKind kind;
+    if (classify_input(in_fd, kind) != 0) return -1;
+    return transfer(in_fd, out_fd, size, kind);
 }
 
 int start_writeback(int fd, std::int64_t offset, std::int64_t length) {

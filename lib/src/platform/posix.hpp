@@ -49,7 +49,7 @@ enum class Call {
     copy,  // splice / copy_file_range / sendfile
     spawn,
     wait,
-    writeback,     // sync_file_range(2) starting writeback
+    writeback,  // sync_file_range(2) starting writeback
     count_
 };
 
@@ -115,9 +115,16 @@ enum class SyncKind { full, data };
 // fsync or fdatasync. Never retried after a failure other than EINTR: see docs/durability.md.
 int sync_fd(int fd, SyncKind kind);
 
+// What kind of input a descriptor is, which decides how transfer() moves its bytes.
+enum class InputKind { pipe, regular_file, other };
+// Classifies in_fd once, so a loop of transfers need not ask again; -1 with errno if fstat fails.
+int classify_input(int in_fd, InputKind& kind);
+
 // Moves up to `size` bytes from in_fd to out_fd with the cheapest mechanism the pair allows
 // (splice from a pipe, copy_file_range or sendfile from a regular file, read/write otherwise).
 // Returns the bytes moved (0 at end of input) or -1 with errno.
+long transfer(int in_fd, int out_fd, std::size_t size, InputKind kind);
+// The same, classifying in_fd first: for a single call.
 long transfer(int in_fd, int out_fd, std::size_t size);
 
 // Starts writing [offset, offset + length) of fd to disk without waiting

@@ -117,9 +117,12 @@ void AtomicFile::write(std::string_view data, std::error_code& ec) noexcept {
 
 std::uint64_t AtomicFile::write_from(int fd) {
     ReplaceTemp& temp = live_temp(state_, step::write);
+    platform::InputKind kind;
+    if (platform::classify_input(fd, kind) != 0)
+        throw_errno("copy into temp file", state_->target.path);
     std::uint64_t total = 0;
     for (;;) {
-        long moved = platform::transfer(fd, temp.fd(), transfer_chunk);
+        long moved = platform::transfer(fd, temp.fd(), transfer_chunk, kind);
         if (moved < 0 && errno == EINTR) continue;
         if (moved < 0) throw_errno("copy into temp file", state_->target.path);
         if (moved == 0) return total;
