@@ -20,7 +20,6 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <functional>
@@ -32,15 +31,12 @@
 #include "atomfile/named_temporary_file.hpp"
 #include "atomfile/spooled_temporary_file.hpp"
 #include "atomfile/temporary_file.hpp"
+#include "bench_rounds.hpp"
 #include "platform/posix.hpp"
 
 namespace {
 
-struct Settings {
-    std::string dir = ".";
-    int rounds = 9;
-    int ops = 2000;
-};
+using Settings = atomfile::bench::RoundSettings;
 
 struct Method {
     std::string name;
@@ -122,34 +118,13 @@ void check_paths_taken(const Settings& settings) {
 }
 
 double time_round(const Method& method, int ops) {
-    auto start = std::chrono::steady_clock::now();
-    for (int i = 0; i < ops; ++i) method.op();
-    std::chrono::duration<double, std::micro> elapsed = std::chrono::steady_clock::now() - start;
-    return elapsed.count() / ops;
-}
-
-Settings parse(int argc, char** argv) {
-    Settings settings;
-    if (argc % 2 == 0) throw std::runtime_error("every option takes a value");
-    for (int i = 1; i + 1 < argc; i += 2) {
-        std::string flag = argv[i];
-        if (flag == "--dir")
-            settings.dir = argv[i + 1];
-        else if (flag == "--rounds")
-            settings.rounds = std::stoi(argv[i + 1]);
-        else if (flag == "--ops")
-            settings.ops = std::stoi(argv[i + 1]);
-        else
-            throw std::runtime_error("unknown option " + flag);
-    }
-    if (settings.rounds < 1 || settings.ops < 1) throw std::runtime_error("rounds and ops >= 1");
-    return settings;
+    return atomfile::bench::microseconds_per_op(method.op, ops);
 }
 
 }  // namespace
 
 int main(int argc, char** argv) try {
-    const Settings settings = parse(argc, argv);
+    const Settings settings = atomfile::bench::parse_round_settings(argc, argv, 2000);
     check_paths_taken(settings);
     const std::vector<Method> all = methods(settings);
     for (const Method& m : all) time_round(m, 1);  // warm up

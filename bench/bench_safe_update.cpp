@@ -12,7 +12,6 @@
 // DIR must be on a real disk (not tmpfs) for the synced figures to mean anything; default ".".
 #include <unistd.h>
 
-#include <chrono>
 #include <cstdio>
 #include <functional>
 #include <stdexcept>
@@ -20,16 +19,13 @@
 #include <vector>
 
 #include "atomfile/replace.hpp"
+#include "bench_rounds.hpp"
 
 namespace {
 
 constexpr std::size_t file_size = 4096;
 
-struct Settings {
-    std::string dir = ".";
-    int rounds = 9;
-    int ops = 100;
-};
+using Settings = atomfile::bench::RoundSettings;
 
 struct Method {
     std::string name;
@@ -69,34 +65,13 @@ std::vector<Method> methods() {
 }
 
 double time_round(Method& method, const std::string& path, int ops) {
-    auto start = std::chrono::steady_clock::now();
-    for (int i = 0; i < ops; ++i) method.update(path);
-    std::chrono::duration<double, std::micro> elapsed = std::chrono::steady_clock::now() - start;
-    return elapsed.count() / ops;
-}
-
-Settings parse(int argc, char** argv) {
-    Settings settings;
-    if (argc % 2 == 0) throw std::runtime_error("every option takes a value");
-    for (int i = 1; i + 1 < argc; i += 2) {
-        std::string flag = argv[i];
-        if (flag == "--dir")
-            settings.dir = argv[i + 1];
-        else if (flag == "--rounds")
-            settings.rounds = std::stoi(argv[i + 1]);
-        else if (flag == "--ops")
-            settings.ops = std::stoi(argv[i + 1]);
-        else
-            throw std::runtime_error("unknown option " + flag);
-    }
-    if (settings.rounds < 1 || settings.ops < 1) throw std::runtime_error("rounds and ops >= 1");
-    return settings;
+    return atomfile::bench::microseconds_per_op([&] { method.update(path); }, ops);
 }
 
 }  // namespace
 
 int main(int argc, char** argv) try {
-    const Settings settings = parse(argc, argv);
+    const Settings settings = atomfile::bench::parse_round_settings(argc, argv, 100);
     const std::string path = settings.dir + "/bench-safe-update";
     std::vector<Method> all = methods();
     atomfile::write_atomic(path, std::string(file_size, 'a'));
