@@ -113,28 +113,28 @@ inline std::size_t skip_vectors(std::string_view text, std::size_t pos, Mask16 m
 
 // Where the byte-by-byte loops of the scanners may start: at most a few bytes before the
 // next stop (string stops, structure) or the next non-space.
-inline std::size_t skip_to_string_stop(std::string_view text, std::size_t pos) {
 #if defined(__SSE2__)
+inline std::size_t skip_to_string_stop(std::string_view text, std::size_t pos) {
     return skip_vectors(text, pos, string_stops16);
-#else
-    return skip_blocks(text, pos, string_stops);
-#endif
 }
 inline std::size_t skip_to_structure(std::string_view text, std::size_t pos) {
-#if defined(__SSE2__)
     return skip_vectors(text, pos, structure16);
-#else
-    return skip_blocks(text, pos, structure);
-#endif
 }
 inline std::size_t skip_spaces(std::string_view text, std::size_t pos) {
-#if defined(__SSE2__)
     return skip_vectors(text, pos, not_space16);
+}
 #else
+inline std::size_t skip_to_string_stop(std::string_view text, std::size_t pos) {
+    return skip_blocks(text, pos, string_stops);
+}
+inline std::size_t skip_to_structure(std::string_view text, std::size_t pos) {
+    return skip_blocks(text, pos, structure);
+}
+inline std::size_t skip_spaces(std::string_view text, std::size_t pos) {
     while (pos + 8 <= text.size() && load8(text.data() + pos) == ones * ' ') pos += 8;
     return pos;
-#endif
 }
+#endif
 
 inline unsigned char at(std::string_view text, std::size_t pos) {
     return static_cast<unsigned char>(text[pos]);
