@@ -299,26 +299,10 @@ void Document::remove_last(const Container& container) {
     // the member on its line (`// note` then `]`): then the line break stays too.
     std::size_t rest = text_.find_first_not_of(" \t", tail);
     bool line_continues = rest != npos && text_[rest] != '\n' && text_[rest] != '\r';
-    std::size_t kept_end =
-        line_continues && ends_in_line_comment(comma + 1, line_break) ? line_start : line_break;
-    apply({comma, tail, text_.substr(comma + 1, kept_end - comma - 1)});
-}
-
-// Whether the whitespace and comments in [begin, end) end inside a `//` comment.
-bool Document::ends_in_line_comment(std::size_t begin, std::size_t end) const {
-    std::string_view gap = std::string_view(text_).substr(begin, end - begin);
-    for (std::size_t pos = gap.find('/'); pos != npos && pos + 1 < gap.size();
-         pos = gap.find('/', pos + 1)) {
-        if (gap[pos + 1] == '*') {
-            pos = gap.find("*/", pos + 2);
-            if (pos == npos) return false;
-            ++pos;
-        } else if (gap[pos + 1] == '/') {
-            pos = gap.find_first_of(std::string_view("\n\r\0", 3), pos + 2);
-            if (pos == npos) return true;
-        }
-    }
-    return false;
+    std::string kept = text_.substr(comma + 1, line_break - comma - 1);
+    if (line_continues && ends_in_line_comment(kept))
+        kept = text_.substr(comma + 1, line_start - comma - 1);
+    apply({comma, tail, std::move(kept)});
 }
 
 // ---- text ----------------------------------------------------------------------------------

@@ -87,7 +87,6 @@ class Document {
     std::string member_text(const Container& container, const std::string* key,
                             std::string_view value, std::string_view base, bool multiline) const;
     std::size_t line_tail(std::size_t pos) const;
-    bool ends_in_line_comment(std::size_t begin, std::size_t end) const;
     void replace_value(const Location& location, std::string_view value);
     void insert_last(const Container& container, const std::string* key, std::string_view value);
     void insert_before(const Container& container, std::size_t index, std::string_view value);

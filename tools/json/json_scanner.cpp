@@ -222,10 +222,16 @@ std::size_t utf8_length(std::string_view text, std::size_t pos) {
 }
 
 // The end of the comment at pos (a '/'), or npos when it is not a well-formed comment.
+// What ends a `//` comment (the stop belongs to the comment).
+constexpr std::string_view line_comment_stops("\n\r\0", 3);
+inline bool line_comment_stop(char c) {
+    return line_comment_stops.find(c) != std::string_view::npos;
+}
+
 std::size_t comment_end(std::string_view text, std::size_t pos) {
     if (pos + 1 >= text.size()) return std::string_view::npos;
     if (text[pos + 1] == '/') {
-        std::size_t end = text.find_first_of(std::string_view("\n\r\0", 3), pos + 2);
+        std::size_t end = text.find_first_of(line_comment_stops, pos + 2);
         return end == std::string_view::npos ? text.size() : end + 1;
     }
     if (text[pos + 1] != '*') return std::string_view::npos;
@@ -558,6 +564,16 @@ std::size_t skip_value(std::string_view text, std::size_t pos) {
     }
     std::size_t deepest = 0;
     return walk_container(text, pos, deepest);
+}
+
+bool ends_in_line_comment(std::string_view gap) {
+    for (std::size_t pos = gap.find('/'); pos != std::string_view::npos; pos = gap.find('/', pos)) {
+        std::size_t end = comment_end(gap, pos);
+        if (end == std::string_view::npos) return false;  // not a comment: gaps hold none such
+        if (end == gap.size() && gap[pos + 1] == '/' && !line_comment_stop(gap.back())) return true;
+        pos = end;
+    }
+    return false;
 }
 
 std::size_t nesting_depth(std::string_view value) {

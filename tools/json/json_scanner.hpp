@@ -64,6 +64,9 @@ bool decode_json_string(std::string_view quoted, std::string& out);
 std::size_t skip_space(std::string_view text, std::size_t pos);
 // The end of the value starting at pos.
 std::size_t skip_value(std::string_view text, std::size_t pos);
+// Whether whitespace and comments (a gap between tokens) end inside an unterminated `//` comment,
+// so that whatever is appended to them would be commented out.
+bool ends_in_line_comment(std::string_view gap);
 // How many containers deep a value nests: 0 for a scalar, 1 for [] or {"a":1}, 2 for [[]].
 std::size_t nesting_depth(std::string_view value);
 

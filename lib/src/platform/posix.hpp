@@ -133,9 +133,9 @@ long transfer(int in_fd, int out_fd, std::size_t size);
 // reported (never swallowed), since a write error seen here might not be seen again by fsync.
 int start_writeback(int fd, std::int64_t offset, std::int64_t length);
 
-// Asks the kernel for a pipe buffer of `size` bytes when fd is a pipe (F_SETPIPE_SZ), so that
-// a streaming copy moves big pieces with fewer wake-ups of writer and reader. Best effort: a
-// refusal (not a pipe, over /proc/sys/fs/pipe-max-size) changes nothing and is not an error.
+// Asks the kernel for a pipe buffer of `size` bytes (F_SETPIPE_SZ), so that a streaming copy
+// moves big pieces with fewer wake-ups of writer and reader. Best effort: a refusal (not a
+// pipe, over /proc/sys/fs/pipe-max-size) changes nothing and is not an error.
 void grow_pipe_buffer(int fd, std::size_t size);
 
 // ---- metadata ----------------------------------------------------------------------------
