@@ -144,37 +144,48 @@ Sample measure(const Settings& settings, const std::vector<std::string>& consume
     return sample;
 }
 
+// Writes SIZE bytes from memory with O_DIRECT (an unaligned tail buffered), then fsyncs.
+// Returns whether every step succeeded.
+bool write_directly(const std::string& file, std::uint64_t size, const char* block,
+                    std::size_t block_size) {
+    int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_DIRECT, 0644);
+    if (fd < 0 && errno == EINVAL) fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd < 0) return false;
+    for (std::uint64_t left = size; left > 0;) {
+        std::size_t chunk = std::min<std::uint64_t>(left, block_size);
+        if (chunk % 4096 != 0) ::fcntl(fd, F_SETFL, 0);
+        if (::write(fd, block, chunk) != static_cast<ssize_t>(chunk)) return false;
+        left -= chunk;
+    }
+    return ::fsync(fd) == 0 && ::close(fd) == 0;
+}
+
 // The disk's own durable rate, for scale: SIZE bytes from memory written with O_DIRECT (the
 // page cache and its writeback throttling bypassed) in blocks big enough to keep many requests
-// in flight, then fsync. The block is filled before the clock starts and written by a child,
-// so the figure is the disk's alone.
+// in flight, then fsync. A child fills its block before starting its own clock and reports the
+// time through a pipe: the figure is the disk's alone, and the 32 MiB block never lives in
+// this process, whose pages every later child would count in its peak RSS until exec.
 Sample measure_direct_write(const Settings& settings, const std::string& file) {
-    static const std::size_t block = std::min<std::uint64_t>(32u << 20, settings.size);
-    static char* const buffer = [] {
-        auto* memory = static_cast<char*>(std::aligned_alloc(4096, (block + 4095) / 4096 * 4096));
-        if (memory == nullptr) throw std::runtime_error("out of memory");
-        std::memset(memory, 'a', block);
-        return memory;
-    }();
-    auto start = std::chrono::steady_clock::now();
+    int fds[2];
+    if (::pipe2(fds, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
     pid_t pid = ::fork();
     if (pid == 0) {
-        int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_DIRECT, 0644);
-        if (fd < 0 && errno == EINVAL)
-            fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        if (fd < 0) ::_exit(1);
-        for (std::uint64_t left = settings.size; left > 0;) {
-            std::size_t chunk = std::min<std::uint64_t>(left, block);
-            if (chunk % 4096 != 0) ::fcntl(fd, F_SETFL, 0);  // an unaligned tail goes buffered
-            if (::write(fd, buffer, chunk) != static_cast<ssize_t>(chunk)) ::_exit(1);
-            left -= chunk;
-        }
-        ::_exit(::fsync(fd) == 0 ? 0 : 1);
+        const std::size_t block_size = std::min<std::uint64_t>(32u << 20, settings.size);
+        auto* block = static_cast<char*>(std::aligned_alloc(4096, (block_size + 4095) & ~4095ul));
+        if (block == nullptr) ::_exit(1);
+        std::memset(block, 'a', block_size);
+        auto start = std::chrono::steady_clock::now();
+        if (!write_directly(file, settings.size, block, block_size)) ::_exit(1);
+        double seconds =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        ::_exit(::write(fds[1], &seconds, sizeof seconds) == sizeof seconds ? 0 : 1);
     }
+    ::close(fds[1]);
     Sample sample;
+    bool reported = ::read(fds[0], &sample.seconds, sizeof sample.seconds) == sizeof sample.seconds;
+    ::close(fds[0]);
     sample.peak_rss_kib = wait_for(pid, "direct+fsync");
-    sample.seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (!reported) throw std::runtime_error("direct+fsync reported no time");
     return sample;
 }
 
