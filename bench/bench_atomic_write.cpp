@@ -4,9 +4,12 @@
 //   sponge FILE                (moreutils: buffers the input in memory, no fsync)
 //   direct+fsync               (no pipe, no tool: SIZE bytes from memory, O_DIRECT in 32 MiB
 //                               blocks, then fsync: the disk's own durable sequential rate)
-// in the same run, interleaved, several runs. Reports each run's time, throughput and the peak
-// RSS of the consuming process (ru_maxrss from wait4), then the medians and the ratios that
-// issue 4 sets as targets: atomic-write >= 0.9x cat+sync, >= 2x sponge, peak RSS <= 8 MiB.
+// in the same run. The first three are interleaved, their order rotated each run, since a
+// measurement can slow the one after it (the disk still settling); direct+fsync, which is not
+// a peer but a yardstick and upsets the measurement after it the most, runs after them all.
+// Reports each run's time, throughput and the peak RSS of the consuming process (ru_maxrss
+// from wait4), then the medians and the ratios that issue 4 sets as targets:
+// atomic-write >= 0.9x cat+sync, >= 2x sponge, peak RSS <= 8 MiB.
 //
 // Usage: bench_atomic_write [--size 1G] [--runs 3] [--dir DIR] [--atomic-write PATH]
 // DIR must be on a real file system (not tmpfs) for the figures to mean anything; default ".".
@@ -208,49 +211,37 @@ double median(std::vector<double> values) {
     return n % 2 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) try {
-    const Settings settings = parse_settings(argc, argv);
-    const std::string file = settings.dir + "/bench_atomic_write.out";
-    const double mib = static_cast<double>(settings.size) / (1 << 20);
-    std::vector<std::string> names = {"atomic-write", "cat+sync", "sponge"};
-    if (!in_path("sponge")) {
-        std::printf("sponge not found (Debian package moreutils): compared with cat+sync only\n");
-        names.pop_back();
-    }
-    names.push_back("direct+fsync");
+struct Results {
     std::map<std::string, std::vector<double>> throughput;
     std::map<std::string, long> peak_rss;
+};
 
-    std::printf("%.0f MiB through a pipe, %d runs, file %s\n", mib, settings.runs, file.c_str());
-    for (int run = 1; run <= settings.runs; ++run) {
-        for (const auto& name : names) {
-            ::unlink(file.c_str());
-            ::sync();  // start each measurement without the previous one's dirty pages
-            Sample sample;
-            if (name == "atomic-write")
-                sample = measure(settings, {settings.atomic_write, file}, "", {});
-            else if (name == "cat+sync")
-                sample = measure(settings, {"cat"}, file, {"sync", file});
-            else if (name == "sponge")
-                sample = measure(settings, {"sponge", file}, "", {});
-            else
-                sample = measure_direct_write(settings, file);
-            double rate = mib / sample.seconds;
-            throughput[name].push_back(rate);
-            peak_rss[name] = std::max(peak_rss[name], sample.peak_rss_kib);
-            std::printf("run %d  %-12s %8.3f s  %8.1f MiB/s  peak RSS %7ld KiB\n", run,
-                        name.c_str(), sample.seconds, rate, sample.peak_rss_kib);
-            std::fflush(stdout);
-        }
-    }
+Sample measure_method(const std::string& name, const Settings& settings, const std::string& file) {
     ::unlink(file.c_str());
+    ::sync();  // start each measurement without the previous one's dirty pages
+    if (name == "atomic-write") return measure(settings, {settings.atomic_write, file}, "", {});
+    if (name == "cat+sync") return measure(settings, {"cat"}, file, {"sync", file});
+    if (name == "sponge") return measure(settings, {"sponge", file}, "", {});
+    return measure_direct_write(settings, file);
+}
 
+void record(Results& results, int run, const std::string& name, const Sample& sample, double mib) {
+    double rate = mib / sample.seconds;
+    results.throughput[name].push_back(rate);
+    results.peak_rss[name] = std::max(results.peak_rss[name], sample.peak_rss_kib);
+    std::printf("run %d  %-12s %8.3f s  %8.1f MiB/s  peak RSS %7ld KiB\n", run, name.c_str(),
+                sample.seconds, rate, sample.peak_rss_kib);
+    std::fflush(stdout);
+}
+
+// The medians, and the ratios issue 4 sets as targets.
+void report(Results& results) {
+    auto& throughput = results.throughput;
+    auto& peak_rss = results.peak_rss;
     std::printf("\nmedian throughput (MiB/s), max peak RSS (KiB):\n");
-    for (const auto& name : names)
-        std::printf("  %-12s %8.1f  %7ld\n", name.c_str(), median(throughput[name]),
-                    peak_rss[name]);
+    for (const char* name : {"atomic-write", "cat+sync", "sponge", "direct+fsync"})
+        if (throughput.count(name))
+            std::printf("  %-12s %8.1f  %7ld\n", name, median(throughput[name]), peak_rss[name]);
     const double ours = median(throughput["atomic-write"]);
     const double vs_cat = ours / median(throughput["cat+sync"]);
     const double rss_mib = static_cast<double>(peak_rss["atomic-write"]) / 1024;
@@ -265,6 +256,30 @@ int main(int argc, char** argv) try {
     }
     std::printf("atomic-write peak RSS:   %.1f MiB (target <= 8) %s\n", rss_mib,
                 rss_mib <= 8 ? "met" : "MISSED");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) try {
+    const Settings settings = parse_settings(argc, argv);
+    const std::string file = settings.dir + "/bench_atomic_write.out";
+    const double mib = static_cast<double>(settings.size) / (1 << 20);
+    std::vector<std::string> peers = {"atomic-write", "cat+sync", "sponge"};
+    if (!in_path("sponge")) {
+        std::printf("sponge not found (Debian package moreutils): compared with cat+sync only\n");
+        peers.pop_back();
+    }
+    Results results;
+    std::printf("%.0f MiB through a pipe, %d runs, file %s\n", mib, settings.runs, file.c_str());
+    for (int run = 1; run <= settings.runs; ++run) {
+        for (const auto& name : peers)
+            record(results, run, name, measure_method(name, settings, file), mib);
+        std::rotate(peers.begin(), peers.begin() + 1, peers.end());
+    }
+    for (int run = 1; run <= settings.runs; ++run)
+        record(results, run, "direct+fsync", measure_method("direct+fsync", settings, file), mib);
+    ::unlink(file.c_str());
+    report(results);
     return 0;
 } catch (const std::exception& e) {
     std::fprintf(stderr, "bench_atomic_write: %s\n", e.what());

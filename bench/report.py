@@ -392,7 +392,8 @@ def atomic_write_section(results, plotter, targets):
     if "atomic-write" not in runs:
         return out[0] + "\nNot measured in this run.\n"
     ours = Stat(runs["atomic-write"]["mib_s"])
-    out.append(f"`bench_atomic_write`: {header.strip()}, interleaved, `sync` before each. "
+    out.append(f"`bench_atomic_write`: {header.strip()}; the commands interleaved in an order "
+               "rotated each run, `sync` before each, direct+fsync after them all. "
                "Throughput in MiB/s over the whole pipeline (for cat, including the "
                "`sync FILE` that follows), median (min–max); peak RSS of the consuming "
                "process (the largest over runs).\n")
