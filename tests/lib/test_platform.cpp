@@ -1,6 +1,11 @@
 #include <doctest/doctest.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <cerrno>
+#include <string>
+#include <vector>
 
 #include "platform/posix.hpp"
 #include "support/test_support.hpp"
@@ -67,4 +72,43 @@ TEST_CASE("huge-page advice keeps every byte of a buffer, whatever its size and 
         buffer.assign(size, 'x');
         CHECK(buffer == std::string(size, 'x'));
     }
+}
+
+TEST_CASE("a pipe is transferred through the caller's buffer, sized once and reused") {
+    ScratchDir dir;
+    int pipe_fds[2];
+    REQUIRE(::pipe(pipe_fds) == 0);
+    const std::string sent = "first piece|second piece";
+    REQUIRE(::write(pipe_fds[1], sent.data(), sent.size()) == static_cast<ssize_t>(sent.size()));
+    ::close(pipe_fds[1]);
+    int out = platform::create_exclusive(platform::current_directory, (dir / "out").c_str(), 0600);
+    REQUIRE(out >= 0);
+
+    std::vector<char> buffer;
+    CHECK(platform::transfer(pipe_fds[0], out, 11, platform::InputKind::pipe, buffer) == 11);
+    const std::size_t sized = buffer.size();
+    CHECK(sized >= sent.size());
+    const char* storage = buffer.data();
+    CHECK(platform::transfer(pipe_fds[0], out, 1 << 20, platform::InputKind::pipe, buffer) ==
+          static_cast<long>(sent.size() - 11));
+    CHECK(platform::transfer(pipe_fds[0], out, 1 << 20, platform::InputKind::pipe, buffer) == 0);
+    CHECK(buffer.size() == sized);
+    CHECK(buffer.data() == storage);
+    CHECK(read_file(dir / "out") == sent);
+    platform::close_fd(out);
+    ::close(pipe_fds[0]);
+}
+
+TEST_CASE("a transfer whose write fails reports the write's errno, not a short count") {
+    int pipe_fds[2];
+    REQUIRE(::pipe(pipe_fds) == 0);
+    REQUIRE(::write(pipe_fds[1], "data", 4) == 4);
+    int read_only = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+    REQUIRE(read_only >= 0);
+    std::vector<char> buffer;
+    CHECK(platform::transfer(pipe_fds[0], read_only, 4, platform::InputKind::pipe, buffer) == -1);
+    CHECK(errno == EBADF);
+    ::close(read_only);
+    ::close(pipe_fds[0]);
+    ::close(pipe_fds[1]);
 }

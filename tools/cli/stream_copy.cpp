@@ -1,6 +1,7 @@
 #include "cli/stream_copy.hpp"
 
 #include <cerrno>
+#include <vector>
 
 #include "atomfile/error.hpp"
 #include "atomfile/file_descriptor.hpp"
@@ -14,8 +15,8 @@ namespace {
 // Large enough that a pipe or file moves in few system calls, small enough that a signal is
 // noticed quickly when copying a big regular file.
 constexpr std::size_t chunk_size = 8 * 1024 * 1024;
-// A 1 MiB pipe (the default limit for unprivileged processes) lets each splice move 16 times
-// what the default 64 KiB pipe holds.
+// A 1 MiB pipe (the default limit for unprivileged processes) holds 16 times the default 64 KiB,
+// so the command upstream keeps writing while this end writes the file.
 constexpr std::size_t pipe_buffer_size = 1024 * 1024;
 // Writeback is started every 8 MiB: the disk works while more input arrives, instead of after
 // it all, and the dirty pages of a huge input never pile up in the page cache.
@@ -32,11 +33,12 @@ std::uint64_t copy_stream(int in_fd, AtomicFile& file, const char* step) {
     platform::InputKind kind;
     if (platform::classify_input(in_fd, kind) != 0) throw_errno(step, file.target_path());
     if (kind == platform::InputKind::pipe) platform::grow_pipe_buffer(in_fd, pipe_buffer_size);
+    std::vector<char> buffer;
     for (;;) {
         int ready = platform::wait_readable_or_signal(in_fd);
         if (ready == 0) return total;
         if (ready < 0) throw_errno(step, file.target_path());
-        long moved = platform::transfer(in_fd, temp_fd, chunk_size, kind);
+        long moved = platform::transfer(in_fd, temp_fd, chunk_size, kind, buffer);
         if (moved < 0) throw_errno(step, file.target_path());
         if (moved == 0) return total;
         total += static_cast<std::uint64_t>(moved);
@@ -58,8 +60,12 @@ void copy_original_content(AtomicFile& file, const SignalCatcher& signals) {
         if (errno == ENOENT) return;
         throw_errno(step, file.target_path());
     }
+    platform::InputKind kind;
+    if (platform::classify_input(original.get(), kind) != 0) throw_errno(step, file.target_path());
+    std::vector<char> buffer;
     while (signals.caught() == 0) {
-        long moved = platform::transfer(original.get(), file.temp_descriptor(), chunk_size);
+        long moved =
+            platform::transfer(original.get(), file.temp_descriptor(), chunk_size, kind, buffer);
         if (moved < 0) throw_errno(step, file.target_path());
         if (moved == 0) return;
     }

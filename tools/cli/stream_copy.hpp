@@ -9,8 +9,8 @@ namespace atomfile::cli {
 
 class SignalCatcher;
 
-// Moves everything in_fd yields into the temp (splice from a pipe, copy_file_range or sendfile
-// from a regular file, read/write otherwise) and returns the byte count. Returns early, with
+// Moves everything in_fd yields into the temp (copy_file_range or sendfile from a regular file,
+// read/write through a 256 KiB buffer otherwise) and returns the byte count. Returns early, with
 // what was moved so far, when a caught signal arrives while waiting for input. Throws Error
 // with the given step and the target's path when reading or writing fails.
 std::uint64_t copy_stream(int in_fd, AtomicFile& file, const char* step);

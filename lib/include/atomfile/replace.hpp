@@ -155,8 +155,9 @@ class AtomicFile {
 
     void write(std::string_view data);
     void write(std::string_view data, std::error_code& ec) noexcept;
-    // Streams everything readable from a descriptor into the temp (splice, copy_file_range or
-    // sendfile where possible), in constant memory. Returns the number of bytes moved.
+    // Streams everything readable from a descriptor into the temp (copy_file_range or sendfile
+    // from a regular file, otherwise read and write through a 256 KiB buffer), in constant
+    // memory. Returns the number of bytes moved.
     std::uint64_t write_from(int fd);
     std::uint64_t write_from(int fd, std::error_code& ec) noexcept;
     // The old content of the target at open time, for callers that edit (empty if none).

@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -296,14 +297,9 @@ int classify_input(int in_fd, InputKind& kind) {
     return 0;
 }
 
-long transfer(int in_fd, int out_fd, std::size_t size, InputKind kind) {
+long transfer(int in_fd, int out_fd, std::size_t size, InputKind kind, std::vector<char>& buffer) {
     ATOMFILE_INJECT(Call::copy, -1);
-    if (kind == InputKind::pipe) {
-        long moved = retry_on_eintr([&] {
-            return ::splice(in_fd, nullptr, out_fd, nullptr, size, SPLICE_F_MOVE | SPLICE_F_MORE);
-        });
-        if (moved >= 0 || (errno != EINVAL && errno != ENOSYS)) return moved;
-    } else if (kind == InputKind::regular_file) {
+    if (kind == InputKind::regular_file) {
         long moved = retry_on_eintr(
             [&] { return ::copy_file_range(in_fd, nullptr, out_fd, nullptr, size, 0); });
         if (moved >= 0) return moved;
@@ -311,18 +307,14 @@ long transfer(int in_fd, int out_fd, std::size_t size, InputKind kind) {
         moved = retry_on_eintr([&] { return ::sendfile(out_fd, in_fd, nullptr, size); });
         if (moved >= 0 || (errno != EINVAL && errno != ENOSYS)) return moved;
     }
-    char buffer[65536];
-    long got = retry_on_eintr(
-        [&] { return ::read(in_fd, buffer, size < sizeof buffer ? size : sizeof buffer); });
+    // Big enough that a grown pipe empties in a few reads, small enough to stay cheap in RSS.
+    constexpr std::size_t buffer_size = 256 * 1024;
+    if (buffer.size() < buffer_size) buffer.resize(buffer_size);
+    long got =
+        retry_on_eintr([&] { return ::read(in_fd, buffer.data(), std::min(size, buffer.size())); });
     if (got <= 0) return got;
-    if (write_all(out_fd, buffer, static_cast<std::size_t>(got)) != 0) return -1;
+    if (write_all(out_fd, buffer.data(), static_cast<std::size_t>(got)) != 0) return -1;
     return got;
-}
-
-long transfer(int in_fd, int out_fd, std::size_t size) {
-    InputKind kind;
-    if (classify_input(in_fd, kind) != 0) return -1;
-    return transfer(in_fd, out_fd, size, kind);
 }
 
 int start_writeback(int fd, std::int64_t offset, std::int64_t length) {

@@ -2,6 +2,7 @@
 // on it.
 #include <cerrno>
 #include <optional>
+#include <vector>
 
 #include "atomfile/replace.hpp"
 #include "replace/commit_protocol.hpp"
@@ -121,8 +122,9 @@ std::uint64_t AtomicFile::write_from(int fd) {
     if (platform::classify_input(fd, kind) != 0)
         throw_errno("copy into temp file", state_->target.path);
     std::uint64_t total = 0;
+    std::vector<char> buffer;
     for (;;) {
-        long moved = platform::transfer(fd, temp.fd(), transfer_chunk, kind);
+        long moved = platform::transfer(fd, temp.fd(), transfer_chunk, kind, buffer);
         if (moved < 0 && errno == EINTR) continue;
         if (moved < 0) throw_errno("copy into temp file", state_->target.path);
         if (moved == 0) return total;
