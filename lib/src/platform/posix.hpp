@@ -46,7 +46,7 @@ enum class Call {
     lock,  // flock(2)
     close,
     getrandom,
-    copy,  // splice / copy_file_range / sendfile
+    copy,  // transfer(): copy_file_range / sendfile, or its read and write
     spawn,
     wait,
     writeback,  // sync_file_range(2) starting writeback
