@@ -124,7 +124,8 @@ int classify_input(int in_fd, InputKind& kind);
 // file, read and write through `buffer` from anything else. A pipe is read, not spliced: splice
 // holds the pipe's lock while it writes into the file (throttled writeback included), so the
 // command feeding the pipe stalls for that long, while read lets it refill the pipe as the file
-// is written; measured, that makes 1 GiB through a pipe a quarter faster (docs/architecture.md).
+// is written; measured, 1 GiB through a pipe took a fifth to a quarter less time
+// (docs/architecture.md).
 // `buffer` is sized on first use and reused by later calls. Returns the bytes moved (0 at end of
 // input) or -1 with errno.
 long transfer(int in_fd, int out_fd, std::size_t size, InputKind kind, std::vector<char>& buffer);
