@@ -3,7 +3,7 @@
 //   cat > FILE && sync FILE    (the plain, non-atomic baseline with the same fsync)
 //   sponge FILE                (moreutils: buffers the input in memory, no fsync)
 //   direct+fsync               (no pipe, no tool: SIZE bytes from memory, O_DIRECT in 32 MiB
-//                               blocks, then fsync: the disk's own durable sequential rate)
+//                               blocks, then fsync: a yardstick for the disk's durable rate)
 // in the same run. The first three are interleaved, their order rotated each run, since a
 // measurement can slow the one after it (the disk still settling); direct+fsync, which is not
 // a peer but a yardstick and upsets the measurement after it the most, runs after them all.
@@ -147,23 +147,27 @@ Sample measure(const Settings& settings, const std::vector<std::string>& consume
     return sample;
 }
 
-// Writes SIZE bytes from memory with O_DIRECT (an unaligned tail buffered), then fsyncs.
-// Returns whether every step succeeded.
+// Writes SIZE bytes from memory with O_DIRECT (an unaligned tail, or a file system refusing
+// O_DIRECT, through the page cache, said on stderr), then fsyncs. Returns whether every step
+// succeeded; the caller is a child about to exit, so a failure leaves the descriptor to exit.
 bool write_directly(const std::string& file, std::uint64_t size, const char* block,
                     std::size_t block_size) {
     int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_DIRECT, 0644);
-    if (fd < 0 && errno == EINVAL) fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd < 0 && errno == EINVAL) {
+        std::fprintf(stderr, "direct+fsync: O_DIRECT refused here, writing buffered\n");
+        fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    }
     if (fd < 0) return false;
     for (std::uint64_t left = size; left > 0;) {
         std::size_t chunk = std::min<std::uint64_t>(left, block_size);
-        if (chunk % 4096 != 0) ::fcntl(fd, F_SETFL, 0);
+        if (chunk % 4096 != 0) ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) & ~O_DIRECT);
         if (::write(fd, block, chunk) != static_cast<ssize_t>(chunk)) return false;
         left -= chunk;
     }
     return ::fsync(fd) == 0 && ::close(fd) == 0;
 }
 
-// The disk's own durable rate, for scale: SIZE bytes from memory written with O_DIRECT (the
+// A yardstick for the disk's durable rate: SIZE bytes from memory written with O_DIRECT (the
 // page cache and its writeback throttling bypassed) in blocks big enough to keep many requests
 // in flight, then fsync. A child fills its block before starting its own clock and reports the
 // time through a pipe: the figure is the disk's alone, and the 32 MiB block never lives in
@@ -172,13 +176,18 @@ Sample measure_direct_write(const Settings& settings, const std::string& file) {
     int fds[2];
     if (::pipe2(fds, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
     pid_t pid = ::fork();
+    if (pid < 0) throw std::runtime_error("fork failed");
     if (pid == 0) {
-        const std::size_t block_size = std::min<std::uint64_t>(32u << 20, settings.size);
+        const std::size_t block_size =
+            std::max<std::uint64_t>(4096, std::min<std::uint64_t>(32u << 20, settings.size));
         auto* block = static_cast<char*>(std::aligned_alloc(4096, (block_size + 4095) & ~4095ul));
         if (block == nullptr) ::_exit(1);
         std::memset(block, 'a', block_size);
         auto start = std::chrono::steady_clock::now();
-        if (!write_directly(file, settings.size, block, block_size)) ::_exit(1);
+        if (!write_directly(file, settings.size, block, block_size)) {
+            std::perror("direct+fsync");
+            ::_exit(1);
+        }
         double seconds =
             std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
         ::_exit(::write(fds[1], &seconds, sizeof seconds) == sizeof seconds ? 0 : 1);
@@ -251,7 +260,7 @@ void report(Results& results) {
         const double vs_sponge = ours / median(throughput["sponge"]);
         std::printf("atomic-write / sponge:   %.2fx (target >= 2)    %s\n", vs_sponge,
                     vs_sponge >= 2 ? "met" : "MISSED");
-        std::printf("direct+fsync / sponge:   %.2fx (the disk's own durable rate, for scale)\n",
+        std::printf("direct+fsync / sponge:   %.2fx (a yardstick for the disk's durable rate)\n",
                     median(throughput["direct+fsync"]) / median(throughput["sponge"]));
     }
     std::printf("atomic-write peak RSS:   %.1f MiB (target <= 8) %s\n", rss_mib,

@@ -99,16 +99,44 @@ TEST_CASE("a pipe is transferred through the caller's buffer, sized once and reu
     ::close(pipe_fds[0]);
 }
 
-TEST_CASE("a transfer whose write fails reports the write's errno, not a short count") {
+TEST_CASE("a pipe transfer whose write fails reports the write's errno, not a short count") {
+    ScratchDir dir;
     int pipe_fds[2];
     REQUIRE(::pipe(pipe_fds) == 0);
     REQUIRE(::write(pipe_fds[1], "data", 4) == 4);
-    int read_only = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
-    REQUIRE(read_only >= 0);
+    int out = platform::create_exclusive(platform::current_directory, (dir / "out").c_str(), 0600);
+    REQUIRE(out >= 0);
     std::vector<char> buffer;
-    CHECK(platform::transfer(pipe_fds[0], read_only, 4, platform::InputKind::pipe, buffer) == -1);
-    CHECK(errno == EBADF);
-    ::close(read_only);
+    long moved;
+    int error;
+    {
+        ScopedFault disk_full(platform::Call::write, ENOSPC);
+        moved = platform::transfer(pipe_fds[0], out, 4, platform::InputKind::pipe, buffer);
+        error = errno;
+        CHECK(disk_full.fired());
+    }
+    CHECK(moved == -1);
+    CHECK(error == ENOSPC);
+    platform::close_fd(out);
+    ::close(pipe_fds[0]);
+    ::close(pipe_fds[1]);
+}
+
+TEST_CASE("an interrupted write inside a pipe transfer is retried, so no byte read is lost") {
+    ScratchDir dir;
+    int pipe_fds[2];
+    REQUIRE(::pipe(pipe_fds) == 0);
+    REQUIRE(::write(pipe_fds[1], "data", 4) == 4);
+    int out = platform::create_exclusive(platform::current_directory, (dir / "out").c_str(), 0600);
+    REQUIRE(out >= 0);
+    std::vector<char> buffer;
+    {
+        ScopedFault interrupted(platform::Call::write, EINTR);
+        CHECK(platform::transfer(pipe_fds[0], out, 4, platform::InputKind::pipe, buffer) == 4);
+        CHECK(interrupted.fired());
+    }
+    CHECK(read_file(dir / "out") == "data");
+    platform::close_fd(out);
     ::close(pipe_fds[0]);
     ::close(pipe_fds[1]);
 }

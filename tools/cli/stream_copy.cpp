@@ -12,8 +12,8 @@ namespace atomfile::cli {
 
 namespace {
 
-// Large enough that a pipe or file moves in few system calls, small enough that a signal is
-// noticed quickly when copying a big regular file.
+// The most one transfer moves: large enough that a regular file is copied in few system calls
+// (a pipe is read 256 KiB at a time anyway), small enough that a signal is noticed quickly.
 constexpr std::size_t chunk_size = 8 * 1024 * 1024;
 // A 1 MiB pipe (the default limit for unprivileged processes) holds 16 times the default 64 KiB,
 // so the command upstream keeps writing while this end writes the file.

@@ -230,6 +230,7 @@ int write_all(int fd, const void* buffer, std::size_t size) {
     const char* cursor = static_cast<const char*>(buffer);
     while (size > 0) {
         long written = write_some(fd, cursor, size);
+        if (written < 0 && errno == EINTR) continue;  // even an injected one: nothing was written
         if (written < 0) return -1;
         if (written == 0) {  // a zero-length write of a non-empty buffer: the device is full
             errno = ENOSPC;

@@ -46,7 +46,7 @@ enum class Call {
     lock,  // flock(2)
     close,
     getrandom,
-    copy,  // transfer(): copy_file_range / sendfile, or its read and write
+    copy,  // transfer(); the writes of its read-and-write path are Call::write
     spawn,
     wait,
     writeback,  // sync_file_range(2) starting writeback
@@ -124,8 +124,7 @@ int classify_input(int in_fd, InputKind& kind);
 // file, read and write through `buffer` from anything else. A pipe is read, not spliced: splice
 // holds the pipe's lock while it writes into the file (throttled writeback included), so the
 // command feeding the pipe stalls for that long, while read lets it refill the pipe as the file
-// is written; measured, 1 GiB through a pipe took a fifth to a quarter less time
-// (docs/architecture.md).
+// is written; measured, 1 GiB through a pipe took 20-28% less time (docs/architecture.md).
 // `buffer` is sized on first use and reused by later calls. Returns the bytes moved (0 at end of
 // input) or -1 with errno.
 long transfer(int in_fd, int out_fd, std::size_t size, InputKind kind, std::vector<char>& buffer);
