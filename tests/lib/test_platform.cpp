@@ -74,69 +74,69 @@ TEST_CASE("huge-page advice keeps every byte of a buffer, whatever its size and 
     }
 }
 
-TEST_CASE("a pipe is transferred through the caller's buffer, sized once and reused") {
-    ScratchDir dir;
-    int pipe_fds[2];
-    REQUIRE(::pipe(pipe_fds) == 0);
-    const std::string sent = "first piece|second piece";
-    REQUIRE(::write(pipe_fds[1], sent.data(), sent.size()) == static_cast<ssize_t>(sent.size()));
-    ::close(pipe_fds[1]);
-    int out = platform::create_exclusive(platform::current_directory, (dir / "out").c_str(), 0600);
-    REQUIRE(out >= 0);
+namespace {
 
+// A pipe holding `sent` with its write end closed, and an empty file in a scratch directory:
+// the two ends of a transfer.
+struct PipeIntoFile {
+    explicit PipeIntoFile(const std::string& sent) {
+        REQUIRE(::pipe(pipe_fds) == 0);
+        REQUIRE(::write(pipe_fds[1], sent.data(), sent.size()) ==
+                static_cast<ssize_t>(sent.size()));
+        ::close(pipe_fds[1]);
+        out = platform::create_exclusive(platform::current_directory, (dir / "out").c_str(), 0600);
+        REQUIRE(out >= 0);
+    }
+    ~PipeIntoFile() {
+        platform::close_fd(out);
+        ::close(pipe_fds[0]);
+    }
+    long transfer(std::size_t size) {
+        return platform::transfer(pipe_fds[0], out, size, platform::InputKind::pipe, buffer);
+    }
+
+    ScratchDir dir;
+    int pipe_fds[2] = {-1, -1};
+    int out = -1;
     std::vector<char> buffer;
-    CHECK(platform::transfer(pipe_fds[0], out, 11, platform::InputKind::pipe, buffer) == 11);
-    const std::size_t sized = buffer.size();
+};
+
+}  // namespace
+
+TEST_CASE("a pipe is transferred through the caller's buffer, sized once and reused") {
+    const std::string sent = "first piece|second piece";
+    PipeIntoFile ends(sent);
+    CHECK(ends.transfer(11) == 11);
+    const std::size_t sized = ends.buffer.size();
     CHECK(sized >= sent.size());
-    const char* storage = buffer.data();
-    CHECK(platform::transfer(pipe_fds[0], out, 1 << 20, platform::InputKind::pipe, buffer) ==
-          static_cast<long>(sent.size() - 11));
-    CHECK(platform::transfer(pipe_fds[0], out, 1 << 20, platform::InputKind::pipe, buffer) == 0);
-    CHECK(buffer.size() == sized);
-    CHECK(buffer.data() == storage);
-    CHECK(read_file(dir / "out") == sent);
-    platform::close_fd(out);
-    ::close(pipe_fds[0]);
+    const char* storage = ends.buffer.data();
+    CHECK(ends.transfer(1 << 20) == static_cast<long>(sent.size() - 11));
+    CHECK(ends.transfer(1 << 20) == 0);
+    CHECK(ends.buffer.size() == sized);
+    CHECK(ends.buffer.data() == storage);
+    CHECK(read_file(ends.dir / "out") == sent);
 }
 
 TEST_CASE("a pipe transfer whose write fails reports the write's errno, not a short count") {
-    ScratchDir dir;
-    int pipe_fds[2];
-    REQUIRE(::pipe(pipe_fds) == 0);
-    REQUIRE(::write(pipe_fds[1], "data", 4) == 4);
-    int out = platform::create_exclusive(platform::current_directory, (dir / "out").c_str(), 0600);
-    REQUIRE(out >= 0);
-    std::vector<char> buffer;
+    PipeIntoFile ends("data");
     long moved;
     int error;
     {
         ScopedFault disk_full(platform::Call::write, ENOSPC);
-        moved = platform::transfer(pipe_fds[0], out, 4, platform::InputKind::pipe, buffer);
+        moved = ends.transfer(4);
         error = errno;
         CHECK(disk_full.fired());
     }
     CHECK(moved == -1);
     CHECK(error == ENOSPC);
-    platform::close_fd(out);
-    ::close(pipe_fds[0]);
-    ::close(pipe_fds[1]);
 }
 
 TEST_CASE("an interrupted write inside a pipe transfer is retried, so no byte read is lost") {
-    ScratchDir dir;
-    int pipe_fds[2];
-    REQUIRE(::pipe(pipe_fds) == 0);
-    REQUIRE(::write(pipe_fds[1], "data", 4) == 4);
-    int out = platform::create_exclusive(platform::current_directory, (dir / "out").c_str(), 0600);
-    REQUIRE(out >= 0);
-    std::vector<char> buffer;
+    PipeIntoFile ends("data");
     {
         ScopedFault interrupted(platform::Call::write, EINTR);
-        CHECK(platform::transfer(pipe_fds[0], out, 4, platform::InputKind::pipe, buffer) == 4);
+        CHECK(ends.transfer(4) == 4);
         CHECK(interrupted.fired());
     }
-    CHECK(read_file(dir / "out") == "data");
-    platform::close_fd(out);
-    ::close(pipe_fds[0]);
-    ::close(pipe_fds[1]);
+    CHECK(read_file(ends.dir / "out") == "data");
 }
