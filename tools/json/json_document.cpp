@@ -299,10 +299,9 @@ void Document::remove_last(const Container& container) {
     // the member on its line (`// note` then `]`): then the line break stays too.
     std::size_t rest = text_.find_first_not_of(" \t", tail);
     bool line_continues = rest != npos && text_[rest] != '\n' && text_[rest] != '\r';
-    std::string kept = text_.substr(comma + 1, line_break - comma - 1);
-    if (line_continues && ends_in_line_comment(kept))
-        kept = text_.substr(comma + 1, line_start - comma - 1);
-    apply({comma, tail, std::move(kept)});
+    std::string_view gap = std::string_view(text_).substr(comma + 1, line_break - comma - 1);
+    std::size_t kept_end = line_continues && ends_in_line_comment(gap) ? line_start : line_break;
+    apply({comma, tail, text_.substr(comma + 1, kept_end - comma - 1)});
 }
 
 // ---- text ----------------------------------------------------------------------------------

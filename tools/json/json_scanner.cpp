@@ -221,13 +221,13 @@ std::size_t utf8_length(std::string_view text, std::size_t pos) {
     return length;
 }
 
-// The end of the comment at pos (a '/'), or npos when it is not a well-formed comment.
 // What ends a `//` comment (the stop belongs to the comment).
 constexpr std::string_view line_comment_stops("\n\r\0", 3);
 inline bool line_comment_stop(char c) {
     return line_comment_stops.find(c) != std::string_view::npos;
 }
 
+// The end of the comment at pos (a '/'), or npos when it is not a well-formed comment.
 std::size_t comment_end(std::string_view text, std::size_t pos) {
     if (pos + 1 >= text.size()) return std::string_view::npos;
     if (text[pos + 1] == '/') {
