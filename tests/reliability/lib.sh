@@ -137,3 +137,55 @@ protocol_steps() {
         END { print "sync-temp", temp_sync; print "publish", publish; print "sync-dir", dir_sync }
     ' "$1"
 }
+
+# --- The hostile-user family (tests/reliability/hostile_*.sh) ---------------------------------
+# Each case is driven as a user would, or as a second, unprivileged user (nobody, 65534) against
+# the first one's files in a sticky, world-writable directory. The tools are copied into a
+# directory every user may read, since the build tree may sit under a 0700 home.
+
+need_other_user() {
+    need_root
+    command -v setpriv >/dev/null || skip "setpriv is not installed (util-linux)"
+    setpriv --reuid=65534 --regid=65534 --clear-groups true 2>/dev/null ||
+        skip "cannot switch to uid 65534 here"
+}
+
+# hostile_setup: SCRATCH (0755) holding SHARED, a sticky world-writable directory like /tmp, and
+# TOOLS, a copy of the built tools that nobody may run.
+hostile_setup() {
+    make_scratch
+    chmod 755 "$SCRATCH"
+    SHARED="$SCRATCH/shared" TOOLS="$SCRATCH/tools"
+    mkdir -m 1777 "$SHARED"
+    mkdir -m 755 "$TOOLS"
+    local tool
+    for tool in atomic-write atomic-edit json-edit with-tempdir; do
+        [[ -x $ATOMFILE_TOOLS/$tool ]] && cp "$ATOMFILE_TOOLS/$tool" "$TOOLS/"
+    done
+    chmod -R a+rX "$TOOLS"
+    CHECKS=0 FAILURES=0
+}
+
+# as_nobody COMMAND...: runs COMMAND as uid/gid 65534 with no supplementary groups.
+as_nobody() {
+    setpriv --reuid=65534 --regid=65534 --clear-groups "$@"
+}
+
+# check NAME CONDITION-COMMAND...: one hostile case; prints PASS/FAIL NAME, counts failures.
+check() {
+    local name=$1
+    shift
+    CHECKS=$((CHECKS + 1))
+    if "$@"; then
+        echo "PASS $name"
+    else
+        echo "FAIL $name"
+        FAILURES=$((FAILURES + 1))
+    fi
+}
+
+# hostile_summary FAMILY: the summary line docs/reliability.md quotes; fails if any case failed.
+hostile_summary() {
+    echo "$1: $((CHECKS - FAILURES))/$CHECKS cases held"
+    ((FAILURES == 0)) || exit 1
+}
