@@ -24,12 +24,36 @@ PEER_COLOR = "#ff7f0e"
 
 # ---- reading the results -------------------------------------------------------------------
 
+def read_text(path):
+    """A file's text, or "" when it cannot be read: a container or a chroot may lack /proc, and
+    a report says "unknown" for what it cannot find out rather than stop."""
+    try:
+        return Path(path).read_text()
+    except (OSError, UnicodeDecodeError):
+        return ""
+
+
+def known(value):
+    """The value, or "unknown" when it is empty or only a placeholder."""
+    value = (value or "").strip()
+    return value if value and value not in ("-", "?") else "unknown"
+
+
+def first_word(value):
+    return known(value).split()[0]
+
+
+STEP_LINE = re.compile(r"^step=(\S*) (start|end)=(\S*) load_(?:before|after)=(.*)$")
+
+
 def read_run_info(results):
     info, steps = {}, []
-    for line in (results / "run.txt").read_text().splitlines():
+    for line in read_text(results / "run.txt").splitlines():
         if line.startswith("step="):
-            steps.append(dict(field.split("=", 1) for field in line.split(" ", 3)[:3]) |
-                         {"load": line.split("load_", 1)[1].split("=", 1)[1]})
+            match = STEP_LINE.match(line)
+            if match:
+                name, when, time, load = match.groups()
+                steps.append({"step": name, when: known(time), "load": known(load)})
         elif "=" in line:
             key, value = line.split("=", 1)
             info[key] = value
@@ -66,20 +90,26 @@ def read_write_atomic(path):
     return rows, text.splitlines()[0] if text else ""
 
 
+AW_LINE = re.compile(r"^run \d+\s+(?:(create|replace)\s+)?(\S+)\s+([\d.]+) s"
+                     r"(?:\s+([\d.]+) MiB/s\s+peak RSS\s+(\d+) KiB(?:\s+sys\s+([\d.]+) s)?)?")
+
+
 def read_atomic_write(path):
-    """bench_atomic_write's per-run lines: {method: {"mib_s": [...], "rss_kib": [...]}}."""
-    runs = defaultdict(lambda: defaultdict(list))
+    """bench_atomic_write's per-run lines: {case: {method: {"mib_s": [...], "seconds": [...],
+    "rss_kib": [...], "sys_s": [...]}}}; lines without a case (older runs) are "create"."""
+    runs = defaultdict(lambda: defaultdict(lambda: defaultdict(list)))
     header = ""
-    if not path.exists():
-        return runs, header
-    pattern = re.compile(r"^run \d+\s+(\S+)\s+([\d.]+) s\s+([\d.]+) MiB/s\s+peak RSS\s+(\d+) KiB")
-    for line in path.read_text().splitlines():
-        match = pattern.match(line)
+    for line in read_text(path).splitlines():
+        match = AW_LINE.match(line)
         if match:
-            name, seconds, rate, rss = match.groups()
-            runs[name]["seconds"].append(float(seconds))
-            runs[name]["mib_s"].append(float(rate))
-            runs[name]["rss_kib"].append(int(rss))
+            case, name, seconds, rate, rss, system = match.groups()
+            data = runs[case or "create"][name]
+            data["seconds"].append(float(seconds))
+            if rate is not None:
+                data["mib_s"].append(float(rate))
+                data["rss_kib"].append(int(rss))
+            if system is not None:
+                data["sys_s"].append(float(system))
         elif "through a pipe" in line:
             header = line
     return runs, header
@@ -112,28 +142,28 @@ def cmake_cache(build_dir, key):
 
 def machine(info):
     cpu = "unknown"
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
+    for line in read_text("/proc/cpuinfo").splitlines():
         if line.startswith("model name"):
-            cpu = line.split(":", 1)[1].strip()
+            cpu = known(line.split(":", 1)[1])
             break
-    memory_kib = 0
-    for line in Path("/proc/meminfo").read_text().splitlines():
-        if line.startswith("MemTotal:"):
-            memory_kib = int(line.split()[1])
-    os_name = platform.system()
-    release = Path("/etc/os-release")
-    if release.exists():
-        for line in release.read_text().splitlines():
-            if line.startswith("PRETTY_NAME="):
-                os_name = line.split("=", 1)[1].strip('"')
+    memory = "unknown"
+    for line in read_text("/proc/meminfo").splitlines():
+        fields = line.split()
+        if line.startswith("MemTotal:") and len(fields) > 1 and fields[1].isdigit():
+            memory = f"{int(fields[1]) / 1024 / 1024:.1f} GiB"
+    os_name = known(platform.system())
+    for line in read_text("/etc/os-release").splitlines():
+        if line.startswith("PRETTY_NAME="):
+            os_name = known(line.split("=", 1)[1].strip('"'))
     virt = command_output(["systemd-detect-virt"])
+    cores = os.cpu_count()
     return [
-        ("CPU", f"{cpu}, {os.cpu_count()} logical cores"),
-        ("Memory", f"{memory_kib / 1024 / 1024:.1f} GiB"),
+        ("CPU", f"{cpu}, {cores if cores else 'unknown number of'} logical cores"),
+        ("Memory", memory),
         ("Virtualization", virt if virt not in ("not found", "unknown") else "not detected"),
         ("OS", os_name),
-        ("Kernel", f"Linux {platform.release()}"),
-        ("File system of the bench directory", info.get("file_system", "unknown")),
+        ("Kernel", f"Linux {known(platform.release())}"),
+        ("File system of the bench directory", known(info.get("file_system"))),
     ]
 
 
@@ -375,10 +405,9 @@ def primitives_section(samples, plotter):
     return "\n".join(out)
 
 
-def disk_scale_note(runs):
+def disk_scale_note(runs, disk):
     """What the "≥ 2× sponge" target asks of the disk, from the same run's direct+fsync line."""
     sponge = Stat(runs["sponge"]["mib_s"]).median
-    disk = Stat(runs["direct+fsync"]["mib_s"]).median
     ours = Stat(runs["atomic-write"]["mib_s"]).median
     return ("\ndirect+fsync is not a peer but a yardstick for the disk's durable write rate: no "
             "pipe and no tool, the bytes written from memory with O_DIRECT in 32 MiB blocks, then "
@@ -388,38 +417,75 @@ def disk_scale_note(runs):
             f"sponge) and atomic-write {ours:.0f} MiB/s.\n")
 
 
-def atomic_write_section(results, plotter, targets):
-    runs, header = read_atomic_write(results / "atomic_write.txt")
-    out = ["## atomic-write: a large input through a pipe\n"]
-    if "atomic-write" not in runs:
-        return out[0] + "\nNot measured in this run.\n"
+AW_CASES = {
+    "create": ("Creating FILE", ""),
+    "replace": ("Replacing an existing FILE of the same size",
+                " FILE holds SIZE bytes before each command, cached and clean (the previous "
+                "command's output): the rename drops its last name, so atomic-write frees the old "
+                "file inside its own time, as cat does when the shell's `>` truncates it."),
+}
+
+
+def atomic_write_case(case, runs, disk, plotter, targets):
+    title, note = AW_CASES.get(case, (case, ""))
     ours = Stat(runs["atomic-write"]["mib_s"])
-    out.append(f"`bench_atomic_write`: {header.strip()}; the commands interleaved in an order "
-               "rotated each run, `sync` before each, direct+fsync after them all. "
-               "Throughput in MiB/s over the whole pipeline (for cat, including the "
-               "`sync FILE` that follows), median (min–max); peak RSS of the consuming "
-               "process (the largest over runs).\n")
+    out = [f"### {title}\n"]
+    if note:
+        out.append(note.strip() + "\n")
     rows = []
     for name, data in runs.items():
+        if not data["mib_s"]:
+            continue
         stat = Stat(data["mib_s"])
-        rows.append((name, stat.n, spread(stat), spread(Stat(data["seconds"])),
+        system = spread(Stat(data["sys_s"])) if data["sys_s"] else "unknown"
+        rows.append((name, stat.n, spread(stat), spread(Stat(data["seconds"])), system,
                      f"{max(data['rss_kib']) / 1024:.1f}", ratio(ours.median, stat.median)))
-    out.append(table(["command", "runs", "MiB/s", "seconds", "peak RSS MiB",
+    if disk and "direct+fsync" not in runs:
+        rows.append(("direct+fsync (create case)", disk.n, spread(disk), "", "", "",
+                     ratio(ours.median, disk.median)))
+    out.append(table(["command", "runs", "MiB/s", "seconds", "system CPU s", "peak RSS MiB",
                       "atomic-write ÷ this"], rows))
+    label = "" if case == "create" else f", {case}"
     if "cat+sync" in runs:
         value = ours.median / Stat(runs["cat+sync"]["mib_s"]).median
-        targets.append(("atomic-write ÷ `cat > f && sync f` throughput", "≥ 0.9",
+        targets.append((f"atomic-write ÷ `cat > f && sync f` throughput{label}", "≥ 0.9",
                         f"{value:.2f}", value >= 0.9))
-    if "sponge" in runs:
+    if "sponge" in runs and case == "create":
         value = ours.median / Stat(runs["sponge"]["mib_s"]).median
         targets.append(("atomic-write ÷ sponge throughput", "≥ 2", f"{value:.2f}", value >= 2))
-        if "direct+fsync" in runs:
-            out.append(disk_scale_note(runs))
+        if disk:
+            out.append(disk_scale_note(runs, disk.median))
     rss = max(runs["atomic-write"]["rss_kib"]) / 1024
-    targets.append(("atomic-write peak RSS", "≤ 8 MiB", f"{rss:.1f} MiB", rss <= 8))
-    plotter.bars("atomic_write", f"{header.strip()} (median, min-max)", "MiB/s",
-                 [(name, Stat(d["mib_s"]), name == "atomic-write") for name, d in runs.items()])
-    out.append("\n![atomic-write](benchmarks/atomic_write.png)\n")
+    targets.append((f"atomic-write peak RSS{label}", "≤ 8 MiB", f"{rss:.1f} MiB", rss <= 8))
+    if "free-old" in runs:
+        freed = Stat(runs["free-old"]["seconds"])
+        out.append(f"\nFreeing the old file on its own (the unlink of the cached, clean SIZE-byte "
+                   f"FILE, timed after each run's replace case): {spread(freed)} s, median "
+                   f"(min–max) over {freed.n} runs; every command of this case pays it once.\n")
+    plot = "atomic_write" if case == "create" else f"atomic_write_{case}"
+    plotter.bars(plot, f"{title} (median, min-max)", "MiB/s",
+                 [(name, Stat(d["mib_s"]), name == "atomic-write")
+                  for name, d in runs.items() if d["mib_s"]])
+    out.append(f"\n![atomic-write, {case}](benchmarks/{plot}.png)\n")
+    return out
+
+
+def atomic_write_section(results, plotter, targets):
+    cases, header = read_atomic_write(results / "atomic_write.txt")
+    out = ["## atomic-write: a large input through a pipe\n"]
+    if not any("atomic-write" in runs for runs in cases.values()):
+        return out[0] + "\nNot measured in this run.\n"
+    out.append(f"`bench_atomic_write`: {header.strip()}; in each case the commands interleaved "
+               "in an order rotated each run, `sync` before each, direct+fsync after them all. "
+               "Throughput in MiB/s over the whole pipeline (for cat+sync, including the "
+               "`sync FILE` that follows; cat alone never syncs: the floor), median (min–max); "
+               "system CPU of the consuming process (for cat+sync, cat's and sync's); peak RSS "
+               "of the consuming process (the largest over runs).\n")
+    direct = cases.get("create", {}).get("direct+fsync")
+    disk = Stat(direct["mib_s"]) if direct and direct["mib_s"] else None
+    for case, runs in cases.items():
+        if "atomic-write" in runs:
+            out += atomic_write_case(case, runs, disk, plotter, targets)
     return "\n".join(out)
 
 
@@ -501,21 +567,30 @@ def json_section(samples, plotter, targets):
     return "\n".join(out)
 
 
+def load_of(step):
+    try:
+        return float(step["load"].split()[0])
+    except (KeyError, IndexError, ValueError):
+        return None
+
+
 def run_section(info, steps):
-    loads = [float(step["load"].split()[0]) for step in steps if "load" in step]
-    lines = [f"- Run of `scripts/bench.sh` ({info.get('mode', '?')} mode) from "
-             f"{info.get('started', '?')} to {info.get('finished', '?')} (UTC), "
-             f"bench directory on {info.get('file_system', '?').split()[0]}."]
+    loads = [load for load in map(load_of, steps) if load is not None]
+    lines = [f"- Run of `scripts/bench.sh` ({known(info.get('mode'))} mode) from "
+             f"{known(info.get('started'))} to {known(info.get('finished'))} (UTC), "
+             f"bench directory on {first_word(info.get('file_system'))}."]
     if loads:
         lines.append(f"- 1-minute load average around the steps: {min(loads):.2f} to "
                      f"{max(loads):.2f} (per step below); figures taken under load are "
                      "noisier and the ratios, measured in the same run, are what to compare.")
+    else:
+        lines.append("- 1-minute load average around the steps: unknown (no /proc/loadavg).")
     rows = []
     for step in steps:
         if "start" in step:
             rows.append([step["step"], step["start"], step["load"], ""])
         elif rows and rows[-1][0] == step["step"]:
-            rows[-1][3] = f"{step.get('end', '')}, load {step['load']}"
+            rows[-1][3] = f"{step.get('end', 'unknown')}, load {step['load']}"
     return "\n".join(lines) + "\n\n" + table(["step", "started", "load (1, 5, 15 min)",
                                                "ended, load"], rows)
 

@@ -47,30 +47,45 @@ fi
 results="$build_dir/bench-results"
 rm -rf "$results"
 mkdir -p "$results" "$data_dir"
-fs_type=$(df --output=fstype "$data_dir" | tail -n 1)
+
+# or_unknown COMMAND...: its output, or "unknown" when it fails or says nothing. A container or
+# a chroot may have no mount table (/proc not mounted, or mounts hidden) and no load average:
+# the run goes on and the report says what it could not find out.
+or_unknown() {
+    local out
+    out=$("$@" 2>/dev/null) || out=
+    out=${out//$'\n'/ }
+    [[ -n ${out// /} && $out != - ]] && echo "$out" || echo unknown
+}
+
+fs_type=$(or_unknown findmnt -n -o FSTYPE -T "$data_dir")
 if [[ "$fs_type" == tmpfs || "$fs_type" == ramfs ]]; then
     echo "bench: $data_dir is on $fs_type; pass --dir on a real disk" >&2
     exit 1
 fi
+[[ $fs_type != unknown ]] ||
+    echo "bench: cannot tell the file system of $data_dir (no mount table here); going on" >&2
 
 run_info="$results/run.txt"
 {
     echo "mode=$( ((quick)) && echo quick || echo full)"
     echo "bench_dir=$(cd "$data_dir" && pwd)"
-    echo "file_system=$(findmnt -n -o FSTYPE,SOURCE,OPTIONS -T "$data_dir")"
+    echo "file_system=$(or_unknown findmnt -n -o FSTYPE,SOURCE,OPTIONS -T "$data_dir")"
     echo "started=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
 } >"$run_info"
+
+load_average() {
+    or_unknown cut -d' ' -f1-3 /proc/loadavg
+}
 
 # Runs one benchmark, recording its start time and the load average around it.
 step() {
     local name="$1"
     shift
     echo "== $name ==" >&2
-    echo "step=$name start=$(date -u +%H:%M:%S) load_before=$(cut -d' ' -f1-3 /proc/loadavg)" \
-        >>"$run_info"
+    echo "step=$name start=$(date -u +%H:%M:%S) load_before=$(load_average)" >>"$run_info"
     "$@"
-    echo "step=$name end=$(date -u +%H:%M:%S) load_after=$(cut -d' ' -f1-3 /proc/loadavg)" \
-        >>"$run_info"
+    echo "step=$name end=$(date -u +%H:%M:%S) load_after=$(load_average)" >>"$run_info"
 }
 
 bin="$build_dir/bench"
@@ -112,7 +127,9 @@ step primitives alternate "$bin/bench_primitives" bench/bench_tempfile.py \
     "$results/primitives.csv"
 step atomic_write "$bin/bench_atomic_write" --dir "$data_dir" "${pipe[@]}" \
     >"$results/atomic_write.txt"
-if type -P time >/dev/null; then
+if [[ ! -x $build_dir/tools/json-edit ]]; then
+    echo "bench: json-edit was not built: json benchmark skipped" >&2
+elif type -P time >/dev/null; then
     step json python3 bench/bench_json.py --dir "$data_dir/json" \
         --json-edit "$build_dir/tools/json-edit" "${json[@]}" >"$results/json.csv"
 else

@@ -38,17 +38,17 @@ void move_into_place(const std::string& temp_path, const Target& target, bool cr
 
 void NamedTemporaryFile::persist(const PathArg& target_path, const ReplaceOptions& options) {
     if (closed()) throw_error(EBADF, "persist temp file", path(), target_path.str());
-    Target target = resolve_target(target_path.str(), options.follow_symlinks);
+    Target target = resolve_target(target_path.str(), options);
     UpdateLock lock;
     if (options.lock) lock = UpdateLock(target, options.lock_timeout);
     Original original = open_original(target, options);
     copy_metadata(original, fileno(), target, options);
     sync_file(fileno(), options.durability, target);
     if (options.detect_conflicts) check_unchanged(original, target);
-    Backup backup(target, options.backup_suffix);
+    publish_backup(target, options.backup_suffix);
     move_into_place(path(), target, options.create_only);
     release();  // the file now lives at the target: never delete it
-    finish_replace(backup, target, options.durability);
+    sync_directory(target, options.durability);
 }
 
 }  // namespace atomfile

@@ -22,20 +22,54 @@ namespace {
 
 const std::string old_content = "old content\n";
 const std::string new_content = "new content, longer than the old one\n";
+const std::string older_backup = "the backup of an earlier replace\n";
 
 struct Scenario {
     const char* what;
     bool target_exists;
     ReplaceOptions options;
-    bool no_anonymous = false;  // force the named-temp fallback
+    bool no_anonymous = false;    // force the named-temp fallback
+    bool earlier_backup = false;  // "target~" exists before the replace
 };
 
 // A fresh directory with the target ("old", 0640, one user xattr when supported).
 void prepare(const ScratchDir& dir, const Scenario& scenario) {
+    if (scenario.earlier_backup) write_file(dir / "target~", older_backup);
     if (!scenario.target_exists) return;
     write_file(dir / "target", old_content);
     fs::permissions(dir / "target", fs::perms(0640));
     set_user_xattr(dir / "target", "user.atomfile-test", "kept");
+}
+
+bool keeps_backup(const Scenario& scenario) {
+    return !scenario.options.backup_suffix.empty() && scenario.target_exists;
+}
+
+// A backup replace, failed or not, never loses the old content: it stays at the target (which
+// is then unchanged but for its link count) or is at the backup name; nothing else is left.
+void check_backup_outcome(const ScratchDir& dir, const Scenario& scenario, bool replaced,
+                          const FileSnapshot& before) {
+    const fs::path target = dir / "target";
+    const fs::path backup = dir / "target~";
+    std::vector<std::string> names = list_dir(dir.path());
+    bool has_backup = fs::exists(backup);
+    CHECK((read_file(target) == old_content || (has_backup && read_file(backup) == old_content)));
+    if (replaced) {
+        CHECK(read_file(target) == new_content);
+        CHECK(read_file(backup) == old_content);
+    } else {
+        FileSnapshot now = snapshot(target);
+        now.links = before.links;  // a published backup is a second link to the unchanged target
+        CHECK(now == before);
+        if (has_backup) {
+            std::string kept = read_file(backup);
+            CHECK((kept == old_content || (scenario.earlier_backup && kept == older_backup)));
+        }
+        CHECK(has_backup == (scenario.earlier_backup || snapshot(target).links == 2));
+    }
+    std::vector<std::string> expected{"target"};
+    if (has_backup) expected.push_back("target~");
+    CHECK(names == expected);
 }
 
 std::vector<FaultPlan::Rule> fallback_rules(const Scenario& scenario) {
@@ -75,11 +109,12 @@ std::vector<Call> record_calls(const Scenario& scenario) {
 // Faults that the protocol is documented to survive: the outcome is a complete replace.
 // (Closes are not checked for errors; the lock holder's pid record, the first write under the
 // lock, is informative only; a lock file that cannot be unlinked is taken over by the next
-// writer.)
+// writer; a target directory that may not be read, the first open, is used through O_PATH.)
 bool tolerated(const Scenario& scenario, Call call, int nth, int error) {
     bool pid_record = scenario.options.lock && call == Call::write && nth == 1;
+    bool unreadable_directory = call == Call::open && nth == 1 && error == EACCES;
     return (call == Call::write && error == EINTR) || (call == Call::fchown && error == EPERM) ||
-           call == Call::close || call == Call::unlink || pid_record;
+           call == Call::close || call == Call::unlink || pid_record || unreadable_directory;
 }
 
 void check_one_fault(const Scenario& scenario, Call call, int nth, int error) {
@@ -99,7 +134,9 @@ void check_one_fault(const Scenario& scenario, Call call, int nth, int error) {
         CHECK(e.code().value() == error);
         CHECK(std::string(e.what()).find(target.string()) != std::string::npos);
         CHECK(!e.step().empty());
-        if (is_replaced(e)) {
+        if (keeps_backup(scenario)) {
+            check_backup_outcome(dir, scenario, is_replaced(e), before);
+        } else if (is_replaced(e)) {
             CHECK(read_file(target) == new_content);
         } else {
             CHECK(list_dir(dir.path()) == before_listing);
@@ -109,6 +146,7 @@ void check_one_fault(const Scenario& scenario, Call call, int nth, int error) {
     if (!failed) {
         CHECK(tolerated(scenario, call, nth, error));
         CHECK(read_file(target) == new_content);
+        if (keeps_backup(scenario)) check_backup_outcome(dir, scenario, true, before);
     }
     // No temp and no lock file are left, except a lock file whose unlink was failed: unlocked,
     // it is removable.
@@ -151,6 +189,8 @@ std::vector<Scenario> scenarios() {
     return {{"replace an existing file", true, {}},
             {"replace under the update lock", true, locked},
             {"replace keeping a backup", true, backup},
+            {"replace keeping a backup over an earlier one", true, backup, false, true},
+            {"replace keeping a backup through a named temp", true, backup, true},
             {"replace with fdatasync", true, data},
             {"create a new file", false, {}},
             {"create only", false, create_only},
@@ -352,7 +392,12 @@ void sweep(const Scenario& scenario) {
             CHECK(WEXITSTATUS(status) == 0);
             CHECK(k == static_cast<int>(calls.size()) + 1);
             CHECK(read_file(dir / "target") == new_content);
-            CHECK(list_dir(dir.path()) == std::vector<std::string>{"target"});
+            std::vector<std::string> expected{"target"};
+            if (keeps_backup(scenario)) {
+                CHECK(read_file(dir / "target~") == old_content);
+                expected.push_back("target~");
+            }
+            CHECK(list_dir(dir.path()) == expected);
             return;
         }
         REQUIRE(WIFSIGNALED(status));
@@ -361,17 +406,23 @@ void sweep(const Scenario& scenario) {
         CAPTURE(call_name);
         std::vector<std::string> names = list_dir(dir.path());
         bool has_target = std::count(names.begin(), names.end(), "target") == 1;
+        bool has_backup = std::count(names.begin(), names.end(), "target~") == 1;
         if (scenario.target_exists || has_target) {
             std::string content = read_file(dir / "target");
             CHECK((content == old_content || content == new_content));
+            // The old content is never without a name: the backup holds it before the switch.
+            if (content == new_content && keeps_backup(scenario))
+                CHECK(read_file(dir / "target~") == old_content);
         }
-        std::size_t leftovers = names.size() - (has_target ? 1 : 0);
+        if (has_backup) CHECK(read_file(dir / "target~") == old_content);
+        std::size_t leftovers = names.size() - (has_target ? 1 : 0) - (has_backup ? 1 : 0);
         // An O_TMPFILE has a name only between the link and the rename.
         if (!scenario.no_anonymous && !scenario.options.lock)
             CHECK((leftovers == 0 || calls[k - 1] == Call::rename));
         CHECK(remove_orphaned_temps(dir.path(), std::chrono::seconds(0)) == leftovers);
         std::vector<std::string> expected;
         if (has_target) expected.push_back("target");
+        if (has_backup) expected.push_back("target~");
         CHECK(list_dir(dir.path()) == expected);
     }
 }
@@ -388,4 +439,8 @@ TEST_CASE("a writer killed at any system call leaves the old or the new content"
     sweep({"create only through O_TMPFILE: never a temp name", false, create_only});
     sweep({"replace through a named temp", true, {}, true});
     sweep({"safe_update under the lock", true, locked});
+    ReplaceOptions backup;
+    backup.backup_suffix = "~";
+    sweep({"replace keeping a backup", true, backup});
+    sweep({"replace keeping a backup through a named temp", true, backup, true});
 }

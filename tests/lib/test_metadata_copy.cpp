@@ -1,7 +1,12 @@
 // What the new file inherits from the old one: mode, owner, xattrs; and the hard-link policy.
 #include <doctest/doctest.h>
+#include <grp.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
+
+#include <optional>
 
 #include "atomfile/replace.hpp"
 #include "lib/replace_support.hpp"
@@ -44,6 +49,156 @@ TEST_CASE("the replaced file keeps its owner and group") {
     options.keep_owner = false;
     write_atomic((dir / "f").string(), "newer", options);
     CHECK(snapshot(dir / "f").uid == ::geteuid());
+}
+
+namespace {
+
+// A root-owned target in a directory anyone may write, as another user finds it in a shared,
+// non-sticky directory.
+void make_foreign_target(const ScratchDir& dir) {
+    REQUIRE(::chmod(dir.path().c_str(), 0777) == 0);
+    write_file(dir / "f", "old");
+    REQUIRE(::chown((dir / "f").c_str(), 1234, 5678) == 0);
+}
+
+// Runs body as uid/gid 65534 in a child and returns its exit status (body's return value).
+template <typename Body>
+int as_nobody(Body body) {
+    pid_t pid = ::fork();
+    if (pid == 0) {
+        if (::setgroups(0, nullptr) != 0 || ::setresgid(65534, 65534, 65534) != 0 ||
+            ::setresuid(65534, 65534, 65534) != 0)
+            ::_exit(99);
+        ::_exit(body());
+    }
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 100;
+}
+
+}  // namespace
+
+TEST_CASE("an owner the process may not give is reported, and the replace goes on") {
+    if (!running_as_root()) {
+        MESSAGE("skipped: making a file owned by someone else needs root");
+        return;
+    }
+    ScratchDir dir;
+    make_foreign_target(dir);
+    std::optional<OwnerNotKept> report;
+    ReplaceOptions options;
+    options.on_owner_not_kept = [&](const OwnerNotKept& r) { report = r; };
+    {
+        ScopedFault refused(platform::Call::fchown, EPERM);  // chown to 1234: not permitted
+        write_atomic((dir / "f").string(), "new", options);
+    }
+    CHECK(read_file(dir / "f") == "new");
+    REQUIRE(report.has_value());
+    CHECK(report->path == (dir / "f").string());
+    CHECK(report->old_uid == 1234);
+    CHECK(report->old_gid == 5678);
+    CHECK(report->new_uid == ::geteuid());
+    CHECK_FALSE(report->owner_kept);
+    CHECK(report->group_kept);  // the group alone could still be given
+    CHECK(report->new_gid == 5678);
+    CHECK(snapshot(dir / "f").uid == ::geteuid());
+}
+
+TEST_CASE("another user replacing a root-owned file is told owner and group were not kept") {
+    if (!running_as_root()) {
+        MESSAGE("skipped: switching to another user needs root");
+        return;
+    }
+    ScratchDir dir;
+    make_foreign_target(dir);
+    int status = as_nobody([&] {
+        std::optional<OwnerNotKept> report;
+        ReplaceOptions options;
+        options.on_owner_not_kept = [&](const OwnerNotKept& r) { report = r; };
+        std::error_code ec;
+        write_atomic((dir / "f").string(), "new", options, ec);
+        if (ec) return 1;
+        if (!report || report->owner_kept || report->group_kept) return 2;
+        return report->new_uid == 65534 && report->new_gid == 65534 ? 0 : 3;
+    });
+    CHECK(status == 0);
+    CHECK(read_file(dir / "f") == "new");
+    CHECK(snapshot(dir / "f").uid == 65534);
+}
+
+TEST_CASE("OwnerPolicy::strict refuses before the rename: content and owner stay") {
+    if (!running_as_root()) {
+        MESSAGE("skipped: switching to another user needs root");
+        return;
+    }
+    ScratchDir dir;
+    make_foreign_target(dir);
+    int status = as_nobody([&] {
+        ReplaceOptions options;
+        options.owner_policy = OwnerPolicy::strict;
+        bool told = false;
+        options.on_owner_not_kept = [&](const OwnerNotKept&) { told = true; };
+        try {
+            write_atomic((dir / "f").string(), "new", options);
+        } catch (const Error& e) {
+            bool expected = e.code() == std::errc::operation_not_permitted &&
+                            e.step() == "copy owner to temp file" &&
+                            e.path() == (dir / "f").string();
+            return expected && !told ? 0 : 2;
+        }
+        return 1;
+    });
+    CHECK(status == 0);
+    FileSnapshot after = snapshot(dir / "f");
+    CHECK(after.content == "old");
+    CHECK(after.uid == 1234);
+    CHECK(after.gid == 5678);
+    CHECK(list_dir(dir.path()) == std::vector<std::string>{"f"});
+}
+
+TEST_CASE("OwnerPolicy::ignore and keep_owner = false give the caller's owner and report nothing") {
+    if (!running_as_root()) {
+        MESSAGE("skipped: changing a file's owner needs root");
+        return;
+    }
+    ScratchDir dir;
+    make_foreign_target(dir);
+    int reports = 0;
+    ReplaceOptions options;
+    options.on_owner_not_kept = [&](const OwnerNotKept&) { ++reports; };
+    options.owner_policy = OwnerPolicy::ignore;
+    write_atomic((dir / "f").string(), "new", options);
+    CHECK(snapshot(dir / "f").uid == ::geteuid());
+    REQUIRE(::chown((dir / "f").c_str(), 1234, 5678) == 0);
+    options.owner_policy = OwnerPolicy::strict;  // keep_owner = false wins over the policy
+    options.keep_owner = false;
+    write_atomic((dir / "f").string(), "newer", options);
+    CHECK(read_file(dir / "f") == "newer");
+    CHECK(snapshot(dir / "f").uid == ::geteuid());
+    options.keep_owner = true;
+    options.owner_policy = OwnerPolicy::keep_if_permitted;
+    REQUIRE(::chown((dir / "f").c_str(), 1234, 5678) == 0);
+    write_atomic((dir / "f").string(), "kept", options);  // root may keep it: nothing to report
+    CHECK(snapshot(dir / "f").uid == 1234);
+    CHECK(reports == 0);
+}
+
+TEST_CASE("an exception from on_owner_not_kept fails the replace and leaves the target") {
+    if (!running_as_root()) {
+        MESSAGE("skipped: making a file owned by someone else needs root");
+        return;
+    }
+    ScratchDir dir;
+    make_foreign_target(dir);
+    ReplaceOptions options;
+    options.on_owner_not_kept = [](const OwnerNotKept&) {
+        throw std::runtime_error("owner would change");
+    };
+    ScopedFault refused(platform::Call::fchown, EPERM);
+    CHECK_THROWS_WITH(write_atomic((dir / "f").string(), "new", options), "owner would change");
+    CHECK(read_file(dir / "f") == "old");
+    CHECK(snapshot(dir / "f").uid == 1234);
+    CHECK(list_dir(dir.path()) == std::vector<std::string>{"f"});
 }
 
 TEST_CASE("the replaced file keeps its extended attributes unless told not to") {
@@ -144,4 +299,32 @@ TEST_CASE("create_only refuses an existing target and creates a missing one") {
     write_atomic((dir / "g").string(), "new", options);
     CHECK(read_file(dir / "g") == "new");
     CHECK(list_dir(dir.path()) == std::vector<std::string>{"f", "g"});
+}
+
+TEST_CASE("a symlink to a FIFO replaced itself is never opened in a way that waits for a writer") {
+    ScratchDir dir;
+    REQUIRE(::mkfifo((dir / "fifo").c_str(), 0600) == 0);
+    fs::create_symlink("fifo", dir / "link");
+    pid_t pid = ::fork();
+    if (pid == 0) {
+        ReplaceOptions options;
+        options.follow_symlinks = false;
+        std::error_code ec;
+        AtomicFile file((dir / "link").string(), options, ec);
+        if (ec || !file.read_original().empty()) ::_exit(1);
+        file.write("new");
+        file.commit(ec);
+        ::_exit(ec ? 2 : 0);
+    }
+    int status = -1;
+    for (int i = 0; i < 500 && ::waitpid(pid, &status, WNOHANG) == 0; ++i) ::usleep(10000);
+    if (::waitpid(pid, &status, WNOHANG) == 0) {
+        ::kill(pid, SIGKILL);
+        ::waitpid(pid, &status, 0);
+        FAIL("opening the link's content waited for a writer of the FIFO");
+    }
+    CHECK(WIFEXITED(status));
+    CHECK(WEXITSTATUS(status) == 0);
+    CHECK(fs::is_regular_file(fs::symlink_status(dir / "link")));
+    CHECK(read_file(dir / "link") == "new");
 }

@@ -1,12 +1,15 @@
 // remove_orphaned_temps: crashed writers' leftovers go, everything else stays.
 #include <doctest/doctest.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "atomfile/replace.hpp"
 #include "lib/replace_support.hpp"
+#include "replace/temp_names.hpp"
 
 using namespace atomfile;
 using namespace atomfile::test;
@@ -86,4 +89,41 @@ TEST_CASE("cleaning a missing directory is an error naming it") {
     CHECK(ec == std::errc::no_such_file_or_directory);
     CHECK_THROWS_WITH_AS(remove_orphaned_temps((dir / "none").string()),
                          doctest::Contains((dir / "none").c_str()), Error);
+}
+
+TEST_CASE("the shortened lock file of a long name is recognised and removed when unheld") {
+    ScratchDir dir;
+    const std::string lock = replace::lock_name(std::string(250, 'n'));
+    write_file(dir / lock, "");
+    age(dir / lock);
+    CHECK(remove_orphaned_temps(dir.path(), 0s) == 1);
+    CHECK(list_dir(dir.path()).empty());
+}
+
+TEST_CASE("another user's lock file that the cleaner cannot open is removed only when unheld") {
+    if (::geteuid() != 0) return;
+    ScratchDir dir;
+    ::chmod(dir.path().c_str(), 0777);
+    write_file(dir / ".f.atomfile-lock", "");
+    REQUIRE(::chown((dir / ".f.atomfile-lock").c_str(), 65533, 65533) == 0);
+    REQUIRE(::chmod((dir / ".f.atomfile-lock").c_str(), 0600) == 0);
+    age(dir / ".f.atomfile-lock");
+    int held = ::open((dir / ".f.atomfile-lock").c_str(), O_RDONLY);
+    REQUIRE(::flock(held, LOCK_EX) == 0);
+    auto clean_as_nobody = [&] {
+        pid_t pid = ::fork();
+        if (pid == 0) {
+            if (::setgroups(0, nullptr) != 0 || ::setgid(65534) != 0 || ::setuid(65534) != 0)
+                ::_exit(100);
+            ::_exit(static_cast<int>(remove_orphaned_temps(dir.path(), 0s)));
+        }
+        int status = 0;
+        ::waitpid(pid, &status, 0);
+        return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    };
+    CHECK(clean_as_nobody() == 0);
+    CHECK(list_dir(dir.path()).size() == 1);
+    ::close(held);
+    CHECK(clean_as_nobody() == 1);
+    CHECK(list_dir(dir.path()).empty());
 }

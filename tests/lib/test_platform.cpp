@@ -1,12 +1,16 @@
 #include <doctest/doctest.h>
 
 #include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/statfs.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <filesystem>
 #include <string>
 #include <vector>
 
+#include "atomfile/file_descriptor.hpp"
 #include "platform/posix.hpp"
 #include "support/test_support.hpp"
 
@@ -139,4 +143,54 @@ TEST_CASE("an interrupted write inside a pipe transfer is retried, so no byte re
         CHECK(interrupted.fired());
     }
     CHECK(read_file(ends.dir / "out") == "data");
+}
+
+namespace {
+
+// How many pages of [offset, offset + length) of fd are in the page cache (mincore).
+std::size_t resident_pages(int fd, std::size_t offset, std::size_t length) {
+    void* map = ::mmap(nullptr, length, PROT_READ, MAP_SHARED, fd, static_cast<off_t>(offset));
+    REQUIRE(map != MAP_FAILED);
+    const std::size_t page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+    std::vector<unsigned char> in_core((length + page - 1) / page);
+    REQUIRE(::mincore(map, length, in_core.data()) == 0);
+    ::munmap(map, length);
+    std::size_t count = 0;
+    for (unsigned char flags : in_core) count += flags & 1;
+    return count;
+}
+
+bool on_tmpfs(const std::filesystem::path& path) {
+    struct statfs status {};
+    return ::statfs(path.c_str(), &status) == 0 && status.f_type == 0x01021994;  // TMPFS_MAGIC
+}
+
+}  // namespace
+
+TEST_CASE("write-behind retires the earlier range from the page cache and keeps every byte") {
+    ScratchDir dir;
+    if (on_tmpfs(dir.path())) return;  // tmpfs pages are the file: nothing to write back
+    constexpr std::size_t piece = 8 << 20;
+    std::string content(2 * piece, 'x');
+    for (std::size_t i = 0; i < content.size(); i += 4096) content[i] = static_cast<char>(i >> 12);
+    FileDescriptor fd(
+        platform::create_exclusive(platform::current_directory, (dir / "f").c_str(), 0600));
+    REQUIRE(fd);
+    REQUIRE(platform::write_all(fd.get(), content.data(), content.size()) == 0);
+    REQUIRE(platform::write_behind(fd.get(), 0, piece, piece) == 0);
+    CHECK(resident_pages(fd.get(), 0, piece) == 0);
+    CHECK(resident_pages(fd.get(), piece, piece) > 0);
+    CHECK(read_file(dir / "f") == content);
+}
+
+TEST_CASE("a failure while write-behind waits for the earlier range is reported") {
+    ScratchDir dir;
+    FileDescriptor fd(
+        platform::create_exclusive(platform::current_directory, (dir / "f").c_str(), 0600));
+    REQUIRE(fd);
+    REQUIRE(platform::write_all(fd.get(), "0123456789", 10) == 0);
+    ScopedFault failed_wait(platform::Call::writeback, EIO, 2);  // 1: start, 2: wait
+    CHECK(platform::write_behind(fd.get(), 0, 5, 5) == -1);
+    CHECK(errno == EIO);
+    CHECK(failed_wait.fired());
 }

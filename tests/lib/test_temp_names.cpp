@@ -30,3 +30,23 @@ TEST_CASE("only exact temp and lock names are recognised") {
     CHECK_FALSE(is_lock_name("f.atomfile-lock"));
     CHECK_FALSE(is_lock_name(".f.atomfile-lock~"));
 }
+
+TEST_CASE("a lock name for a name too long to take the marker is shortened, deterministically") {
+    const std::string longest_plain(240, 'n');
+    CHECK(lock_name(longest_plain) == "." + longest_plain + ".atomfile-lock");
+    const std::string name(250, 'n');
+    std::string lock = lock_name(name);
+    CHECK(lock.size() <= 255);
+    CHECK(lock == lock_name(name));
+    CHECK(lock.rfind("." + std::string(200, 'n') + "~", 0) == 0);
+    CHECK(is_lock_name(lock));
+    CHECK_FALSE(is_temp_name(lock));
+    CHECK(lock_name(std::string(255, 'n')).size() <= 255);
+}
+
+TEST_CASE("long names that share a prefix get different lock names") {
+    std::string a = std::string(250, 'n') + "a";
+    std::string b = std::string(250, 'n') + "b";
+    CHECK(lock_name(a) != lock_name(b));
+    CHECK(lock_name(a.substr(0, 245)) != lock_name(a.substr(0, 246)));
+}

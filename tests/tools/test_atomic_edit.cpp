@@ -145,9 +145,33 @@ TEST_CASE("bad usage exits 125 with a message") {
 TEST_CASE("--help and --version print to standard output and exit 0") {
     auto help = edit({"--help"});
     CHECK(help.status == 0);
-    CHECK(help.out.rfind("Usage: atomic-edit [OPTIONS] FILE -- COMMAND [ARG...]", 0) == 0);
+    CHECK(help.out.rfind("Usage: atomic-edit [OPTIONS] FILE [--] COMMAND [ARG...]\n"
+                         "  or:  atomic-edit [OPTIONS] -- FILE -- COMMAND [ARG...]\n",
+                         0) == 0);
+    CHECK(help.out.find("\nExit status:\n") != std::string::npos);
     auto version = edit({"--version"});
     CHECK(version.out == std::string("atomic-edit (atomfile) ") + atomfile::version + "\n");
+}
+
+TEST_CASE("-- FILE -- COMMAND names a FILE that starts with a dash; the second -- is required") {
+    ScratchDir dir;
+    const auto cwd = fs::current_path();
+    fs::current_path(dir.path());
+    write_file(dir / "-f", "hi\n");
+    auto dashed = edit({"--", "-f", "--", "tr", "a-z", "A-Z"});
+    auto missing = edit({"--", "-f", "tr", "a-z", "A-Z"});
+    auto empty = edit({"--", "", "--", "cat"});
+    auto bad_value = edit({"-dash.txt", "--", "cat"});
+    fs::current_path(cwd);
+    CHECK(dashed.status == 0);
+    CHECK(read_file(dir / "-f") == "HI\n");
+    CHECK(missing.status == 125);
+    CHECK(missing.err.find("a second -- must follow FILE '-f'") != std::string::npos);
+    CHECK(empty.status == 125);
+    CHECK(empty.err.rfind("atomic-edit: '': empty file name\n", 0) == 0);
+    CHECK(bad_value.status == 125);
+    CHECK(bad_value.err.rfind("atomic-edit: invalid durability 'ash.txt'", 0) == 0);
+    CHECK(list_dir(dir.path()) == std::vector<std::string>{"-f"});
 }
 
 TEST_CASE("8 concurrent atomic-edit processes incrementing one counter lose no update") {
@@ -237,4 +261,135 @@ TEST_CASE("the binary edits FILE and passes COMMAND's status through") {
         run_command({tool_path("atomic-edit"), (dir / "no" / "f").string(), "--", "cat"});
     CHECK(missing.exit_status == 125);
     CHECK(missing.err.rfind("atomic-edit: " + (dir / "no").string(), 0) == 0);
+}
+
+TEST_CASE("COMMAND reopening /dev/stdout writes after its earlier output, as into a pipe") {
+    ScratchDir dir;
+    write_file(dir / "log", "keep1\nkeep2\n");
+    auto append = edit({"-a", (dir / "log").string(), "--", "sh", "-c", "echo new >/dev/stdout"});
+    CHECK(append.status == 0);
+    CHECK(read_file(dir / "log") == "keep1\nkeep2\nnew\n");
+
+    write_file(dir / "f", "one\ntwo\n");
+    CHECK(edit({(dir / "f").string(), "--", "tee", "/dev/stdout"}).status == 0);
+    CHECK(read_file(dir / "f") == "one\ntwo\none\ntwo\n");
+
+    write_file(dir / "g", "orig\n");
+    auto reopen = edit({(dir / "g").string(), "--", "sh", "-c", "cat >/dev/stdout; echo"});
+    CHECK(reopen.status == 0);
+    CHECK(read_file(dir / "g") == "orig\n\n");
+    CHECK(list_dir(dir.path()) == std::vector<std::string>{"f", "g", "log"});
+}
+
+TEST_CASE("COMMAND may reopen /dev/stdin: it reads FILE from the start each time") {
+    ScratchDir dir;
+    write_file(dir / "f", "orig\n");
+    auto run = edit({(dir / "f").string(), "--", "sh", "-c", "cat /dev/stdin; cat /dev/stdin"});
+    CHECK(run.status == 0);
+    CHECK(read_file(dir / "f") == "orig\norig\n");
+    auto missing = edit({(dir / "new").string(), "--", "sh", "-c", "wc -c </dev/stdin"});
+    CHECK(missing.status == 0);
+    CHECK(read_file(dir / "new") == "0\n");
+}
+
+TEST_CASE("an output far larger than a pipe's buffer arrives whole") {
+    ScratchDir dir;
+    write_file(dir / "f", "old\n");
+    auto run = edit({(dir / "f").string(), "--", "head", "-c", "20000000", "/dev/zero"});
+    CHECK(run.status == 0);
+    CHECK(fs::file_size(dir / "f") == 20000000u);
+}
+
+TEST_CASE("COMMAND closing its output early is still awaited, and its status decides") {
+    ScratchDir dir;
+    write_file(dir / "f", "old\n");
+    const std::string early = "echo early; exec >&-; sleep 0.3; exit ";
+    auto failed = edit({(dir / "f").string(), "--", "sh", "-c", early + "3"});
+    CHECK(failed.status == 3);
+    CHECK(read_file(dir / "f") == "old\n");
+    auto succeeded = edit({(dir / "f").string(), "--", "sh", "-c", early + "0"});
+    CHECK(succeeded.status == 0);
+    CHECK(read_file(dir / "f") == "early\n");
+}
+
+TEST_CASE("output from a process COMMAND left running is awaited, as sponge does") {
+    ScratchDir dir;
+    write_file(dir / "f", "old\n");
+    auto run =
+        edit({(dir / "f").string(), "--", "sh", "-c", "echo fg; (sleep 0.3; echo bg) & exit 0"});
+    CHECK(run.status == 0);
+    CHECK(read_file(dir / "f") == "fg\nbg\n");  // complete when atomic-edit returns
+}
+
+TEST_CASE("a signal while a left-behind process holds the output ends the wait, FILE untouched") {
+    ScratchDir dir;
+    write_file(dir / "f", "old\n");
+    const auto marker = dir / "pid";
+    pid_t pid = start_edit({(dir / "f").string(), "--", "sh", "-c",
+                            "echo new; sleep 60 & echo $! >\"$0.tmp\"; mv \"$0.tmp\" \"$0\"",
+                            marker.string()});
+    wait_for_file(marker);
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));  // COMMAND has exited by now
+    ::kill(pid, SIGTERM);
+    int status = wait_with_deadline(pid);
+    ::kill(std::stoi(read_file(marker)), SIGKILL);
+    REQUIRE(WIFEXITED(status));
+    CHECK(WEXITSTATUS(status) == 128 + SIGTERM);
+    CHECK(read_file(dir / "f") == "old\n");
+}
+
+TEST_CASE("a signal while COMMAND floods its output, ignoring the signal, ends the run at once") {
+    ScratchDir dir;
+    write_file(dir / "f", "old\n");
+    const auto marker = dir / "started";
+    // head inherits the ignored SIGINT; it ends early only by SIGPIPE once atomic-edit stops
+    // reading (bounded, so that a broken build fills no disk).
+    pid_t pid = start_edit({(dir / "f").string(), "--", "sh", "-c",
+                            "trap '' INT; touch \"$0\"; exec head -c 4000000000 /dev/zero",
+                            marker.string()});
+    wait_for_file(marker);
+    ::kill(pid, SIGINT);
+    int status = wait_with_deadline(pid);
+    REQUIRE(WIFEXITED(status));
+    CHECK(WEXITSTATUS(status) == 128 + SIGINT);
+    CHECK(read_file(dir / "f") == "old\n");
+    CHECK(list_dir(dir.path()) == std::vector<std::string>{"f", "started"});
+}
+
+TEST_CASE("a COMMAND found but not executable exits 126, FILE untouched") {
+    ScratchDir dir;
+    write_file(dir / "f", "old\n");
+    write_file(dir / "script", "#!/bin/sh\necho new\n");
+    ::chmod((dir / "script").c_str(), 0644);
+    auto run = edit({(dir / "f").string(), "--", (dir / "script").string()});
+    CHECK(run.status == 126);
+    CHECK(run.err ==
+          "atomic-edit: " + (dir / "script").string() + ": run command: Permission denied\n");
+    CHECK(read_file(dir / "f") == "old\n");
+}
+
+TEST_CASE("a pipe for COMMAND's output that cannot be made fails naming COMMAND, FILE untouched") {
+    ScratchDir dir;
+    write_file(dir / "f", "old\n");
+    ScopedFault fault(atomfile::platform::Call::spawn, EMFILE, 1);  // the pipe comes first
+    auto run = edit({(dir / "f").string(), "--", "echo", "new"});
+    CHECK(run.status == 125);
+    CHECK(run.err == "atomic-edit: echo: create pipe for command output: Too many open files\n");
+    CHECK(read_file(dir / "f") == "old\n");
+    CHECK(list_dir(dir.path()) == std::vector<std::string>{"f"});
+}
+
+TEST_CASE(
+    "a temp that cannot be written stops a writing COMMAND, which is reaped; FILE untouched") {
+    ScratchDir dir;
+    write_file(dir / "f", "old\n");
+    ScopedFault fault(atomfile::platform::Call::write, ENOSPC, 0);
+    // 50 MB, far more than the pipe holds: the writer ends early only through the closed pipe
+    // (SIGPIPE); were the pipe kept open unread, it would block and the run never return.
+    auto run = edit({(dir / "f").string(), "--", "head", "-c", "50000000", "/dev/zero"});
+    CHECK(run.status == 125);
+    CHECK(run.err == "atomic-edit: " + (dir / "f").string() +
+                         ": copy command output into temp file: No space left on device\n");
+    CHECK(read_file(dir / "f") == "old\n");
+    CHECK(list_dir(dir.path()) == std::vector<std::string>{"f"});
 }

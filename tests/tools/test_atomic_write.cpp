@@ -18,6 +18,7 @@
 #include <thread>
 #include <vector>
 
+#include "atomfile/replace.hpp"
 #include "atomfile/version.hpp"
 #include "cli/atomic_write.hpp"
 #include "support/test_support.hpp"
@@ -265,6 +266,154 @@ TEST_CASE("--help and --version print to standard output and exit 0") {
     auto version = run_with_input({"--version"}, "");
     CHECK(version.status == 0);
     CHECK(version.out == std::string("atomic-write (atomfile) ") + atomfile::version + "\n");
+}
+
+TEST_CASE("--help is GNU style, one line per option, and lists the exit statuses") {
+    auto help = run_with_input({"--help"}, "");
+    CHECK(help.out.find("\n  -a, --append ") != std::string::npos);
+    CHECK(help.out.find("\n  -d, --durability=LEVEL ") != std::string::npos);
+    CHECK(help.out.find("\n      --lock-timeout=SECONDS ") != std::string::npos);
+    CHECK(help.out.find("\n      --refuse-hard-links ") != std::string::npos);
+    CHECK(help.out.find("\n      --keep-owner=WHEN ") != std::string::npos);
+    CHECK(help.out.find("[ --") == std::string::npos);
+    const auto statuses = help.out.find("\nExit status:\n");
+    REQUIRE(statuses != std::string::npos);
+    for (const char* status : {"\n  0 ", "\n  1 ", "\n  2 ", "\n  3 ", "\n  128+N "})
+        CHECK(help.out.find(status, statuses) != std::string::npos);
+}
+
+TEST_CASE("a bad option value is named even when it swallowed FILE") {
+    ScratchDir dir;
+    auto run = capture_run([&](std::ostream& out, std::ostream& err) {
+        return run_atomic_write({"-dash.txt"}, -1, out, err);
+    });
+    CHECK(run.status == 2);
+    CHECK(run.err.rfind("atomic-write: invalid durability 'ash.txt' (full, data or none)\n", 0) ==
+          0);
+    auto timeout = run_with_input({"--lock-timeout", "-2", (dir / "f").string()}, "x");
+    CHECK(timeout.status == 2);
+    CHECK(timeout.err.rfind("atomic-write: invalid lock timeout '-2'", 0) == 0);
+    CHECK(list_dir(dir.path()).empty());
+}
+
+TEST_CASE("an empty FILE is a usage error that says the name is empty") {
+    auto run = run_with_input({""}, "x");
+    CHECK(run.status == 2);
+    CHECK(run.err ==
+          "atomic-write: '': empty file name\n"
+          "Try 'atomic-write --help' for more information.\n");
+}
+
+TEST_CASE("a FILE starting with - is named after --") {
+    ScratchDir dir;
+    const auto cwd = fs::current_path();
+    fs::current_path(dir.path());
+    auto run = run_with_input({"--", "-f"}, "dash\n");
+    fs::current_path(cwd);
+    CHECK(run.status == 0);
+    CHECK(read_file(dir / "-f") == "dash\n");
+}
+
+TEST_CASE("a closed standard input is reported as closed and FILE is left untouched") {
+    ScratchDir dir;
+    write_file(dir / "f", "old");
+    int err_pipe[2];
+    REQUIRE(::pipe(err_pipe) == 0);
+    pid_t pid = ::fork();
+    if (pid == 0) {
+        ::dup2(err_pipe[1], 2);
+        ::close(err_pipe[0]);
+        ::close(err_pipe[1]);
+        ::close(0);
+        std::string tool = tool_path("atomic-write"), file = (dir / "f").string();
+        char* argv[] = {tool.data(), file.data(), nullptr};
+        ::execv(argv[0], argv);
+        ::_exit(127);
+    }
+    ::close(err_pipe[1]);
+    std::string err;
+    char buffer[512];
+    for (ssize_t got; (got = ::read(err_pipe[0], buffer, sizeof buffer)) > 0;)
+        err.append(buffer, static_cast<std::size_t>(got));
+    ::close(err_pipe[0]);
+    int status = wait_with_deadline(pid);
+    CHECK(WIFEXITED(status));
+    CHECK(WEXITSTATUS(status) == 1);
+    CHECK(err == "atomic-write: standard input is closed\n");
+    CHECK(read_file(dir / "f") == "old");
+    CHECK(list_dir(dir.path()) == std::vector<std::string>{"f"});
+}
+
+TEST_CASE("a FILE that is not a regular file is refused with why and the plain redirection") {
+    ScratchDir dir;
+    auto null = run_with_input({"/dev/null"}, "x");
+    CHECK(null.status == 1);
+    CHECK(null.err ==
+          "atomic-write: /dev/null: not a regular file (a character device): only regular files "
+          "can be replaced atomically; to write to it, use '> /dev/null'\n");
+    REQUIRE(::mkfifo((dir / "fifo").c_str(), 0644) == 0);
+    auto fifo = run_with_input({(dir / "fifo").string()}, "x");
+    CHECK(fifo.status == 1);
+    CHECK(fifo.err.find(": not a regular file (a FIFO): ") != std::string::npos);
+    CHECK(list_dir(dir.path()) == std::vector<std::string>{"fifo"});
+}
+
+TEST_CASE("--refuse-hard-links refuses a linked FILE; by default the other name keeps the old") {
+    ScratchDir dir;
+    write_file(dir / "f", "old");
+    fs::create_hard_link(dir / "f", dir / "other");
+    auto refused = run_with_input({"--refuse-hard-links", (dir / "f").string()}, "new");
+    CHECK(refused.status == 1);
+    CHECK(refused.err.find("refused by --refuse-hard-links") != std::string::npos);
+    CHECK(read_file(dir / "f") == "old");
+    CHECK(fs::hard_link_count(dir / "f") == 2);
+    CHECK(run_with_input({(dir / "f").string()}, "new").status == 0);
+    CHECK(read_file(dir / "f") == "new");
+    CHECK(read_file(dir / "other") == "old");
+}
+
+TEST_CASE("--lock-timeout gives up after the time asked, leaving FILE untouched") {
+    ScratchDir dir;
+    write_file(dir / "f", "old");
+    atomfile::ReplaceOptions locked;
+    locked.lock = true;
+    atomfile::AtomicFile holder((dir / "f").string(), locked);
+    const auto start = std::chrono::steady_clock::now();
+    auto run = run_with_input({"--lock-timeout=0.3", (dir / "f").string()}, "new");
+    const auto waited = std::chrono::steady_clock::now() - start;
+    CHECK(run.status == 1);
+    CHECK(waited >= std::chrono::milliseconds(300));
+    CHECK(waited < std::chrono::seconds(10));
+    CHECK(read_file(dir / "f") == "old");
+}
+
+TEST_CASE("an owner that cannot be kept is warned about; --keep-owner=strict refuses instead") {
+    if (!running_as_root()) {
+        MESSAGE("skipped: making a file owned by someone else needs root");
+        return;
+    }
+    ScratchDir dir;
+    write_file(dir / "f", "old");
+    REQUIRE(::chown((dir / "f").c_str(), 1234, 5678) == 0);
+    {
+        ScopedFault not_permitted(atomfile::platform::Call::fchown, EPERM);
+        auto strict = run_with_input({"--keep-owner=strict", (dir / "f").string()}, "new");
+        CHECK(strict.status == 1);
+        CHECK(strict.err.find("--keep-owner=strict refuses to change it") != std::string::npos);
+    }
+    struct stat st {};
+    REQUIRE(::stat((dir / "f").c_str(), &st) == 0);
+    CHECK(st.st_uid == 1234);
+    CHECK(read_file(dir / "f") == "old");
+    {
+        ScopedFault not_permitted(atomfile::platform::Call::fchown, EPERM);
+        auto warned = run_with_input({(dir / "f").string()}, "new");
+        CHECK(warned.status == 0);
+        CHECK(warned.err == "atomic-write: " + (dir / "f").string() +
+                                ": warning: owner 1234 not kept: the new file belongs to 0 "
+                                "(--keep-owner=strict refuses instead)\n");
+    }
+    CHECK(read_file(dir / "f") == "new");
 }
 
 TEST_CASE("unreadable input fails with a message naming FILE and leaves FILE untouched") {

@@ -1,6 +1,8 @@
 // with-tempdir: direct calls of run_with_tempdir and black-box runs of the built binary.
 #include <doctest/doctest.h>
+#include <sched.h>
 #include <signal.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -39,6 +41,27 @@ void wait_for_started(const fs::path& parent, const std::string& name) {
     }
     FAIL("COMMAND never started");
 }
+
+// Gives this test process a mount namespace of its own (once), so that what a test mounts is
+// seen by no one else and vanishes with the process, even if it crashes. False when not
+// permitted (not root): the mount tests then skip.
+bool private_mounts() {
+    static const bool ready = ::unshare(CLONE_NEWNS) == 0 &&
+                              ::mount("none", "/", nullptr, MS_REC | MS_PRIVATE, nullptr) == 0;
+    return ready;
+}
+
+// Detaches whatever is mounted on `target` when the scope ends.
+class UnmountAtEnd {
+  public:
+    explicit UnmountAtEnd(fs::path target) : target_(std::move(target)) {}
+    ~UnmountAtEnd() { ::umount2(target_.c_str(), MNT_DETACH); }
+    UnmountAtEnd(const UnmountAtEnd&) = delete;
+    UnmountAtEnd& operator=(const UnmountAtEnd&) = delete;
+
+  private:
+    fs::path target_;
+};
 
 }  // namespace
 
@@ -87,6 +110,67 @@ TEST_CASE("COMMAND's exit status passes through and the directory is removed eit
     auto killed = with_tempdir({"--dir", dir.path().string(), "--", "sh", "-c", "kill -9 $$"});
     CHECK(killed.status == 128 + SIGKILL);
     CHECK(list_dir(dir.path()).empty());
+}
+
+TEST_CASE("TMP and TEMP name the directory too") {
+    ScratchDir dir;
+    auto run = run_command({tool_path("with-tempdir"), "--dir", dir.path().string(), "--", "sh",
+                            "-c", "echo \"$TMPDIR\"; echo \"$TMP\"; echo \"$TEMP\""},
+                           {}, {"TMP=/elsewhere", "TEMP=/elsewhere"});
+    CHECK(run.exit_status == 0);
+    std::istringstream lines(run.out);
+    std::string tmpdir, tmp, temp;
+    std::getline(lines, tmpdir);
+    std::getline(lines, tmp);
+    std::getline(lines, temp);
+    CHECK(fs::path(tmpdir).parent_path() == dir.path());
+    CHECK(tmp == tmpdir);
+    CHECK(temp == tmpdir);
+}
+
+TEST_CASE("a COMMAND found but not executable exits 126, as env does") {
+    ScratchDir dir;
+    fs::create_directory(dir / "parent");
+    write_file(dir / "script", "#!/bin/sh\necho ran\n");
+    ::chmod((dir / "script").c_str(), 0644);
+    auto run = with_tempdir({"--dir", (dir / "parent").string(), "--", (dir / "script").string()});
+    CHECK(run.status == 126);
+    CHECK(run.err ==
+          "with-tempdir: " + (dir / "script").string() + ": run command: Permission denied\n");
+    CHECK(list_dir(dir / "parent").empty());
+}
+
+TEST_CASE("a bind mount left inside is neither emptied nor unmounted; it is named, status 125") {
+    if (!private_mounts()) {
+        MESSAGE("skipped: mounting needs root");
+        return;
+    }
+    ScratchDir outside, dir;
+    write_file(outside / "precious", "keep");
+    for (int code : {0, 3}) {
+        CAPTURE(code);
+        const std::string script =
+            "mkdir \"$TMPDIR/m\" && touch \"$TMPDIR/scratch\" && "
+            "mount --bind \"$0\" \"$TMPDIR/m\" && exit " +
+            std::to_string(code);
+        const fs::path parent = dir / std::to_string(code);
+        fs::create_directory(parent);
+        auto run = with_tempdir(
+            {"--dir", parent.string(), "--", "sh", "-c", script, outside.path().string()});
+        auto entries = list_dir(parent);
+        REQUIRE(entries.size() == 1);
+        const fs::path kept = parent / entries[0];
+        UnmountAtEnd unmount(kept / "m");
+        CHECK(run.status == (code == 0 ? 125 : code));
+        CHECK(run.err == "with-tempdir: " + (kept / "m").string() +
+                             ": skip mount point (neither emptied nor unmounted): Device or "
+                             "resource busy\n" +
+                             "with-tempdir: kept " + kept.string() + ": unmount " +
+                             (kept / "m").string() + ", then remove it\n");
+        CHECK(read_file(kept / "m" / "precious") == "keep");  // still mounted, still whole
+        CHECK(list_dir(kept) == std::vector<std::string>{"m"});
+    }
+    CHECK(read_file(outside / "precious") == "keep");
 }
 
 TEST_CASE("a COMMAND that cannot be run exits 127 with a message and leaves nothing") {

@@ -42,22 +42,40 @@ po::variables_map parse_options(const SplitArguments& split) {
     }
 }
 
+// The grammar: [OPTIONS] FILE [--] COMMAND [ARG...], or, for a FILE that starts with '-',
+// [OPTIONS] -- FILE -- COMMAND [ARG...]: a "--" before any operand ends the options, the next
+// word is FILE whatever it looks like, and a second "--" must separate it from COMMAND.
+void take_file_and_command(const SplitArguments& split, std::vector<std::string> words,
+                           Request& request) {
+    if (words.empty() && split.has_separator) {
+        if (split.after.empty()) throw UsageError("missing FILE operand after --");
+        request.file = split.after.front();
+        if (split.after.size() < 2 || split.after[1] != "--")
+            throw UsageError("a second -- must follow FILE '" + request.file +
+                             "' given after -- (atomic-edit -- FILE -- COMMAND)");
+        request.command.assign(split.after.begin() + 2, split.after.end());
+    } else {
+        if (words.empty()) throw UsageError("missing FILE operand");
+        if (split.has_separator && words.size() > 1)
+            throw UsageError("unexpected operand '" + words[1] + "' before --");
+        request.file = words.front();
+        request.command.assign(words.begin() + 1, words.end());
+        request.command.insert(request.command.end(), split.after.begin(), split.after.end());
+    }
+    if (request.file.empty()) throw UsageError("'': empty file name");
+    if (request.command.empty()) throw UsageError("missing COMMAND");
+}
+
 Request parse_request(const std::vector<std::string>& args) {
     const SplitArguments split = split_at_separator(args);
     const auto values = parse_options(split);
     Request request;
     request.action = requested_action(values);
     if (request.action != ToolAction::run) return request;
-    auto words = operands(values);
-    if (words.empty()) throw UsageError("missing FILE operand");
-    if (split.has_separator && words.size() > 1)
-        throw UsageError("unexpected operand '" + words[1] + "' before --");
-    request.file = words.front();
-    request.command.assign(words.begin() + 1, words.end());
-    request.command.insert(request.command.end(), split.after.begin(), split.after.end());
-    if (request.command.empty()) throw UsageError("missing COMMAND");
+    // Option values first: a bad one names itself rather than hide behind an operand count.
     request.settings = update_settings(values);
     request.settings.replace.lock = true;  // what makes concurrent edits safe
+    take_file_and_command(split, operands(values), request);
     return request;
 }
 
@@ -78,6 +96,41 @@ std::int64_t temp_size(const AtomicFile& file) {
     return status.size;
 }
 
+// Runs COMMAND with its standard output on a pipe that is copied into the temp while it runs,
+// in constant memory. The temp itself is never handed to COMMAND: a command that reopens
+// /dev/stdout (truncating it, writing at its own offset) then behaves as under
+// `COMMAND | sponge FILE`. The copy lasts until end of input, that is until COMMAND and every
+// process it left holding its standard output have closed it (as sponge); then COMMAND's exit
+// is awaited. A caught signal ends the copy at once: the read end is closed (a writer left gets
+// SIGPIPE rather than blocking), the signal forwarded and COMMAND awaited.
+ChildOutcome run_into_temp(platform::SpawnRequest spawn, AtomicFile& file, SignalCatcher& signals,
+                           std::ostream& err) {
+    const std::string program = spawn.argv.front();
+    int read_end = -1, write_end = -1;
+    if (platform::make_pipe(read_end, write_end) != 0)
+        throw_errno("create pipe for command output", program);
+    FileDescriptor output(read_end);
+    spawn.stdout_fd = write_end;
+    ChildOutcome outcome;
+    const int pid = start_child(spawn, outcome, tool, err);
+    // Only COMMAND (and what it starts) may hold the write end, or end of input never comes: a
+    // failed close is not ignored (the descriptor may still be open).
+    const int close_error = platform::close_fd(write_end) == 0 ? 0 : errno;
+    if (pid < 0) return outcome;
+    try {
+        if (close_error != 0)
+            throw_error(close_error, "close pipe for command output", file.target_path());
+        copy_stream(output.get(), file, "copy command output into temp file");
+    } catch (...) {
+        output.reset();
+        wait_for_child(pid, program, signals, outcome);
+        throw;
+    }
+    output.reset();
+    wait_for_child(pid, program, signals, outcome);
+    return outcome;
+}
+
 int edit(const Request& request, SignalCatcher& signals, std::ostream& err) {
     const UpdateSettings& settings = request.settings;
     if (settings.parents) create_parent_directories(request.file);
@@ -92,9 +145,8 @@ int edit(const Request& request, SignalCatcher& signals, std::ostream& err) {
     platform::SpawnRequest spawn;
     spawn.argv = substitute_braces(request.command, request.file);
     spawn.stdin_fd = input.get();
-    spawn.stdout_fd = file.temp_descriptor();
-    ChildOutcome outcome = run_child(spawn, signals, tool, err);
-    if (!outcome.started) return exit_status::cannot_run;
+    ChildOutcome outcome = run_into_temp(spawn, file, signals, err);
+    if (!outcome.started) return outcome.exit_status;
     if (outcome.first_signal != 0) return exit_status::signal_base + outcome.first_signal;
     if (outcome.exit_status != 0) return outcome.exit_status;
     if (settings.keep_if_empty && temp_size(file) == size_before) return exit_status::success;
@@ -104,13 +156,22 @@ int edit(const Request& request, SignalCatcher& signals, std::ostream& err) {
 
 constexpr ToolInfo info = {
     tool,
-    "atomic-edit [OPTIONS] FILE -- COMMAND [ARG...]",
+    "atomic-edit [OPTIONS] FILE [--] COMMAND [ARG...]\n"
+    "  or:  atomic-edit [OPTIONS] -- FILE -- COMMAND [ARG...]",
     "Run COMMAND with FILE's content on standard input; if it exits 0, replace\n"
-    "FILE atomically with its standard output. \"{}\" in ARGs stands for FILE.",
+    "FILE atomically with its standard output. \"{}\" in ARGs stands for FILE.\n"
+    "The -- before COMMAND is needed when an ARG starts with '-'; the second form\n"
+    "names a FILE that starts with '-'.",
     option_descriptions,
     exit_status::tool_failure,
     exit_status::tool_failure,
     exit_status::tool_failure,
+    "  0      COMMAND exited 0; FILE was replaced (or left alone by --keep-if-empty)\n"
+    "  1-124  COMMAND's own failing status; FILE is untouched\n"
+    "  125    atomic-edit itself failed or was misused\n"
+    "  126    COMMAND was found but could not be run\n"
+    "  127    COMMAND was not found\n"
+    "  128+N  COMMAND ended by signal N, or atomic-edit got it; FILE is untouched\n",
 };
 
 }  // namespace

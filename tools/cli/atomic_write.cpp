@@ -5,8 +5,10 @@
 #include "cli/open_target.hpp"
 #include "cli/signal_catcher.hpp"
 #include "cli/stream_copy.hpp"
+#include "cli/tool_error.hpp"
 #include "cli/tool_main.hpp"
 #include "cli/tool_options.hpp"
+#include "platform/posix.hpp"
 
 namespace atomfile::cli {
 
@@ -30,11 +32,17 @@ po::options_description option_descriptions() {
 constexpr ToolInfo info = {
     tool,
     "atomic-write [OPTIONS] FILE",
-    "Read standard input to its end, then atomically replace FILE with it.",
+    "Read standard input to its end, then atomically replace FILE with it.\n"
+    "Use -- before a FILE that starts with '-'.",
     option_descriptions,
     exit_status::usage,
     exit_status::failure,
     exit_status::replaced_with_error,
+    "  0      FILE was replaced (or left alone by --keep-if-empty)\n"
+    "  1      the update failed; FILE is untouched\n"
+    "  2      bad usage; nothing was touched\n"
+    "  3      FILE was replaced, but the directory sync failed\n"
+    "  128+N  signal N arrived before the commit; FILE is untouched\n",
 };
 
 Request parse_request(const std::vector<std::string>& args) {
@@ -42,18 +50,30 @@ Request parse_request(const std::vector<std::string>& args) {
     Request request;
     request.action = requested_action(values);
     if (request.action != ToolAction::run) return request;
+    // Option values first: "-dash.txt" is -d with the value "ash.txt", and saying so beats
+    // "missing FILE operand".
+    request.settings = update_settings(values);
     auto files = operands(values);
     if (files.size() != 1)
         throw UsageError(files.empty() ? "missing FILE operand" : "expected exactly one FILE");
     request.file = files.front();
-    request.settings = update_settings(values);
+    if (request.file.empty()) throw UsageError("'': empty file name");
     return request;
+}
+
+// A closed descriptor 0 would be taken by the first file the tool opens (the target's
+// directory), and "reading" it would fail with a puzzling "Is a directory".
+void check_input_open(int in_fd) {
+    int open = platform::is_open_descriptor(in_fd);
+    if (open == 0) throw ToolFailure("standard input is closed");
+    if (open < 0) throw_errno("check standard input", "");
 }
 
 // Streams the input into the temp and commits it unless a signal arrived or the input was empty
 // under --keep-if-empty. Returns the exit status.
 int update(const Request& request, int in_fd, const SignalCatcher& signals) {
     const UpdateSettings& settings = request.settings;
+    check_input_open(in_fd);
     if (settings.parents) create_parent_directories(request.file);
     std::optional<AtomicFile> opened = open_target(request.file, settings.replace, signals);
     if (!opened) return exit_status::signal_base + signals.caught();

@@ -9,26 +9,40 @@
 
 namespace atomfile::cli {
 
-ChildOutcome run_child(const platform::SpawnRequest& request, SignalCatcher& signals,
-                       const std::string& tool, std::ostream& err) {
-    ChildOutcome outcome;
-    const std::string& program = request.argv.front();
+int start_child(const platform::SpawnRequest& request, ChildOutcome& outcome,
+                const std::string& tool, std::ostream& err) {
     int pid = platform::spawn(request);
-    if (pid < 0) {
-        report_error(err, tool, program, "run command",
-                     std::error_code(errno, std::generic_category()).message());
-        return outcome;
+    if (pid >= 0) {
+        outcome.started = true;
+        return pid;
     }
-    outcome.started = true;
+    const int error = errno;
+    report_error(err, tool, request.argv.front(), "run command",
+                 std::error_code(error, std::generic_category()).message());
+    outcome.started = false;
+    outcome.exit_status = error == ENOENT ? command_not_found : command_not_executable;
+    return -1;
+}
+
+void wait_for_child(int pid, const std::string& program, SignalCatcher& signals,
+                    ChildOutcome& outcome) {
     for (;;) {
         int waited = platform::wait_child_or_signal(pid, outcome.exit_status);
-        if (waited == 0) return outcome;
+        if (waited == 0) return;
         if (waited < 0) throw_errno("wait for command", program);
         int signal = signals.caught();
         signals.clear();
         if (outcome.first_signal == 0) outcome.first_signal = signal;
         platform::send_signal(pid, signal);
     }
+}
+
+ChildOutcome run_child(const platform::SpawnRequest& request, SignalCatcher& signals,
+                       const std::string& tool, std::ostream& err) {
+    ChildOutcome outcome;
+    int pid = start_child(request, outcome, tool, err);
+    if (pid >= 0) wait_for_child(pid, request.argv.front(), signals, outcome);
+    return outcome;
 }
 
 }  // namespace atomfile::cli

@@ -5,6 +5,9 @@
 
 #include "atomfile/error.hpp"
 #include "cli/signal_catcher.hpp"
+#include "cli/tool_error.hpp"
+#include "platform/posix.hpp"
+#include "replace/steps.hpp"
 
 namespace atomfile::cli {
 
@@ -21,10 +24,21 @@ bool is_timeout(const Error& e) {
     return e.code() == std::errc::timed_out;
 }
 
+// The engine refuses these too, but after resolving the path itself: /dev/stdout on a pipe
+// resolves to "pipe:[N]", a name that does not exist, and the refusal would be about a temp.
+void refuse_non_regular(const std::string& path, bool follow) {
+    platform::FileKind kind = platform::FileKind::regular;
+    if (platform::file_kind_at(platform::current_directory, path.c_str(), follow, kind) != 0)
+        return;  // missing (created) or unreachable: the engine reports it with its step
+    if (kind == platform::FileKind::regular || kind == platform::FileKind::symlink) return;
+    throw ToolFailure(not_regular_message(path));
+}
+
 }  // namespace
 
 std::optional<AtomicFile> open_target(const std::string& path, const ReplaceOptions& options,
                                       const SignalCatcher& signals) {
+    refuse_non_regular(path, options.follow_symlinks);
     if (!options.lock) return AtomicFile(path, options);
     const bool forever = options.lock_timeout.count() < 0;
     const Clock::time_point deadline = Clock::now() + options.lock_timeout;
@@ -39,8 +53,7 @@ std::optional<AtomicFile> open_target(const std::string& path, const ReplaceOpti
             if (!is_timeout(e)) throw;
             if (!forever && Clock::now() >= deadline) {
                 throw Error(e.code(),
-                            "wait for update lock (gave up after " +
-                                std::to_string(options.lock_timeout.count()) + " ms)",
+                            replace::step::lock_timed_out_after(e.step(), options.lock_timeout),
                             e.path(), e.second_path());
             }
         }

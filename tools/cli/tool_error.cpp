@@ -1,9 +1,53 @@
 #include "cli/tool_error.hpp"
 
+#include "platform/posix.hpp"
+#include "replace/steps.hpp"
+
 namespace atomfile::cli {
 
+namespace {
+
+namespace step = replace::step;
+
+const char* kind_words(platform::FileKind kind) {
+    switch (kind) {
+        case platform::FileKind::regular:
+            return "a regular file";
+        case platform::FileKind::directory:
+            return "a directory";
+        case platform::FileKind::symlink:
+            return "a symbolic link";
+        case platform::FileKind::character_device:
+            return "a character device";
+        case platform::FileKind::block_device:
+            return "a block device";
+        case platform::FileKind::fifo:
+            return "a FIFO";
+        case platform::FileKind::socket:
+            return "a socket";
+    }
+    return "not a regular file";
+}
+
+// The reason of an error whose errno alone would mislead ("Too many links" for a refusal).
+std::string reason_of(const Error& e) {
+    if (e.step() == step::owner && e.code() == std::errc::operation_not_permitted)
+        return "not permitted to keep its owner, and --keep-owner=strict refuses to change it "
+               "(the file is unchanged)";
+    if (e.step() == step::hard_links && e.code() == std::errc::too_many_links)
+        return "refused by --refuse-hard-links (its other names would keep the old content; the "
+               "file is unchanged)";
+    return e.code().message();
+}
+
+}  // namespace
+
 void report_error(std::ostream& err, const std::string& tool, const Error& e) {
-    report_error(err, tool, e.path(), e.step(), e.code().message());
+    if (e.step() == step::not_regular && !e.path().empty()) {
+        err << tool << ": " << not_regular_message(e.path()) << '\n';
+        return;
+    }
+    report_error(err, tool, e.path(), e.step(), reason_of(e));
 }
 
 void report_error(std::ostream& err, const std::string& tool, const std::string& path,
@@ -11,6 +55,33 @@ void report_error(std::ostream& err, const std::string& tool, const std::string&
     err << tool << ": ";
     if (!path.empty()) err << path << ": ";
     err << step << ": " << reason << '\n';
+}
+
+std::string not_regular_message(const std::string& path) {
+    const std::string only = "only regular files can be replaced atomically";
+    platform::FileKind kind = platform::FileKind::regular;
+    if (platform::file_kind_at(platform::current_directory, path.c_str(), true, kind) != 0 ||
+        kind == platform::FileKind::regular)  // replaced since the refusal: say what we knew
+        return path + ": not a regular file: " + only;
+    if (kind == platform::FileKind::directory) return path + ": is a directory: " + only;
+    return path + ": not a regular file (" + kind_words(kind) + "): " + only +
+           "; to write to it, use '> " + path + "'";
+}
+
+std::function<void(const OwnerNotKept&)> owner_warning(std::ostream& err, const std::string& tool) {
+    return [&err, tool](const OwnerNotKept& report) {
+        err << tool << ": " << report.path << ": warning: ";
+        if (!report.owner_kept && !report.group_kept)
+            err << "owner and group " << report.old_uid << ':' << report.old_gid
+                << " not kept: the new file belongs to " << report.new_uid << ':' << report.new_gid;
+        else if (!report.owner_kept)
+            err << "owner " << report.old_uid << " not kept: the new file belongs to "
+                << report.new_uid;
+        else
+            err << "group " << report.old_gid << " not kept: the new file has group "
+                << report.new_gid;
+        err << " (--keep-owner=strict refuses instead)\n";
+    };
 }
 
 }  // namespace atomfile::cli

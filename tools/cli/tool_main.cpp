@@ -46,7 +46,7 @@ int run_tool(const ToolInfo& info, const std::function<ToolAction()>& parse,
     }
     switch (action) {
         case ToolAction::help:
-            print_help(out, info.synopsis, info.description, info.options());
+            print_help(out, info.synopsis, info.description, info.options(), info.exit_statuses);
             return exit_status::success;
         case ToolAction::version:
             print_version(out, info.name);

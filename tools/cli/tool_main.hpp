@@ -6,9 +6,12 @@
 #include <functional>
 #include <ostream>
 #include <string>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "cli/signal_catcher.hpp"
+#include "cli/tool_error.hpp"
 #include "cli/tool_options.hpp"
 
 namespace atomfile::cli {
@@ -25,7 +28,17 @@ struct ToolInfo {
     int usage_status;     // bad usage
     int failure_status;   // the work threw
     int replaced_status;  // the work threw after FILE was replaced (see is_replaced)
+    // The "Exit status:" section of --help, one "  N  meaning" line each, as the man page says.
+    const char* exit_statuses = "";
 };
+
+// Whether a tool's Request carries UpdateSettings (atomic-write, atomic-edit).
+template <typename Request, typename = void>
+struct has_update_settings : std::false_type {};
+template <typename Request>
+struct has_update_settings<Request,
+                           std::void_t<decltype(std::declval<Request&>().settings.replace)>>
+    : std::true_type {};
 
 // Adds -h/--help and --version.
 void add_help_and_version(po::options_description& options);
@@ -38,7 +51,8 @@ int run_tool(const ToolInfo& info, const std::function<ToolAction()>& parse,
              const std::function<int(SignalCatcher&)>& work, std::ostream& out, std::ostream& err);
 
 // The same for a tool whose parse_request(args) returns a Request with an `action`: the parsed
-// request is handed to work(request, signals).
+// request is handed to work(request, signals). A request with UpdateSettings gets the warning
+// that the owner of FILE was not kept, written to err.
 template <typename Request, typename Work>
 int run_tool(const ToolInfo& info, Request (*parse_request)(const std::vector<std::string>&),
              const std::vector<std::string>& args, Work work, std::ostream& out,
@@ -46,6 +60,8 @@ int run_tool(const ToolInfo& info, Request (*parse_request)(const std::vector<st
     Request request;
     auto parse = [&] {
         request = parse_request(args);
+        if constexpr (has_update_settings<Request>::value)
+            request.settings.replace.on_owner_not_kept = owner_warning(err, info.name);
         return request.action;
     };
     auto run = [&](SignalCatcher& signals) { return work(request, signals); };

@@ -1,6 +1,8 @@
 #include "cli/tool_options.hpp"
 
+#include <algorithm>
 #include <cerrno>
+#include <sstream>
 #include <utility>
 
 #include "atomfile/error.hpp"
@@ -40,6 +42,74 @@ bool flag(const po::variables_map& values, const char* name) {
     return values.count(name) != 0 && values[name].as<bool>();
 }
 
+std::string text_value(const po::variables_map& values, const char* name) {
+    return values[name].as<std::string>();
+}
+
+// ---- help rendering ------------------------------------------------------------------------
+
+constexpr std::size_t help_width = 79;
+constexpr std::size_t widest_option_column = 30;
+
+// One option as --help shows it: "  -m, --mode=OCTAL" and its description.
+struct HelpLine {
+    std::string option;
+    std::string text;
+};
+
+// Boost renders a value as "NAME", "NAME (=DEFAULT)" or "[=NAME(=IMPLICIT)]"; GNU style wants
+// "=NAME" or "[=NAME]", with the default said in the description.
+std::string value_part(const po::option_description& option, std::string& default_text) {
+    std::string parameter = option.format_parameter();
+    if (parameter.empty()) return {};
+    const bool optional = parameter.rfind("[=", 0) == 0;
+    if (optional) parameter = parameter.substr(2, parameter.find_first_of("(]") - 2);
+    auto decoration = parameter.find(" (=");
+    if (decoration != std::string::npos) {
+        default_text = parameter.substr(decoration + 3, parameter.size() - decoration - 4);
+        parameter.erase(decoration);
+    }
+    if (parameter == "arg") parameter = "ARG";  // Boost's placeholder when no name was given
+    return optional ? "[=" + parameter + "]" : "=" + parameter;
+}
+
+HelpLine help_line(const po::option_description& option) {
+    const std::string shown =
+        option.canonical_display_name(po::command_line_style::allow_dash_for_short);
+    const bool has_short = shown.size() == 2 && shown[0] == '-';
+    const std::string& long_name = option.long_name();
+    std::string default_text;
+    std::string value = value_part(option, default_text);
+    HelpLine line;
+    line.option = has_short ? "  " + shown + (long_name.empty() ? "" : ", ") : "      ";
+    if (!long_name.empty()) line.option += "--" + long_name;
+    line.option += value;
+    line.text = option.description();
+    if (!default_text.empty()) line.text += " (default: " + default_text + ")";
+    return line;
+}
+
+// Writes text from column `indent` to help_width, breaking between words.
+void write_wrapped(std::ostream& out, const std::string& text, std::size_t indent) {
+    std::istringstream words(text);
+    std::string word;
+    std::size_t column = indent;
+    bool first = true;
+    while (words >> word) {
+        if (!first && column + 1 + word.size() > help_width) {
+            out << '\n' << std::string(indent, ' ');
+            column = indent;
+        } else if (!first) {
+            out << ' ';
+            ++column;
+        }
+        out << word;
+        column += word.size();
+        first = false;
+    }
+    out << '\n';
+}
+
 }  // namespace
 
 void add_update_options(po::options_description& options, bool with_lock) {
@@ -54,12 +124,21 @@ void add_update_options(po::options_description& options, bool with_lock) {
         ("backup,b", po::value<std::string>()->implicit_value("~")->value_name("SUFFIX"),
          "keep the previous content as FILE + SUFFIX (default ~)")
         ("no-follow", po::bool_switch(), "replace a symlink FILE itself, not the file it names")
-        ("durability,d", po::value<std::string>()->default_value("full")->value_name("LEVEL"),
-         "full, data or none (see atomic-write(1))");
+        ("durability,d", po::value<std::string>()->value_name("LEVEL"),
+         "full (default), data or none (see atomic-write(1))")
+        ("refuse-hard-links", po::bool_switch(),
+         "fail if FILE has other hard links (by default they keep the old content)")
+        ("keep-owner", po::value<std::string>()->value_name("WHEN"),
+         "if-permitted (default: warn when FILE's owner cannot be kept), strict (refuse) "
+         "or never");
     // clang-format on
     if (with_lock)
         options.add_options()("lock,l", po::bool_switch(),
                               "hold the update lock, so concurrent locked writers lose nothing");
+    options.add_options()("lock-timeout", po::value<std::string>()->value_name("SECONDS"),
+                          with_lock ? "wait at most SECONDS (or inf) for the lock; implies -l "
+                                      "(default 30)"
+                                    : "wait at most SECONDS (or inf) for the lock (default 30)");
 }
 
 UpdateSettings update_settings(const po::variables_map& values) {
@@ -74,9 +153,42 @@ UpdateSettings update_settings(const po::variables_map& values) {
             throw UsageError("the backup suffix must not be empty");
     }
     settings.replace.follow_symlinks = !flag(values, "no-follow");
-    settings.replace.durability = parse_durability(values["durability"].as<std::string>());
-    settings.replace.lock = flag(values, "lock");
+    if (values.count("durability"))
+        settings.replace.durability = parse_durability(text_value(values, "durability"));
+    settings.replace.lock = flag(values, "lock") || settings.append;  // -a is read-modify-write
+    if (values.count("lock-timeout")) {
+        settings.replace.lock_timeout = parse_lock_timeout(text_value(values, "lock-timeout"));
+        settings.replace.lock = true;  // a timeout only makes sense for a lock
+    }
+    if (flag(values, "refuse-hard-links")) settings.replace.hard_links = HardLinkPolicy::refuse;
+    if (values.count("keep-owner"))
+        settings.replace.owner_policy = parse_owner_policy(text_value(values, "keep-owner"));
     return settings;
+}
+
+std::chrono::milliseconds parse_lock_timeout(const std::string& text) {
+    if (text == "inf" || text == "infinity") return std::chrono::milliseconds(-1);
+    const auto point = text.find('.');
+    const std::string whole = text.substr(0, point);
+    const std::string fraction = point == std::string::npos ? "" : text.substr(point + 1);
+    const bool digits_only = whole.find_first_not_of("0123456789") == std::string::npos &&
+                             fraction.find_first_not_of("0123456789") == std::string::npos;
+    // Nine digits of seconds is over 30 years: more is a typo, and would overflow.
+    if (!digits_only || whole.size() + fraction.size() == 0 || whole.size() > 9)
+        throw UsageError("invalid lock timeout '" + text + "' (seconds, e.g. 2.5, or inf)");
+    long long ms = whole.empty() ? 0 : std::stoll(whole) * 1000;
+    const std::string millis = (fraction + "000").substr(0, 3);
+    ms += std::stoll(millis);
+    // Round up, so that a tiny timeout still waits, never less than asked.
+    if (fraction.size() > 3 && fraction.find_first_not_of('0', 3) != std::string::npos) ++ms;
+    return std::chrono::milliseconds(ms);
+}
+
+OwnerPolicy parse_owner_policy(const std::string& text) {
+    if (text == "if-permitted") return OwnerPolicy::keep_if_permitted;
+    if (text == "strict") return OwnerPolicy::strict;
+    if (text == "never") return OwnerPolicy::ignore;
+    throw UsageError("invalid --keep-owner '" + text + "' (if-permitted, strict or never)");
 }
 
 SplitArguments split_at_separator(const std::vector<std::string>& args) {
@@ -134,9 +246,30 @@ void print_version(std::ostream& out, const std::string& tool) {
     out << tool << " (atomfile) " << atomfile::version << '\n';
 }
 
+void print_options(std::ostream& out, const po::options_description& options) {
+    std::vector<HelpLine> lines;
+    std::size_t column = 0;
+    for (const auto& option : options.options()) {
+        lines.push_back(help_line(*option));
+        column = std::max(column, lines.back().option.size() + 2);
+    }
+    column = std::min(column, widest_option_column);
+    for (const HelpLine& line : lines) {
+        out << line.option;
+        // An option too wide for the column gets its description on the next line.
+        if (line.option.size() + 2 > column)
+            out << '\n' << std::string(column, ' ');
+        else
+            out << std::string(column - line.option.size(), ' ');
+        write_wrapped(out, line.text, column);
+    }
+}
+
 void print_help(std::ostream& out, const std::string& usage, const std::string& description,
-                const po::options_description& options) {
-    out << "Usage: " << usage << "\n\n" << description << "\n\n" << options;
+                const po::options_description& options, const std::string& exit_statuses) {
+    out << "Usage: " << usage << "\n\n" << description << "\n\nOptions:\n";
+    print_options(out, options);
+    if (!exit_statuses.empty()) out << "\nExit status:\n" << exit_statuses;
 }
 
 void create_parent_directories(const std::string& file_path) {

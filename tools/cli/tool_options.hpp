@@ -3,6 +3,7 @@
 #pragma once
 
 #include <boost/program_options.hpp>
+#include <chrono>
 #include <ostream>
 #include <stdexcept>
 #include <string>
@@ -46,10 +47,20 @@ struct UpdateSettings {
     bool parents = false;        // create missing parent directories
 };
 
-// Adds -a, --keep-if-empty, -p, -m, -b, --no-follow, -d and (with with_lock) -l.
+// Adds -a, --keep-if-empty, -p, -m, -b, --no-follow, -d, --lock-timeout, --refuse-hard-links,
+// --keep-owner and (with with_lock) -l.
 void add_update_options(po::options_description& options, bool with_lock);
-// Reads the options added above; throws UsageError for a bad mode or durability.
+// Reads the options added above; throws UsageError naming the bad value for a bad mode,
+// durability, lock timeout or owner policy. --lock-timeout implies the lock.
 UpdateSettings update_settings(const po::variables_map& values);
+
+// A --lock-timeout value: seconds, fractions allowed ("0", "2.5"), rounded up to whole
+// milliseconds; "inf" or "infinity" waits forever (a negative duration, as ReplaceOptions reads
+// it). Anything else, a negative number included, throws UsageError naming the text.
+std::chrono::milliseconds parse_lock_timeout(const std::string& text);
+// A --keep-owner value: "if-permitted" (the default: keep where allowed, warn otherwise),
+// "strict" (refuse to change the owner) or "never". Throws UsageError naming the text.
+OwnerPolicy parse_owner_policy(const std::string& text);
 
 // The arguments before the first "--" and those after it (COMMAND).
 struct SplitArguments {
@@ -73,9 +84,13 @@ std::vector<std::string> substitute_braces(std::vector<std::string> args,
 void report_usage_error(std::ostream& err, const std::string& tool, const std::string& message);
 // "TOOL (atomfile) VERSION".
 void print_version(std::ostream& out, const std::string& tool);
-// The usage line, a description and the options.
+// The usage line, a description, the options in GNU style ("  -a, --append   text", a value as
+// "--mode=OCTAL" or "--backup[=SUFFIX]", descriptions aligned and wrapped at 79 columns) and,
+// when exit_statuses is not empty, an "Exit status:" section with that text.
 void print_help(std::ostream& out, const std::string& usage, const std::string& description,
-                const po::options_description& options);
+                const po::options_description& options, const std::string& exit_statuses = {});
+// The options alone, as print_help renders them.
+void print_options(std::ostream& out, const po::options_description& options);
 
 // Creates the missing directories above file_path, like mkdir -p, with mode 0777 & ~umask.
 // Throws Error ("create parent directory") naming the directory that could not be made.

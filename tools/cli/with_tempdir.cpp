@@ -65,7 +65,8 @@ Request parse_request(const std::vector<std::string>& args) {
 }
 
 // Removes the directory; a failure is reported, and fails the run only when COMMAND succeeded
-// (a failing COMMAND's status says more).
+// (a failing COMMAND's status says more). A file system left mounted inside is skipped by the
+// removal (see TemporaryDirectory) and reported the same way, with what to do about it.
 int remove_directory(TemporaryDirectory& directory, int status, std::ostream& err) {
     if (!directory.delete_file()) {
         err << tool << ": kept " << directory.path() << '\n';
@@ -76,6 +77,9 @@ int remove_directory(TemporaryDirectory& directory, int status, std::ostream& er
         return status;
     } catch (const Error& e) {
         report_error(err, tool, e);
+        if (e.code() == std::errc::device_or_resource_busy)
+            err << tool << ": kept " << directory.path() << ": unmount " << e.path()
+                << ", then remove it\n";
         return status == exit_status::success ? exit_status::tool_failure : status;
     }
 }
@@ -84,15 +88,12 @@ int run(const Request& request, SignalCatcher& signals, std::ostream& err) {
     TemporaryDirectory directory(request.directory);
     platform::SpawnRequest spawn;
     spawn.argv = substitute_braces(request.command, directory.path());
-    spawn.set_env.push_back("TMPDIR=" + directory.path());
+    // TMP and TEMP too: some programs (ported from Windows, some build tools) read those instead.
+    for (const char* name : {"TMPDIR=", "TMP=", "TEMP="})
+        spawn.set_env.push_back(name + directory.path());
     if (request.change_directory) spawn.working_directory = directory.path();
-    int status = exit_status::cannot_run;
-    if (signals.caught() != 0) {
-        status = exit_status::signal_base + signals.caught();
-    } else {
-        ChildOutcome outcome = run_child(spawn, signals, tool, err);
-        if (outcome.started) status = outcome.exit_status;
-    }
+    int status = exit_status::signal_base + signals.caught();
+    if (signals.caught() == 0) status = run_child(spawn, signals, tool, err).exit_status;
     return remove_directory(directory, status, err);
 }
 
@@ -105,6 +106,11 @@ constexpr ToolInfo info = {
     exit_status::tool_failure,
     exit_status::tool_failure,
     exit_status::tool_failure,
+    "  N      COMMAND's own status (128+N: ended by signal N)\n"
+    "  125    with-tempdir itself failed or was misused, or COMMAND succeeded but the\n"
+    "         directory could not be removed entirely\n"
+    "  126    COMMAND was found but could not be run\n"
+    "  127    COMMAND was not found\n",
 };
 
 }  // namespace

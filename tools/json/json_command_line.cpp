@@ -6,6 +6,7 @@
 #include <iterator>
 #include <sstream>
 
+#include "cli/tool_options.hpp"
 #include "json/json_format.hpp"
 #include "json/json_scanner.hpp"
 
@@ -91,6 +92,8 @@ bool set_flag(Settings& s, const std::string& name) {
         s.create = true;
     else if (name == "--no-lock")
         s.lock = false;
+    else if (name == "--refuse-hard-links")
+        s.hard_links = HardLinkPolicy::refuse;
     else
         return false;
     return true;
@@ -110,6 +113,16 @@ void OptionReader::apply(const std::string& name, std::optional<std::string> inl
         }
     } else if (name == "-d" || name == "--durability") {
         s.durability = parse_durability(take_value(name, inline_value));
+    } else if (name == "--lock-timeout" || name == "--keep-owner") {
+        const std::string text = take_value(name, inline_value);
+        try {  // the same words as atomic-write and atomic-edit
+            if (name == "--lock-timeout")
+                s.lock_timeout = cli::parse_lock_timeout(text);
+            else
+                s.owner_policy = cli::parse_owner_policy(text);
+        } catch (const cli::UsageError& e) {
+            throw UsageError(e.what());
+        }
     } else if (name == "--max-depth") {
         s.max_depth = parse_number(name, take_value(name, inline_value), false);
         if (s.max_depth == 0) throw UsageError("--max-depth must be at least 1");
@@ -170,8 +183,11 @@ Settings parse_command_line(const std::vector<std::string>& args) {
     Settings settings;
     std::size_t next = OptionReader(args, settings).read();
     if (settings.help || settings.version) return settings;
+    if (settings.lock_timeout && !settings.lock)
+        throw UsageError("--lock-timeout and --no-lock contradict each other");
     if (next >= args.size()) throw UsageError("missing FILE");
     settings.file = args[next++];
+    if (settings.file.empty()) throw UsageError("'': empty file name");
     read_operations(args, next, settings);
     if (settings.operations.empty()) throw UsageError("no operation given");
     return settings;

@@ -1,8 +1,10 @@
 // json-edit's command line: options, then FILE, then operations with their arguments.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <iosfwd>
 #include <optional>
 #include <stdexcept>
@@ -34,6 +36,10 @@ struct Settings {
     std::optional<std::string> indent;  // the unit, from --indent
     std::string backup_suffix;          // empty: no backup
     Durability durability = Durability::full;
+    std::optional<std::chrono::milliseconds> lock_timeout;  // --lock-timeout; else the library's
+    HardLinkPolicy hard_links = HardLinkPolicy::break_link;
+    OwnerPolicy owner_policy = OwnerPolicy::keep_if_permitted;
+    std::function<void(const OwnerNotKept&)> on_owner_not_kept;  // set by json-edit, not parsed
     std::size_t max_depth = 1000;
     std::optional<std::uint64_t> max_size;
     std::string file;

@@ -47,6 +47,11 @@ Options:
   -b, --backup[=SUFFIX]   keep the old file as FILE~ (or FILE SUFFIX)
   -d, --durability full|data|none
       --no-lock           do not take the update lock
+      --lock-timeout S    wait at most S seconds (or inf) for the lock (default 30)
+      --refuse-hard-links
+                          fail if FILE has other hard links (default: they keep the old content)
+      --keep-owner WHEN   if-permitted (default: warn when FILE's owner cannot be kept),
+                          strict (refuse) or never
       --max-depth N       refuse nesting deeper than N (default 1000)
       --max-size N[KMG]   refuse files larger than N bytes
   -h, --help, --version
@@ -168,6 +173,10 @@ ReplaceOptions replace_options(const Settings& settings) {
     options.durability = settings.durability;
     options.backup_suffix = settings.backup_suffix;
     options.missing_ok = settings.create;
+    if (settings.lock_timeout) options.lock_timeout = *settings.lock_timeout;
+    options.hard_links = settings.hard_links;
+    options.owner_policy = settings.owner_policy;
+    options.on_owner_not_kept = settings.on_owner_not_kept;
     return options;
 }
 
@@ -240,6 +249,7 @@ int run(const std::vector<std::string>& args, std::istream& in, std::ostream& ou
     Settings settings;
     try {
         settings = parse_command_line(args);
+        settings.on_owner_not_kept = cli::owner_warning(err, tool);
         if (settings.help) return out << help_text, exit_code::success;
         if (settings.version) return out << tool << " (atomfile) " << version << '\n', 0;
         load_arguments(settings, in);

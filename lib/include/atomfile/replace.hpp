@@ -6,20 +6,23 @@
 // returns successfully with Durability::full or ::data, the new content survives a power cut.
 //
 // The protocol (docs/durability.md explains each step):
-//   1. resolve the target (following symlinks unless follow_symlinks is false);
+//   1. resolve the target (following symlinks unless follow_symlinks is false; a link planted
+//      by another user in a sticky world-writable directory is refused, see protected_symlinks);
 //   2. create the temp in the target's own directory: an O_TMPFILE where the file system allows
 //      it, otherwise an exclusive, 0600, randomly named ".NAME.atomfile-XXXXXXXXXX" file;
 //   3. write all data (short writes and EINTR survived);
 //   4. copy owner, group, mode and extended attributes from the old target, in that order
 //      (chown and write clear setuid bits and file capabilities), or apply the new file's mode;
-//   5. fsync (or fdatasync) the temp;
+//   5. fsync (or fdatasync) the temp; with backup_suffix, publish the backup (below);
 //   6. rename it over the target. An O_TMPFILE is first linked under a temp name, because
 //      linkat cannot replace a name: a crash between that link and the rename (two adjacent
 //      system calls) leaves a named temp that remove_orphaned_temps recognises. create_only
 //      links an O_TMPFILE straight at the target (no temp name ever exists) or renames with
 //      RENAME_NOREPLACE, falling back to link + unlink where that is unsupported;
 //   7. fsync the directory. A directory fsync failing with EINVAL (file systems that cannot
-//      sync directories) counts as done; docs/durability.md says where that happens.
+//      sync directories) counts as done; docs/durability.md says where that happens. A
+//      directory the caller may write but not read (mode 0733) is used through an O_PATH
+//      descriptor, which cannot be fsync()ed: there the file system is synced (syncfs) instead.
 // The target is never opened for writing, the temp never lives in $TMPDIR, and there is never
 // a copy fallback.
 //
@@ -28,9 +31,11 @@
 //     is gone;
 //   - in step 7: the file HAS been replaced but its durability is unknown; the error's step is
 //     "sync directory after replace" and is_replaced_but_not_durable(e) is true;
-//   - when the backup cannot be renamed into place after the replace: the file HAS been
-//     replaced (and the directory synced), the backup is missing; the step is "keep backup
-//     after replace". is_replaced(e) is true for this and the previous case;
+//   - a backup is published before step 6, so every backup failure (step "make backup", path
+//     the backup path) leaves the target unchanged; is_replaced(e) is true for step 7 only. A
+//     backup name that cannot work is refused when the file is opened, before anything is
+//     written (see backup_suffix). If step 6 fails after the backup was published, the target
+//     is unchanged and the backup name holds a second link to it;
 //   - a failed fsync is never retried into a success (after EIO the kernel may have dropped
 //     the data).
 // Before anything is created the target is checked: a directory fails with EISDIR, another
@@ -73,11 +78,41 @@ enum class HardLinkPolicy {
                  // hard links") before anything is written
 };
 
+// What to do with the owner and group of an existing target. Only root (CAP_CHOWN) may give a
+// file away; any user may give their own file a group they belong to. A user who may write the
+// directory but does not own the old target therefore cannot keep its owner.
+enum class OwnerPolicy {
+    keep_if_permitted,  // default: keep owner and group where the process may; what it may not
+                        // keep is reported to ReplaceOptions::on_owner_not_kept and the replace
+                        // goes on (the new file is the caller's, as with the shell's rm + >)
+    strict,             // keep both or refuse: std::errc::operation_not_permitted, step "copy
+                        // owner to temp file", before the rename (the target is unchanged)
+    ignore,             // do not try: the new file belongs to the caller, nothing is reported
+};
+
+// The owner or group an existing target had and the new file did not get
+// (OwnerPolicy::keep_if_permitted).
+struct OwnerNotKept {
+    std::string path;  // the target
+    unsigned old_uid = 0, old_gid = 0;
+    unsigned new_uid = 0, new_gid = 0;  // what the new file got instead
+    bool owner_kept = false;            // false: new_uid differs from old_uid
+    bool group_kept = false;            // false: new_gid differs from old_gid
+};
+
 struct ReplaceOptions {
     Durability durability = Durability::full;
     // Follow a symlinked target and replace the file it points to (in that file's directory),
     // leaving the link in place. false replaces the symlink itself with a regular file.
     bool follow_symlinks = true;
+    // Apply the kernel's fs.protected_symlinks rule to every link followed, whatever the
+    // sysctl says (atomfile resolves links itself, so the kernel's own check never runs): a
+    // link in a sticky, world-writable directory such as /tmp is followed only when it belongs
+    // to the effective uid or to the directory's owner. Otherwise the replace fails before
+    // anything is written with std::errc::permission_denied, step "resolve target", the link
+    // as path and its owner named in the message. Holds for root and for dangling links, which
+    // would otherwise make us create the file another user chose. false follows every link.
+    bool protected_symlinks = true;
     // Fail with std::errc::file_exists if the target exists.
     bool create_only = false;
     // For safe_update and AtomicFile: a missing target reads as empty (true) or fails with
@@ -88,21 +123,44 @@ struct ReplaceOptions {
     std::optional<unsigned> mode;
     // Copy from an existing target. Each can be turned off.
     bool keep_mode = true;
-    bool keep_owner = true;  // where the process may set them; skipped on EPERM (the group is
-                             // still kept when the process belongs to it)
+    bool keep_owner = true;  // as owner_policy says; false is OwnerPolicy::ignore whatever
+                             // owner_policy is
+    OwnerPolicy owner_policy = OwnerPolicy::keep_if_permitted;
+    // Told, during commit and before the rename, when the owner or group of the old target was
+    // not kept under OwnerPolicy::keep_if_permitted (empty: nobody is told). An exception it
+    // throws fails the replace before the rename, leaving the target unchanged.
+    std::function<void(const OwnerNotKept&)> on_owner_not_kept;
     // Includes POSIX ACLs and security labels. Copied through the descriptor that reads the old
     // target; an xattr that cannot be copied fails the replace (turn this off to accept that).
     bool keep_xattrs = true;
     HardLinkPolicy hard_links = HardLinkPolicy::break_link;
-    // Keep the previous content as target + backup_suffix (e.g. "~"): the old file is hard-linked
-    // under a temp name before the rename and that name renamed over the backup after it, so no
-    // byte is copied and the backup name always holds a complete file. Empty: no backup.
+    // Keep the previous content as target + backup_suffix (e.g. "~"). Before the rename, the old
+    // file is hard-linked under a temp name and that name is renamed over the backup name; only
+    // then is the new file renamed over the target. No byte is copied, the backup name always
+    // holds a complete file, and a backup that fails never costs the old content: the target
+    // still holds it. Checked when the file is opened (AtomicFile, write_atomic, safe_update),
+    // before anything is written, failing with step "make backup" and the backup path:
+    // EINVAL for a suffix with '/' or a backup name that atomfile would take for its own temp
+    // or lock file, or that is a symlink followed to reach the target; ENAMETOOLONG when
+    // NAME + suffix exceeds 255 bytes; EISDIR for a directory at the backup name; EPERM for
+    // another user's file there in a sticky directory (unless we own the directory or are
+    // root). A target that does not exist gets no backup. Empty: no backup.
     std::string backup_suffix;
     // Take the exclusive update lock (safe_update always does; write_atomic and AtomicFile only
-    // when this is true). The lock is ".NAME.atomfile-lock" in the target's directory, created
-    // 0600 (writers of one file share a user), flock()ed, and unlinked by its holder before
-    // unlocking: no lock file remains once updates finish, and a killed holder's lock is
-    // released by the kernel (its file is reused by the next writer, which removes it).
+    // when this is true). The lock is ".NAME.atomfile-lock" in the target's directory (a prefix
+    // of NAME and a hash of it when NAME is over 240 bytes, so every replaceable name can be
+    // locked), created 0600 (given to the target's owner when root creates it), flock()ed, and
+    // unlinked by its holder before unlocking: no lock file remains once updates finish, and a
+    // killed holder's lock is released by the kernel (its file is reused by the next writer,
+    // which removes it). Another user cannot pre-empt it or hold it for us: only a regular,
+    // singly linked lock file of the caller, root or the target's owner is used; anything else
+    // at that name is removed once unheld, or, in a sticky directory where it cannot be, the
+    // target itself is write-locked instead (every writer there also takes that lock). Errors
+    // name the lock file, its owner and holder: std::errc::timed_out ("timed out after N s
+    // waiting for the update lock on PATH held by pid P"), std::errc::resource_deadlock_would_
+    // occur at once when an ancestor of this process holds the lock (a command run by
+    // atomic-edit editing the same file), std::errc::operation_not_permitted for another user's
+    // lock file in a sticky directory when there is no target to lock instead.
     bool lock = false;
     // How long to wait for the lock; negative waits forever.
     std::chrono::milliseconds lock_timeout{std::chrono::seconds(30)};
@@ -118,8 +176,9 @@ struct ReplaceOptions {
 std::error_code conflict_error() noexcept;
 // True when e reports a replace that happened but whose directory sync failed.
 bool is_replaced_but_not_durable(const Error& e) noexcept;
-// True when e was raised after the target had been replaced (the directory sync or the backup
-// failed): the new content is in place. For every other error the target is unchanged.
+// True when e was raised after the target had been replaced (the directory sync failed): the
+// new content is in place. For every other error the target is unchanged. (A backup failure
+// is never one of these: the backup is made before the replace.)
 bool is_replaced(const Error& e) noexcept;
 
 // Replaces or creates path with data.

@@ -5,7 +5,10 @@
 //   current working directory.
 // "Usable" is proven, not assumed: a file with a random name is created exclusively in the
 // candidate and removed again. A missing directory, a regular file, or a directory the process
-// cannot write to is skipped and the next candidate tried. The answer is an absolute path.
+// cannot write to is skipped and the next candidate tried. The search's answer is an absolute
+// path (a relative $TMPDIR is made absolute against the working directory, as Python's abspath);
+// a directory given to set_tempdir() is returned as given, relative or not, as Python returns
+// tempfile.tempdir. The temp functions make it absolute when they use it.
 //
 // The answer is computed once and cached for the life of the process (thread-safe: concurrent
 // first calls compute it once). set_tempdir() replaces the cached value, like assigning

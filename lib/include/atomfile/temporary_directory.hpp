@@ -7,13 +7,21 @@
 //     symlink mid-removal cannot redirect it outside (the CVE-2022-21658 class);
 //   - permissions are repaired only through a descriptor of the directory itself, or with a
 //     chmod that refuses symlinks, never by path (the CVE-2023-6597 class): read-only
-//     subdirectories are removed, files outside are never chmodded.
+//     subdirectories are removed, files outside are never chmodded;
+//   - it never crosses into another mount: a file system (or a bind mount, even of the same
+//     file system) mounted anywhere inside, or on the directory itself, is skipped: neither
+//     emptied, chmodded nor unmounted. What it holds is not the directory's to delete, and
+//     unmounting is the mounter's decision. Everything else is removed; the mount point and the
+//     directories above it stay.
 //
 // When it is removed follows Python 3.12: at destruction when delete_file (Python's delete) is
 // true; always by an explicit cleanup(). Removing what is already gone is not an error.
 // Errors: cleanup() removes all it can and then throws the first failure (atomfile::Error with
-// the step and the path of the entry), unless ignore_cleanup_errors is set. The destructor
-// never throws.
+// the step and the path of the entry), unless ignore_cleanup_errors is set. A skipped mount is
+// reported in preference to any other failure: code() is EBUSY (std::errc::device_or_resource_busy)
+// and path() the first mount point met; a caller that sees it knows the directory remains and
+// must be removed after an unmount. The destructor never throws (so reports nothing, and skips
+// mounts all the same).
 #pragma once
 
 #include <string>

@@ -16,10 +16,12 @@ namespace {
 // this many rounds rather than looping forever against a hostile writer.
 constexpr int max_rounds = 16;
 
-// The first failure, kept while the walk goes on removing what it can.
+// The failure to report, kept while the walk goes on removing what it can: the first skipped
+// mount, since it is what the caller must act on (unmount), else the first failure.
 struct FirstError {
     int code = 0;
     int count = 0;
+    bool is_mount = false;
     std::string step;
     std::string path;
 
@@ -27,6 +29,15 @@ struct FirstError {
         if (count++ > 0) return;
         code = error;
         step = what;
+        path = where;
+    }
+
+    void record_mount(const std::string& where) {
+        ++count;
+        if (is_mount) return;
+        is_mount = true;
+        code = EBUSY;
+        step = "skip mount point (neither emptied nor unmounted)";
         path = where;
     }
 };
@@ -55,6 +66,20 @@ void make_writable(int fd) {
     platform::change_mode(fd, status.mode | 0700);
 }
 
+// Another file system, or a bind mount, is never emptied: its content is not ours. True when
+// the directory (name in fd, or fd itself when name is "") is one, or is gone, or cannot be
+// inspected (recorded): the walk leaves it alone.
+bool skipped_as_mount(int dir_fd, int fd, const char* name, const std::string& path,
+                      FirstError& errors) {
+    int other = platform::is_other_mount(dir_fd, fd, name);
+    if (other == 0) return false;
+    if (other > 0)
+        errors.record_mount(path);
+    else if (errno != ENOENT)
+        errors.record(errno, "inspect directory to remove it", path);
+    return true;
+}
+
 void remove_contents(int fd, const std::string& path, FirstError& errors) {
     make_writable(fd);
     std::vector<std::string> names;
@@ -67,6 +92,8 @@ void remove_contents(int fd, const std::string& path, FirstError& errors) {
 // recorded), false when it changed kind under us and deserves another round.
 bool remove_directory_round(int dir_fd, const std::string& name, const std::string& path,
                             FirstError& errors) {
+    // By name first, so that not even the chmod of open_subdirectory touches a mount's root.
+    if (skipped_as_mount(dir_fd, dir_fd, name.c_str(), path, errors)) return true;
     FileDescriptor fd = open_subdirectory(dir_fd, name);
     if (!fd) {
         if (errno == ENOENT) return true;
@@ -74,6 +101,8 @@ bool remove_directory_round(int dir_fd, const std::string& name, const std::stri
         errors.record(errno, "open directory to remove it", path);
         return true;
     }
+    // Then the descriptor the walk would empty, whatever was mounted since.
+    if (skipped_as_mount(dir_fd, fd.get(), "", path, errors)) return true;
     int errors_before = errors.count;
     remove_contents(fd.get(), path, errors);
     fd.reset();
@@ -90,6 +119,8 @@ void remove_entry(int dir_fd, const std::string& name, const std::string& path,
                   FirstError& errors) {
     for (int round = 0; round < max_rounds; ++round) {
         if (platform::unlink_file_at(dir_fd, name.c_str()) == 0 || errno == ENOENT) return;
+        // EBUSY: a file with something mounted over it (mount --bind FILE here).
+        if (errno == EBUSY) return errors.record_mount(path);
         if (errno != EISDIR && errno != EPERM) return errors.record(errno, "remove", path);
         // EPERM is also how some file systems refuse to unlink a directory.
         int unlink_error = errno;

@@ -8,6 +8,9 @@
 // directory that cannot even be opened, with a chmod that refuses symlinks.
 // Each level of depth holds one descriptor while its subtree is removed, so a tree deeper than
 // the descriptor limit fails there with EMFILE (reported like any other failure).
+// The walk never crosses into another mount (another file system, or a bind mount of the same
+// one, path itself included): a mount point is skipped, neither emptied nor unmounted, and
+// reported as a failure with EBUSY; a file with something mounted over it likewise.
 #pragma once
 
 #include <string>
@@ -15,8 +18,8 @@
 namespace atomfile::detail {
 
 // Removes path and everything below it. A path that does not exist is not an error. Removes all
-// it can, then throws the first failure (atomfile::Error naming the step and the entry's path)
-// unless ignore_errors is true.
+// it can, then throws the first failure (atomfile::Error naming the step and the entry's path;
+// EBUSY and the mount point's path for a skipped mount) unless ignore_errors is true.
 void remove_tree(const std::string& path, bool ignore_errors);
 
 }  // namespace atomfile::detail

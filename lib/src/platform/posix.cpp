@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <linux/fs.h>
 #include <poll.h>
+#include <pwd.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/file.h>
@@ -13,6 +14,7 @@
 #include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <sys/xattr.h>
 #include <time.h>
@@ -139,10 +141,23 @@ int open_directory(int dir_fd, const char* path, bool follow) {
     });
 }
 
+int open_directory_path(int dir_fd, const char* path) {
+    ATOMFILE_INJECT(Call::open, -1);
+    return retry_on_eintr(
+        [&] { return ::openat(dir_fd, path, O_PATH | O_DIRECTORY | O_CLOEXEC); });
+}
+
 int open_read(int dir_fd, const char* path, bool follow) {
     ATOMFILE_INJECT(Call::open, -1);
     return retry_on_eintr(
         [&] { return ::openat(dir_fd, path, O_RDONLY | O_CLOEXEC | nofollow_flag(follow)); });
+}
+
+int open_read_no_wait(int dir_fd, const char* path, bool follow) {
+    ATOMFILE_INJECT(Call::open, -1);
+    return retry_on_eintr([&] {
+        return ::openat(dir_fd, path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | nofollow_flag(follow));
+    });
 }
 
 int open_read_write(int dir_fd, const char* path, bool follow) {
@@ -153,8 +168,16 @@ int open_read_write(int dir_fd, const char* path, bool follow) {
 
 int open_lock_file(int dir_fd, const char* path, unsigned mode) {
     ATOMFILE_INJECT(Call::open, -1);
+    return retry_on_eintr([&] {
+        return ::openat(dir_fd, path, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, mode);
+    });
+}
+
+int open_existing_for_lock(int dir_fd, const char* name, bool write) {
+    ATOMFILE_INJECT(Call::open, -1);
+    const int access = write ? O_RDWR : O_RDONLY;
     return retry_on_eintr(
-        [&] { return ::openat(dir_fd, path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, mode); });
+        [&] { return ::openat(dir_fd, name, access | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC); });
 }
 
 int create_exclusive(int dir_fd, const char* name, unsigned mode) {
@@ -200,6 +223,11 @@ int is_close_on_exec(int fd) {
     int flags = ::fcntl(fd, F_GETFD);
     if (flags < 0) return -1;
     return (flags & FD_CLOEXEC) ? 1 : 0;
+}
+
+int is_open_descriptor(int fd) {
+    if (::fcntl(fd, F_GETFD) >= 0) return 1;
+    return errno == EBADF ? 0 : -1;
 }
 
 // ---- data --------------------------------------------------------------------------------
@@ -289,6 +317,11 @@ int sync_fd(int fd, SyncKind kind) {
     return retry_on_eintr([&] { return ::fdatasync(fd); });
 }
 
+int sync_file_system(int fd) {
+    ATOMFILE_INJECT(Call::fsync, -1);
+    return retry_on_eintr([&] { return ::syncfs(fd); });
+}
+
 int classify_input(int in_fd, InputKind& kind) {
     struct stat in_status;
     if (::fstat(in_fd, &in_status) != 0) return -1;
@@ -324,6 +357,19 @@ int start_writeback(int fd, std::int64_t offset, std::int64_t length) {
         [&] { return ::sync_file_range(fd, offset, length, SYNC_FILE_RANGE_WRITE); });
 }
 
+int write_behind(int fd, std::int64_t retire_from, std::int64_t offset, std::int64_t length) {
+    if (start_writeback(fd, offset, length) != 0) return -1;
+    if (offset <= retire_from) return 0;
+    ATOMFILE_INJECT(Call::writeback, -1);
+    constexpr unsigned wait_and_write =
+        SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE | SYNC_FILE_RANGE_WAIT_AFTER;
+    const std::int64_t retired = offset - retire_from;
+    auto wait = [&] { return ::sync_file_range(fd, retire_from, retired, wait_and_write); };
+    if (retry_on_eintr(wait) != 0) return -1;
+    ::posix_fadvise(fd, retire_from, retired, POSIX_FADV_DONTNEED);
+    return 0;
+}
+
 void grow_pipe_buffer(int fd, std::size_t size) {
     ::fcntl(fd, F_SETPIPE_SZ, static_cast<int>(size));  // refused (EBADF) for anything else
 }
@@ -344,6 +390,52 @@ int stat_at(int dir_fd, const char* path, FileStatus& status, bool follow) {
     if (::fstatat(dir_fd, path, &st, follow ? 0 : AT_SYMLINK_NOFOLLOW) != 0) return -1;
     fill_status(st, status);
     return 0;
+}
+
+int file_kind_at(int dir_fd, const char* path, bool follow, FileKind& kind) {
+    ATOMFILE_INJECT(Call::fstatat, -1);
+    struct stat st;
+    if (::fstatat(dir_fd, path, &st, follow ? 0 : AT_SYMLINK_NOFOLLOW) != 0) return -1;
+    mode_t type = st.st_mode & S_IFMT;
+    kind = type == S_IFDIR    ? FileKind::directory
+           : type == S_IFLNK  ? FileKind::symlink
+           : type == S_IFCHR  ? FileKind::character_device
+           : type == S_IFBLK  ? FileKind::block_device
+           : type == S_IFIFO  ? FileKind::fifo
+           : type == S_IFSOCK ? FileKind::socket
+                              : FileKind::regular;
+    return 0;
+}
+
+namespace {
+
+// The mount id of `name` in dir_fd (of dir_fd itself when name is empty), from statx (Linux 5.8),
+// or its device where the kernel has no mount id.
+int mount_identity(int dir_fd, const char* name, std::uint64_t& identity, bool& is_mount_id) {
+    const int flags = AT_SYMLINK_NOFOLLOW | (*name == '\0' ? AT_EMPTY_PATH : 0);
+    struct statx st {};
+    is_mount_id = false;
+    if (::statx(dir_fd, name, flags, STATX_MNT_ID, &st) != 0) {
+        struct stat plain;
+        if (errno != ENOSYS || ::fstatat(dir_fd, name, &plain, flags) != 0) return -1;
+        identity = plain.st_dev;
+        return 0;
+    }
+    is_mount_id = (st.stx_mask & STATX_MNT_ID) != 0;
+    identity = is_mount_id ? st.stx_mnt_id : makedev(st.stx_dev_major, st.stx_dev_minor);
+    return 0;
+}
+
+}  // namespace
+
+int is_other_mount(int parent_fd, int fd, const char* name) {
+    ATOMFILE_INJECT(Call::fstat, -1);
+    std::uint64_t parent = 0, child = 0;
+    bool parent_has_id = false, child_has_id = false;
+    if (mount_identity(parent_fd, "", parent, parent_has_id) != 0) return -1;
+    if (mount_identity(fd, name, child, child_has_id) != 0) return -1;
+    // Ids of two kinds cannot be compared (nor happen on one kernel): treated as another mount.
+    return parent_has_id != child_has_id || parent != child ? 1 : 0;
 }
 
 int change_mode(int fd, unsigned mode) {
@@ -546,6 +638,91 @@ int unlock(int fd) {
     return ::flock(fd, LOCK_UN);
 }
 
+int lock_file_for_writing(int fd, long timeout_ms) {
+    ATOMFILE_INJECT(Call::lock, -1);
+    struct flock whole = {};
+    whole.l_type = F_WRLCK;
+    whole.l_whence = SEEK_SET;  // l_start 0, l_len 0: the whole file, however it grows
+    if (timeout_ms < 0) return retry_on_eintr([&] { return ::fcntl(fd, F_OFD_SETLKW, &whole); });
+    struct timespec start;
+    ::clock_gettime(CLOCK_MONOTONIC, &start);
+    long pause_us = 200;
+    for (;;) {
+        if (::fcntl(fd, F_OFD_SETLK, &whole) == 0) return 0;
+        if (errno != EAGAIN && errno != EACCES && errno != EINTR) return -1;
+        struct timespec now;
+        ::clock_gettime(CLOCK_MONOTONIC, &now);
+        long elapsed_ms =
+            (now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000;
+        if (elapsed_ms >= timeout_ms) {
+            errno = timeout_ms == 0 ? EWOULDBLOCK : ETIMEDOUT;
+            return -1;
+        }
+        ::usleep(static_cast<useconds_t>(pause_us));
+        if (pause_us < 10000) pause_us *= 2;
+    }
+}
+
+int lock_holder(const FileStatus& status, int& pid) {
+    pid = 0;
+    std::ifstream locks("/proc/locks");
+    if (!locks) {
+        errno = ENOENT;
+        return -1;
+    }
+    // "1: FLOCK  ADVISORY  WRITE 1234 08:01:5678 0 EOF"; waiters are "1: -> FLOCK ...", and OFD
+    // locks show pid -1. The device printed is the super block's, which is not st_dev on btrfs
+    // subvolumes or overlayfs: a lock on the same inode number elsewhere is the fallback answer,
+    // so that a held file is never reported free (a wrong match only makes a caller wait).
+    int found = 0;
+    std::string line;
+    while (std::getline(locks, line)) {
+        char id[32], kind[32], advisory[32], access[32];
+        unsigned device_major = 0, device_minor = 0;
+        unsigned long long inode = 0;
+        long holder = 0;
+        if (std::sscanf(line.c_str(), "%31s %31s %31s %31s %ld %x:%x:%llu", id, kind, advisory,
+                        access, &holder, &device_major, &device_minor, &inode) != 8)
+            continue;  // a waiter's line has "->" in place of a kind and fails the %ld
+        if (inode != status.inode) continue;
+        bool same_device =
+            device_major == major(status.device) && device_minor == minor(status.device);
+        if (found == 0 || same_device) pid = holder > 0 ? static_cast<int>(holder) : 0;
+        found = 1;
+        if (same_device) return 1;
+    }
+    return found;
+}
+
+int parent_pid(int pid) {
+    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+    std::string text;
+    if (!stat || !std::getline(stat, text)) {
+        errno = ESRCH;
+        return -1;
+    }
+    // "PID (COMMAND) STATE PPID ...": the command may hold spaces and parentheses.
+    std::size_t close = text.rfind(')');
+    int parent = -1;
+    char state = 0;
+    if (close == std::string::npos ||
+        std::sscanf(text.c_str() + close + 1, " %c %d", &state, &parent) != 2) {
+        errno = EINVAL;
+        return -1;
+    }
+    return parent;
+}
+
+bool user_name(unsigned uid, std::string& name) {
+    struct passwd entry;
+    struct passwd* found = nullptr;
+    std::vector<char> buffer(4096);
+    if (::getpwuid_r(uid, &entry, buffer.data(), buffer.size(), &found) != 0 || !found)
+        return false;
+    name = found->pw_name;
+    return true;
+}
+
 // ---- randomness and processes --------------------------------------------------------------
 
 int random_bytes(void* buffer, std::size_t size) {
@@ -629,6 +806,15 @@ int spawn(const SpawnRequest& request) {
     return static_cast<int>(pid);
 }
 
+int make_pipe(int& read_end, int& write_end) {
+    ATOMFILE_INJECT(Call::spawn, -1);
+    int ends[2];
+    if (::pipe2(ends, O_CLOEXEC) != 0) return -1;
+    read_end = ends[0];
+    write_end = ends[1];
+    return 0;
+}
+
 int wait_child(int pid, int& exit_status) {
     ATOMFILE_INJECT(Call::wait, -1);
     int status = 0;
@@ -659,13 +845,15 @@ void record_signal(int signal_number) {
     if (first_caught_signal == 0) first_caught_signal = signal_number;
 }
 
-// The current mask with the caught signals let through: the mask to wait under.
-sigset_t waiting_mask() {
-    sigset_t mask;
-    ::pthread_sigmask(SIG_SETMASK, nullptr, &mask);
+// The mask to wait under: the mask from before catch_signals() with the caught signals let
+// through. Computed once there, not read again before each wait: a streaming copy waits before
+// every read.
+sigset_t wait_mask;
+
+void compute_wait_mask() {
+    wait_mask = mask_before_catch;
     for (int s = 1; s < NSIG; ++s)
-        if (sigismember(&caught_set, s) == 1) sigdelset(&mask, s);
-    return mask;
+        if (sigismember(&caught_set, s) == 1) sigdelset(&wait_mask, s);
 }
 
 // Where pidfd_open is missing (Linux < 5.3): poll the child, sleeping in sigtimedwait so a
@@ -710,6 +898,7 @@ int catch_signals(const std::vector<int>& signals) {
         sigaddset(&caught_set, s);
     }
     int error = ::pthread_sigmask(SIG_BLOCK, &caught_set, &mask_before_catch);
+    compute_wait_mask();
     if (error != 0) errno = error;
     return error == 0 ? 0 : -1;
 }
@@ -741,10 +930,11 @@ void clear_caught_signal() {
 
 int wait_readable_or_signal(int fd) {
     for (;;) {
+        // Checked before each wait, not left to ppoll: ppoll reports ready input before a
+        // pending signal and leaves the signal pending, so an always-full pipe would hide it.
         if (caught_signal() != 0) return 0;
         struct pollfd entry = {fd, POLLIN, 0};
-        sigset_t mask = waiting_mask();
-        int ready = ::ppoll(&entry, 1, nullptr, &mask);
+        int ready = ::ppoll(&entry, 1, nullptr, &wait_mask);
         if (ready > 0) return 1;
         if (ready < 0 && errno != EINTR) return -1;
     }
@@ -760,8 +950,7 @@ int wait_child_or_signal(int pid, int& exit_status) {
             return 1;
         }
         struct pollfd entry = {process_fd, POLLIN, 0};
-        sigset_t mask = waiting_mask();
-        int ready = ::ppoll(&entry, 1, nullptr, &mask);
+        int ready = ::ppoll(&entry, 1, nullptr, &wait_mask);
         if (ready > 0) break;
         if (ready < 0 && errno != EINTR) return close_preserving_errno(process_fd);
     }

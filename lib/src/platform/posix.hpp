@@ -72,12 +72,25 @@ int close_fd(int fd);  // never retried on EINTR: Linux has already released the
 // Opens an existing directory read-only (O_DIRECTORY|O_CLOEXEC). With follow=false the last
 // component may not be a symlink (O_NOFOLLOW).
 int open_directory(int dir_fd, const char* path, bool follow = true);
+// Opens an existing directory only as the base of *at calls (O_PATH|O_DIRECTORY|O_CLOEXEC):
+// that needs search permission, not read permission, so it works in a directory the caller may
+// write but not list (mode 0733). It cannot be fsync()ed, read or flock()ed. Seam: Call::open.
+int open_directory_path(int dir_fd, const char* path);
 // Opens an existing file for reading (O_RDONLY|O_CLOEXEC).
 int open_read(int dir_fd, const char* path, bool follow = true);
+// The same with O_NONBLOCK, for a file that may have become something else since it was
+// examined: a FIFO then opens at once instead of waiting for a writer (a regular file reads as
+// usual; the flag means nothing there). The caller checks what it got. Seam: Call::open.
+int open_read_no_wait(int dir_fd, const char* path, bool follow = true);
 // Opens an existing file for reading and writing (O_RDWR|O_CLOEXEC), never creating it.
 int open_read_write(int dir_fd, const char* path, bool follow = true);
-// Opens or creates a file for use as a lock (O_RDWR|O_CREAT|O_NOFOLLOW|O_CLOEXEC).
+// Opens or creates a file for use as a lock (O_RDWR|O_CREAT|O_NOFOLLOW|O_NONBLOCK|O_CLOEXEC):
+// a FIFO planted at the name opens at once instead of hanging; the caller checks what it got.
 int open_lock_file(int dir_fd, const char* path, unsigned mode);
+// Opens an existing file to lock it, never creating it and never hanging on a FIFO:
+// O_NOFOLLOW|O_NONBLOCK|O_CLOEXEC, and O_RDWR when write is true (what a write lock on the file
+// itself needs), O_RDONLY otherwise.
+int open_existing_for_lock(int dir_fd, const char* name, bool write);
 // Creates a new file that did not exist: O_RDWR|O_CREAT|O_EXCL|O_NOFOLLOW|O_CLOEXEC.
 // The mode is applied exactly, whatever the umask (an fchmod follows when the umask masked bits).
 int create_exclusive(int dir_fd, const char* name, unsigned mode);
@@ -91,6 +104,9 @@ int link_anonymous(int fd, int dir_fd, const char* name);
 int duplicate(int fd);
 // Whether the descriptor has FD_CLOEXEC set (1), not (0), or error (-1).
 int is_close_on_exec(int fd);
+// Whether fd is an open descriptor (1) or not (0: F_GETFD failed with EBADF), or error (-1).
+// A tool started with standard input closed must say so, not read whatever it opened next as 0.
+int is_open_descriptor(int fd);
 
 // ---- data --------------------------------------------------------------------------------
 
@@ -114,6 +130,9 @@ int truncate_fd(int fd, std::int64_t length);
 enum class SyncKind { full, data };
 // fsync or fdatasync. Never retried after a failure other than EINTR: see docs/durability.md.
 int sync_fd(int fd, SyncKind kind);
+// syncfs(2): flushes the whole file system holding fd (any descriptor but O_PATH), directory
+// entries included. The seam counts it as Call::fsync: it stands in for a directory fsync.
+int sync_file_system(int fd);
 
 // What kind of input a descriptor is, which decides how transfer() moves its bytes.
 enum class InputKind { pipe, regular_file, other };
@@ -134,6 +153,16 @@ long transfer(int in_fd, int out_fd, std::size_t size, InputKind kind, std::vect
 // and the final fsync has little left to do. Not a durability step: only fsync is. A failure is
 // reported (never swallowed), since a write error seen here might not be seen again by fsync.
 int start_writeback(int fd, std::int64_t offset, std::int64_t length);
+
+// Write-behind for a long stream: starts writeback of [offset, offset + length) as
+// start_writeback does, then waits until the earlier range [retire_from, offset) is on its way
+// to disk and drops its pages from the page cache (POSIX_FADV_DONTNEED; dirty or busy pages are
+// kept, so nothing written is lost). The stream's page-cache footprint stays at two ranges:
+// the pages it writes next are the ones it just released, not fresh memory, and its dirty
+// pages never pile up for the final fsync. Not a durability step: only fsync is. A write error
+// seen while waiting is reported (-1 with errno), since fsync might not report it again; the
+// dropping is advice and never fails.
+int write_behind(int fd, std::int64_t retire_from, std::int64_t offset, std::int64_t length);
 
 // Asks the kernel for a pipe buffer of `size` bytes (F_SETPIPE_SZ), so that a streaming copy
 // moves big pieces with fewer wake-ups of writer and reader. Best effort: a refusal (not a
@@ -159,6 +188,16 @@ struct FileStatus {
 
 int stat_fd(int fd, FileStatus& status);
 int stat_at(int dir_fd, const char* path, FileStatus& status, bool follow);
+// The kind of file a path names, finer than FileType (which folds devices, FIFOs and sockets
+// into "other"), for messages that say why a file was refused. -1 with errno when stat fails.
+enum class FileKind { regular, directory, symlink, character_device, block_device, fifo, socket };
+int file_kind_at(int dir_fd, const char* path, bool follow, FileKind& kind);
+// Whether the entry `name` in directory fd (fd itself when name is "") belongs to another mount
+// than the directory open as parent_fd: another file system, or a bind mount of the same one
+// (same st_dev, other mount id; statx's mount id, or st_dev alone before Linux 5.8). A final
+// symlink is not followed; `name` needs no permission on the entry itself. 1 yes, 0 no, -1 with
+// errno (Call::fstat).
+int is_other_mount(int parent_fd, int fd, const char* name = "");
 int change_mode(int fd, unsigned mode);
 // fchmodat without following a final symlink. Fails with EOPNOTSUPP on a symlink.
 int change_mode_at(int dir_fd, const char* name, unsigned mode);
@@ -203,6 +242,19 @@ int resolve_path(const char* path, std::string& resolved);
 // otherwise polls until the deadline and then fails with ETIMEDOUT.
 int lock_exclusive(int fd, long timeout_ms);
 int unlock(int fd);
+// An open-file-description write lock on the whole file (fcntl F_OFD_SETLK, F_WRLCK): only a
+// descriptor open for writing can take it, so only someone who may write the file can hold it.
+// Released when the last descriptor of that open file description closes. Timeouts as
+// lock_exclusive. Independent of flock: the two never block each other.
+int lock_file_for_writing(int fd, long timeout_ms);
+// Whether a process holds a lock (flock, OFD or POSIX) on the file `status` describes, read from
+// /proc/locks: 1 (pid set to the holder, or 0 for an OFD lock, whose holder the kernel does not
+// show), 0 when nobody holds one, -1 (errno) when /proc/locks cannot be read.
+int lock_holder(const FileStatus& status, int& pid);
+// The parent of process `pid`, from /proc/PID/stat; -1 (errno) when it cannot be read.
+int parent_pid(int pid);
+// The login name of uid from the user database; false when it has none.
+bool user_name(unsigned uid, std::string& name);
 
 // ---- randomness and processes --------------------------------------------------------------
 
@@ -224,6 +276,10 @@ struct SpawnRequest {
 // Starts a child (posix_spawnp). Returns its pid, or -1 with errno (ENOENT, EACCES...) when the
 // program cannot be run.
 int spawn(const SpawnRequest& request);
+// A pipe for a child's standard output (pipe2 with O_CLOEXEC): the child gets the write end only
+// through SpawnRequest::stdout_fd, so no other child inherits it and end of input arrives when
+// the child and its descendants have closed it. 0, or -1 with errno (fails as Call::spawn).
+int make_pipe(int& read_end, int& write_end);
 // Waits for the child. Returns 0 and sets exit_status to the shell convention (code, or
 // 128+signal), or -1 with errno. EINTR is returned to the caller when interrupted.
 int wait_child(int pid, int& exit_status);

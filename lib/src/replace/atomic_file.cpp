@@ -24,6 +24,9 @@ struct AtomicFile::State {
     UpdateLock lock;
     Original original;
     std::optional<ReplaceTemp> temp;
+    // Where the last piece handed to the disk by write() begins, -1 before the first: the next
+    // piece retires the bytes from there (platform::write_behind).
+    std::int64_t handed_from = -1;
 };
 
 namespace {
@@ -31,13 +34,19 @@ namespace {
 constexpr std::size_t transfer_chunk = std::size_t(1) << 20;
 constexpr std::size_t writeback_piece = std::size_t(8) << 20;
 
-// Starts writeback of the `length` bytes just written. Its failure is the write's failure: an
-// error reported here might not be reported again by the fsync.
-void start_writeback_of_last(ReplaceTemp& temp, std::size_t length, const std::string& path) {
+// Hands the `length` bytes just written to the disk and retires the piece handed before them
+// from the page cache (platform::write_behind), so a big buffer's copy in the page cache stays
+// at two pieces. Its failure is the write's failure: an error reported here might not be
+// reported again by the fsync.
+void write_behind_last(ReplaceTemp& temp, std::size_t length, std::int64_t& handed_from,
+                       const std::string& path) {
     std::int64_t end = platform::seek(temp.fd(), 0, platform::Whence::current);
     auto size = static_cast<std::int64_t>(length);
-    if (end < 0 || platform::start_writeback(temp.fd(), end - size, size) != 0)
+    if (end < 0) throw_errno(step::write, path);
+    const std::int64_t begin = end - size;
+    if (platform::write_behind(temp.fd(), handed_from < 0 ? begin : handed_from, begin, size) != 0)
         throw_errno(step::write, path);
+    handed_from = begin;
 }
 
 std::string read_from_start(int fd, const std::string& path) {
@@ -68,11 +77,12 @@ AtomicFile::AtomicFile(const PathArg& path, const ReplaceOptions& options)
     : state_(std::make_unique<State>()) {
     State& state = *state_;
     state.options = options;
-    state.target = resolve_target(path.str(), options.follow_symlinks);
+    state.target = resolve_target(path.str(), options);
     if (options.lock) state.lock = UpdateLock(state.target, options.lock_timeout);
     state.original = open_original(state.target, options);
     if (!state.original.fd && !options.missing_ok)
         throw_error(ENOENT, step::open_target, state.target.path);
+    check_backup(state.target, options.backup_suffix);  // refused before anything is written
     state.temp.emplace(state.target);
 }
 
@@ -106,7 +116,7 @@ void AtomicFile::write(std::string_view data) {
     const bool syncing = state_->options.durability != Durability::none;
     while (syncing && data.size() > writeback_piece) {
         temp.write(data.substr(0, writeback_piece));
-        start_writeback_of_last(temp, writeback_piece, state_->target.path);
+        write_behind_last(temp, writeback_piece, state_->handed_from, state_->target.path);
         data.remove_prefix(writeback_piece);
     }
     temp.write(data);

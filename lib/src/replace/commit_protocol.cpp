@@ -39,6 +39,21 @@ void replace_target(ReplaceTemp& temp, const Target& target) {
     temp.published();
 }
 
+// The directory was opened O_PATH (we may write it but not read it), and an O_PATH descriptor
+// cannot be fsync()ed. syncfs of the file system holding it is the durable substitute: it
+// commits every directory entry on that file system, ours included. It costs more than a
+// directory fsync on a busy file system, so it is used only here. Any descriptor on that file
+// system will do: the new file's, or one opened on the target name.
+void sync_file_system_of(const Target& target, int file_fd) {
+    FileDescriptor opened;
+    if (file_fd < 0) {
+        opened.reset(platform::open_read(target.dir.get(), target.name.c_str(), false));
+        if (!opened) throw_errno(step::directory_sync, target.path);
+        file_fd = opened.get();
+    }
+    if (platform::sync_file_system(file_fd) != 0) throw_errno(step::directory_sync, target.path);
+}
+
 }  // namespace
 
 void sync_file(int fd, Durability durability, const Target& target) {
@@ -54,8 +69,9 @@ void check_unchanged(const Original& original, const Target& target) {
     if (!same) throw Error(conflict_error(), step::conflict, target.path);
 }
 
-void sync_directory(const Target& target, Durability durability) {
+void sync_directory(const Target& target, Durability durability, int file_fd) {
     if (durability == Durability::none) return;
+    if (target.dir_path_only) return sync_file_system_of(target, file_fd);
     if (platform::sync_fd(target.dir.get(), platform::SyncKind::full) == 0) return;
     if (errno == EINVAL) return;  // the file system cannot sync directories: docs/durability.md
     throw_errno(step::directory_sync, target.path);
@@ -71,24 +87,14 @@ void publish(ReplaceTemp& temp, const Target& target, const ReplaceOptions& opti
     }
 }
 
-void finish_replace(Backup& backup, const Target& target, Durability durability) {
-    try {
-        backup.finish();
-    } catch (const Error&) {
-        sync_directory(target, durability);
-        throw;
-    }
-    sync_directory(target, durability);
-}
-
 void commit_temp(ReplaceTemp& temp, const Original& original, const Target& target,
                  const ReplaceOptions& options) {
     copy_metadata(original, temp.fd(), target, options);
     sync_file(temp.fd(), options.durability, target);
     if (options.detect_conflicts) check_unchanged(original, target);
-    Backup backup(target, options.backup_suffix);
+    publish_backup(target, options.backup_suffix);
     publish(temp, target, options);
-    finish_replace(backup, target, options.durability);
+    sync_directory(target, options.durability, temp.fd());
 }
 
 }  // namespace atomfile::replace

@@ -1,6 +1,6 @@
-// The steps after the data is written: metadata, sync, the conflict check, the backup, the
-// rename and the directory sync. See atomfile/replace.hpp for the guarantees and
-// docs/durability.md for why each step is there.
+// The steps after the data is written: metadata, sync, the conflict check, the backup (made
+// before the rename), the rename and the directory sync. See atomfile/replace.hpp for the
+// guarantees and docs/durability.md for why each step is there.
 #pragma once
 
 #include "atomfile/replace.hpp"
@@ -21,15 +21,16 @@ void check_unchanged(const Original& original, const Target& target);
 // link or rename.
 void publish(ReplaceTemp& temp, const Target& target, const ReplaceOptions& options);
 
-// After the replace: finishes the backup, then syncs the directory (even when the backup failed,
-// whose error is then reported). Errors from here have a step for which is_replaced() is true.
-void finish_replace(Backup& backup, const Target& target, Durability durability);
-
-// Everything from metadata to directory sync, in order.
+// Everything from metadata to directory sync, in order: metadata, sync, conflict check,
+// publish_backup (before the replace: see backup.hpp), publish, sync_directory.
 void commit_temp(ReplaceTemp& temp, const Original& original, const Target& target,
                  const ReplaceOptions& options);
 
-// fsync of the directory, tolerating EINVAL from file systems that cannot sync directories.
-void sync_directory(const Target& target, Durability durability);
+// After the replace: fsync of the directory, tolerating EINVAL from file systems that cannot
+// sync directories. When the directory could only be opened O_PATH (Target::dir_path_only),
+// syncfs of its file system instead, through file_fd (the new file) or, when that is -1, a
+// descriptor opened on the target name. Errors have step "sync directory after replace", for
+// which is_replaced() is true.
+void sync_directory(const Target& target, Durability durability, int file_fd = -1);
 
 }  // namespace atomfile::replace

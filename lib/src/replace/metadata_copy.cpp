@@ -25,11 +25,21 @@ void check_kind(const Target& target, const platform::FileStatus& status,
         throw_error(EMLINK, step::hard_links, target.path);
 }
 
-// The link itself is replaced, but its content is what an editor wants to start from.
+bool is_regular(int fd, const Target& target) {
+    platform::FileStatus status;
+    if (platform::stat_fd(fd, status) != 0) throw_errno(step::open_target, target.path);
+    return status.type == platform::FileType::regular;
+}
+
+// The link itself is replaced, but its content is what an editor wants to start from. Opened
+// without waiting: a link to a FIFO, or a FIFO swapped in since the lstat, must not hang the
+// open until some writer comes along.
 FileDescriptor open_content(const Target& target, const platform::FileStatus& status) {
     bool through_link = status.type == platform::FileType::symlink;
-    FileDescriptor fd(platform::open_read(target.dir.get(), target.name.c_str(), through_link));
+    FileDescriptor fd(
+        platform::open_read_no_wait(target.dir.get(), target.name.c_str(), through_link));
     if (!fd && !(through_link && errno == ENOENT)) throw_errno(step::open_target, target.path);
+    if (fd && through_link && !is_regular(fd.get(), target)) fd.reset();  // no content to keep
     return fd;
 }
 
@@ -43,13 +53,33 @@ void verify_opened(const Target& target, Original& original, const ReplaceOption
     check_kind(target, opened, options);
 }
 
-void copy_owner(const platform::FileStatus& old, int temp_fd, const Target& target) {
+// Tells the caller what the new file got instead of the old owner or group.
+void report_not_kept(const platform::FileStatus& old, int temp_fd, const Target& target,
+                     const ReplaceOptions& options) {
+    if (!options.on_owner_not_kept) return;
+    platform::FileStatus now;
+    if (platform::stat_fd(temp_fd, now) != 0) throw_errno(step::owner, target.path);
+    OwnerNotKept report;
+    report.path = target.path;
+    report.old_uid = old.uid;
+    report.old_gid = old.gid;
+    report.new_uid = now.uid;
+    report.new_gid = now.gid;
+    report.owner_kept = now.uid == old.uid;
+    report.group_kept = now.gid == old.gid;
+    options.on_owner_not_kept(report);
+}
+
+void copy_owner(const platform::FileStatus& old, int temp_fd, const Target& target,
+                const ReplaceOptions& options) {
     if (old.uid == platform::current_uid() && old.gid == platform::current_gid()) return;
     if (platform::change_owner(temp_fd, old.uid, old.gid) == 0) return;
-    if (errno != EPERM) throw_errno(step::owner, target.path);
+    if (errno != EPERM || options.owner_policy == OwnerPolicy::strict)
+        throw_errno(step::owner, target.path);
     // Not allowed to give the file away: keep at least the group, if we are in it.
-    if (platform::change_owner(temp_fd, no_change, old.gid) == 0 || errno == EPERM) return;
-    throw_errno(step::owner, target.path);
+    if (platform::change_owner(temp_fd, no_change, old.gid) != 0 && errno != EPERM)
+        throw_errno(step::owner, target.path);
+    report_not_kept(old, temp_fd, target, options);
 }
 
 void set_mode(int temp_fd, unsigned mode, const Target& target) {
@@ -95,7 +125,8 @@ void copy_metadata(const Original& original, int temp_fd, const Target& target,
         original.status && original.status->type == platform::FileType::regular && original.fd;
     if (!inherit) return set_mode(temp_fd, new_file_mode(options), target);
     const platform::FileStatus& old = *original.status;
-    if (options.keep_owner) copy_owner(old, temp_fd, target);
+    if (options.keep_owner && options.owner_policy != OwnerPolicy::ignore)
+        copy_owner(old, temp_fd, target, options);
     set_mode(temp_fd, options.keep_mode ? old.mode : new_file_mode(options), target);
     if (options.keep_xattrs) copy_xattrs(original.fd.get(), temp_fd, target);
 }

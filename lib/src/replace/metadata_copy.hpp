@@ -23,7 +23,9 @@ struct Original {
 Original open_original(const Target& target, const ReplaceOptions& options);
 
 // Applies owner, mode and xattrs to the temp, in the order that keeps setuid bits and file
-// capabilities (write and chown clear them, so chown, then chmod, then xattrs).
+// capabilities (write and chown clear them, so chown, then chmod, then xattrs). An owner or group
+// the process may not give is reported to options.on_owner_not_kept, or under
+// OwnerPolicy::strict fails with EPERM, step "copy owner to temp file".
 void copy_metadata(const Original& original, int temp_fd, const Target& target,
                    const ReplaceOptions& options);
 

@@ -3,8 +3,10 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "atomfile/file_descriptor.hpp"
+#include "atomfile/replace.hpp"
 #include "platform/posix.hpp"
 
 namespace atomfile::replace {
@@ -13,15 +15,36 @@ struct Target {
     std::string path;       // directory + "/" + name, as reported in errors and target_path()
     std::string directory;  // the directory holding the final name
     std::string name;       // one path component
-    FileDescriptor dir;     // that directory, opened once: every later call is relative to it
+    // That directory, opened once: every later call is relative to it. Opened for reading
+    // where allowed, otherwise (a directory we may write but not read, mode 0733) as O_PATH,
+    // which serves every *at call but cannot be fsync()ed: then dir_path_only is true and
+    // sync_directory syncs the file system instead (docs/durability.md).
+    FileDescriptor dir;
+    bool dir_path_only = false;
     // lstat of the final name when it exists (a symlink only when links are not followed).
     std::optional<platform::FileStatus> status;
+    // lstat of each symlink followed to get here, in order (so a backup name can be checked
+    // not to replace one of them).
+    std::vector<platform::FileStatus> links_followed;
 };
 
-// Follows symlinks (at most 40) when follow is true, so the file a link points at is replaced in
-// its own directory and the link stays; with follow false the final name itself is the target.
-// A dangling link, followed, names a new file at the link's destination. Throws Error
-// (step "resolve target" or "open target directory").
+// Follows symlinks (at most 40) when options.follow_symlinks is true, so the file a link points
+// at is replaced in its own directory and the link stays; with it false the final name itself is
+// the target. A dangling link, followed, names a new file at the link's destination.
+//
+// With options.protected_symlinks (the default) every link followed obeys the kernel's
+// fs.protected_symlinks rule, whatever the sysctl says: a link in a sticky, world-writable
+// directory is followed only when it belongs to the follower (the effective uid) or to the
+// directory's owner. Otherwise the resolution fails with EACCES, step "resolve target", path the
+// link, second path naming the link's owner; this holds for root too, as in the kernel, and for
+// a dangling link (so nobody can make root create a file through a planted link). Only followed
+// links are checked: with follow_symlinks false the link itself is replaced, as with O_NOFOLLOW.
+// Symlinks in the directory part of the path are resolved by the kernel (which, like this code,
+// applies the rule to the final component only).
+//
+// Throws Error (step "resolve target" or "open target directory").
+Target resolve_target(const std::string& path, const ReplaceOptions& options);
+// The same with the default options except follow_symlinks.
 Target resolve_target(const std::string& path, bool follow);
 
 // Re-reads the status of the final name (std::nullopt when it is gone). Throws on other errors.

@@ -1,7 +1,10 @@
 // The names the replace engine gives the files it leaves in a target's directory, and how to
 // recognise them again (remove_orphaned_temps must touch nothing else).
 //   temp:  ".NAME.atomfile-XXXXXXXXXX"   (10 random characters, see detail/random_name.hpp)
-//   lock:  ".NAME.atomfile-lock"
+//   lock:  ".NAME.atomfile-lock", or for a NAME too long for that to fit in NAME_MAX (over 240
+//          bytes) ".PREFIX~HASH.atomfile-lock": the first 200 bytes of NAME and 16 hex digits of a
+//          hash of all of it, so every name that can be replaced can be locked, and each
+//          long name always gets the same lock name
 #pragma once
 
 #include <string>
@@ -15,6 +18,7 @@ std::string temp_prefix(std::string_view name);
 // A fresh random temp name for target `name`. A failure to draw randomness throws Error naming
 // error_path (the target), like every other replace error.
 std::string random_temp_name(std::string_view name, const std::string& error_path);
+// The lock file name of target `name` (at most 255 bytes, deterministic).
 std::string lock_name(std::string_view name);
 
 bool is_temp_name(std::string_view name);

@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# The hostile user, family "symlinks" (issue 11, section 3, and the 0733 directory of section 6).
+# atomfile follows symlinks itself, so the kernel's fs.protected_symlinks never applied: a link
+# planted by nobody in a sticky /tmp-like directory made root replace (or create) a root-only
+# file. The library now applies the kernel's rule itself, whatever the sysctl says (it is 0 on
+# some machines), so every tool refuses. And a directory nobody may write but not read (0733),
+# where the shell's `>` works, failed with "open target directory: Permission denied".
+source "$(dirname "$0")/lib.sh"
+need_other_user
+hostile_setup
+secret="$SCRATCH/secret"
+mkdir -m 700 "$secret"
+
+# plant NAME DESTINATION: nobody's symlink $SHARED/NAME -> DESTINATION.
+plant() {
+    rm -f "$SHARED/$1"
+    as_nobody ln -s "$2" "$SHARED/$1"
+}
+
+# refused LINK COMMAND...: COMMAND fails and its message names LINK.
+refused() {
+    local link=$1 status=0
+    shift
+    "$@" >"$SCRATCH/out" 2>"$SCRATCH/err" || status=$?
+    if ((status == 0)) || ! grep -qF "$link" "$SCRATCH/err"; then
+        echo "  exit $status, stderr: $(cat "$SCRATCH/err")"
+        return 1
+    fi
+}
+
+pwn() {
+    echo pwn | "$ATOMFILE_TOOLS/atomic-write" "$1"
+}
+
+# Refused through nobody's link, the victim unchanged; root's own link to it still works.
+planted_link() {
+    echo s >"$secret/victim"
+    plant evil "$secret/victim"
+    refused "$SHARED/evil" pwn "$SHARED/evil" || return 1
+    grep -qx s "$secret/victim" || return 1
+    rm -f "$SHARED/mine"
+    ln -s "$secret/victim" "$SHARED/mine"
+    echo mine | "$ATOMFILE_TOOLS/atomic-write" "$SHARED/mine" && grep -qx mine "$secret/victim"
+}
+
+dangling_link() {
+    rm -f "$secret/created"
+    plant dangling "$secret/created"
+    refused "$SHARED/dangling" pwn "$SHARED/dangling" && [[ ! -e $secret/created ]]
+}
+
+atomic_edit_refuses() {
+    echo s >"$secret/victim"
+    plant evil "$secret/victim"
+    refused "$SHARED/evil" "$ATOMFILE_TOOLS/atomic-edit" "$SHARED/evil" -- sed s/s/pwn/ &&
+        grep -qx s "$secret/victim"
+}
+
+json_edit_refuses() {
+    echo '{"a": 0}' >"$secret/victim.json"
+    plant evil.json "$secret/victim.json"
+    refused "$SHARED/evil.json" "$ATOMFILE_TOOLS/json-edit" "$SHARED/evil.json" set /a 1 &&
+        grep -qx '{"a": 0}' "$secret/victim.json"
+}
+
+# As `echo hi >drop/f` works for nobody in root's 0733 directory, so does atomic-write, twice.
+write_only_directory() {
+    local drop="$SCRATCH/drop"
+    mkdir -m 733 "$drop"
+    as_nobody sh -c 'echo one | "$1" "$2/f" && echo two | "$1" "$2/f"' sh \
+        "$TOOLS/atomic-write" "$drop" || return 1
+    grep -qx two "$drop/f" && [[ $(stat -c %u "$drop/f") == 65534 ]] &&
+        [[ $(ls -A "$drop") == f ]]
+}
+
+check "root's atomic-write refuses nobody's link in a sticky dir, follows its own" planted_link
+check "nobody's dangling link does not make root create a file" dangling_link
+check "root's atomic-edit refuses nobody's link" atomic_edit_refuses
+check "root's json-edit refuses nobody's link" json_edit_refuses
+check "nobody's atomic-write works in a 0733 directory" write_only_directory
+hostile_summary symlinks
