@@ -17,16 +17,16 @@ fresh() {
     echo important >"$dir/$1"
 }
 
-# refused FILE BACKUP_PATH COMMAND...: COMMAND failed, said why naming BACKUP_PATH, and
-# "important" is still reachable as FILE or as BACKUP_PATH (when that is a file).
+# refused FILE BACKUP_PATH COMMAND...: COMMAND failed, said why naming BACKUP_PATH (or what
+# $NAMED says instead), and "important" is still reachable as FILE or as BACKUP_PATH.
 refused() {
-    local file=$1 backup=$2 status=0
+    local file=$1 backup=$2 status=0 named=${NAMED:-$2}
     shift 2
     "$@" >"$SCRATCH/out" 2>"$SCRATCH/err" || status=$?
     local kept=no
     grep -qx important "$file" 2>/dev/null && kept=yes
     [[ -f $backup ]] && grep -qx important "$backup" && kept=yes
-    if ((status == 0)) || [[ $kept != yes ]] || ! grep -qF "$backup" "$SCRATCH/err"; then
+    if ((status == 0)) || [[ $kept != yes ]] || ! grep -qF -- "$named" "$SCRATCH/err"; then
         echo "  exit $status, important kept: $kept, stderr: $(cat "$SCRATCH/err")"
         return 1
     fi
@@ -46,7 +46,8 @@ directory_at_backup() {
 
 suffix_with_slash() {
     fresh g
-    refused "$dir/g" "$dir/g/x" write_new "$ATOMFILE_TOOLS/atomic-write" -b/x "$dir/g"
+    NAMED="invalid backup suffix '/x'" \
+        refused "$dir/g" "$dir/g/x" write_new "$ATOMFILE_TOOLS/atomic-write" -b/x "$dir/g"
 }
 
 name_too_long() {

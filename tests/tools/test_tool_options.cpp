@@ -52,6 +52,13 @@ TEST_CASE("a bare -b or --backup means ~ and never takes the next word") {
     CHECK(settings_from({"-b.orig"}).replace.backup_suffix == ".orig");
 }
 
+TEST_CASE("a backup suffix with a slash is a usage error naming the suffix") {
+    CHECK_THROWS_WITH_AS(settings_from({"-b/x"}),
+                         "invalid backup suffix '/x' (a suffix cannot contain '/')",
+                         cli::UsageError);
+    CHECK(settings_from({"-b.orig"}).replace.backup_suffix == ".orig");
+}
+
 TEST_CASE("bad modes and durabilities are usage errors") {
     CHECK_THROWS_AS(settings_from({"-m", "abc"}), cli::UsageError);
     CHECK_THROWS_AS(settings_from({"-m", "8"}), cli::UsageError);

@@ -37,7 +37,15 @@ std::string reason_of(const Error& e) {
     if (e.step() == step::hard_links && e.code() == std::errc::too_many_links)
         return "refused by --refuse-hard-links (its other names would keep the old content; the "
                "file is unchanged)";
+    if (e.step() == step::resolve && !e.second_path().empty())
+        return e.code().message() + " (" + e.second_path() + ")";
     return e.code().message();
+}
+
+// A lock timeout or self-deadlock: the step already says what happened, with the lock's path,
+// owner and holder; strerror would only add "Connection timed out".
+bool step_says_it_all(const Error& e) {
+    return e.code() == std::errc::timed_out || e.code() == std::errc::resource_deadlock_would_occur;
 }
 
 }  // namespace
@@ -45,6 +53,10 @@ std::string reason_of(const Error& e) {
 void report_error(std::ostream& err, const std::string& tool, const Error& e) {
     if (e.step() == step::not_regular && !e.path().empty()) {
         err << tool << ": " << not_regular_message(e.path()) << '\n';
+        return;
+    }
+    if (step_says_it_all(e)) {
+        err << tool << ": " << e.path() << ": " << e.step() << '\n';
         return;
     }
     report_error(err, tool, e.path(), e.step(), reason_of(e));

@@ -151,6 +151,9 @@ UpdateSettings update_settings(const po::variables_map& values) {
         settings.replace.backup_suffix = values["backup"].as<std::string>();
         if (settings.replace.backup_suffix.empty())
             throw UsageError("the backup suffix must not be empty");
+        if (settings.replace.backup_suffix.find('/') != std::string::npos)
+            throw UsageError("invalid backup suffix '" + settings.replace.backup_suffix +
+                             "' (a suffix cannot contain '/')");
     }
     settings.replace.follow_symlinks = !flag(values, "no-follow");
     if (values.count("durability"))

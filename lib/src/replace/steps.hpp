@@ -27,7 +27,6 @@ inline constexpr const char* link = "link temp file into target directory";
 inline constexpr const char* conflict = "check for concurrent replace";
 inline constexpr const char* backup = "make backup";
 inline constexpr const char* rename = "rename temp over target";
-inline constexpr const char* backup_after_replace = "keep backup after replace";
 inline constexpr const char* directory_sync = "sync directory after replace";
 
 // The lock steps carry who owns and who holds the lock, so they are built here too.

@@ -37,7 +37,11 @@
 //     the update is refused with an error naming the lock file and its owner — whoever planted
 //     it could equally have created the target itself.
 //   - root creating the lock file for another user's target gives it to that user (fchown), so
-//     the owner's writers can open it and wait on it instead of treating it as suspect.
+//     the owner's writers can open it and wait on it instead of treating it as suspect. A stat
+//     of the target or an fchown failing there fails the lock (the file is removed), except
+//     ENOENT (no target, no owner to give it to) and EPERM (a user namespace where root may not
+//     chown: the owner's writers then wait on root's file, and in sticky directories both sides
+//     also lock the target).
 //
 // Self-deadlock. A waiter whose lock is held by one of its own ancestors (atomic-edit running a
 // command that edits the same file) would wait forever: when the lock is busy, the holder's pid

@@ -12,9 +12,9 @@ bool is_replaced_but_not_durable(const Error& e) noexcept {
     return e.step() == replace::step::directory_sync;
 }
 
-bool is_replaced(const Error& e) noexcept {
-    return is_replaced_but_not_durable(e) || e.step() == replace::step::backup_after_replace;
-}
+// The backup is published before the replace, so the directory sync is the only step that can
+// fail after it.
+bool is_replaced(const Error& e) noexcept { return is_replaced_but_not_durable(e); }
 
 void write_atomic(const PathArg& path, std::string_view data, const ReplaceOptions& options) {
     AtomicFile file(path, options);
