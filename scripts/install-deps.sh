@@ -8,6 +8,7 @@ packages=(
     libboost-filesystem-dev libboost-program-options-dev doctest-dev nlohmann-json3-dev
     strace util-linux e2fsprogs attr clang libclang-rt-14-dev
     python3 jq moreutils libglib2.0-dev
+    dpkg-dev file
 )
 [[ "${1:-}" == "--with-benchmarks" ]] && packages+=(gnuplot-nox python3-jsonpatch time)
 

@@ -13,9 +13,10 @@ int main() {
     std::cout << "gettempprefix(): " << atomfile::gettempprefix() << '\n';
 
     // One temp elsewhere: pass dir (any path type: std::string, const char*, fs::path...).
-    atomfile::TemporaryDirectory cache({"", "cache_"});
+    atomfile::TemporaryDirectory cache(atomfile::TemporaryDirectoryOptions().with_prefix("cache_"));
     fs::path cache_dir = cache.path();
-    atomfile::NamedTemporaryFile in_cache({"", "myapp_", cache_dir});
+    atomfile::NamedTemporaryFile in_cache(
+        atomfile::NamedTemporaryFileOptions().with_prefix("myapp_").with_dir(cache_dir));
     std::cout << "with dir and prefix: " << in_cache.path() << '\n';
 
     // Every temp elsewhere: set_tempdir() (Python's tempfile.tempdir = ...).

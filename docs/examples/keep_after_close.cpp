@@ -19,11 +19,10 @@ std::string slurp(const std::string& path) {
 
 int main() {
     // 1. Never removed: the caller owns the file from the start (Python's delete=False).
-    atomfile::NamedTemporaryFileOptions keep_options;
-    keep_options.delete_file = false;
     std::string kept;
     {
-        atomfile::NamedTemporaryFile temp(keep_options);
+        atomfile::NamedTemporaryFile temp(
+            atomfile::NamedTemporaryFileOptions().with_delete_file(false));
         temp.write("persistent temp data");
         kept = temp.path();
     }
@@ -31,11 +30,10 @@ int main() {
 
     // 2. Closed early, removed at the end of the scope (Python 3.12's delete_on_close=False):
     //    close it, then let another program read it by name.
-    atomfile::NamedTemporaryFileOptions reopen_options;
-    reopen_options.delete_on_close = false;
     std::string reopened;
     {
-        atomfile::NamedTemporaryFile temp(reopen_options);
+        atomfile::NamedTemporaryFile temp(
+            atomfile::NamedTemporaryFileOptions().with_delete_on_close(false));
         temp.write("closed, still there");
         temp.close();
         reopened = temp.path();

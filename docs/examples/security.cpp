@@ -19,7 +19,7 @@ int main() {
               << mode(dir.path()) << std::dec << '\n';
 
     // The most private temp has no name at all (O_TMPFILE)...
-    atomfile::TemporaryFile anonymous({"", "tmp", dir.path()});
+    atomfile::TemporaryFile anonymous(atomfile::TemporaryFileOptions().with_dir(dir.path()));
     anonymous.write("draft");
     std::cout << "entries in the directory: "
               << std::distance(fs::directory_iterator(dir.path()), fs::directory_iterator())

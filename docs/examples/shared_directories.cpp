@@ -22,10 +22,9 @@ bool backup_problem_refused_early(const fs::path& dir) {
     fs::path config = dir / "app.conf";
     atomfile::write_atomic(config, "workers = 4\n");
     fs::create_directory(dir / "app.conf~");
-    atomfile::ReplaceOptions options;
-    options.backup_suffix = "~";
     std::error_code ec;
-    atomfile::write_atomic(config, "workers = 8\n", options, ec);
+    atomfile::write_atomic(config, "workers = 8\n",
+                           atomfile::ReplaceOptions().with_backup_suffix("~"), ec);
     std::cout << "backup over a directory: " << ec.message() << '\n';
     return ec == std::errc::is_a_directory && slurp(config) == "workers = 4\n";
 }

@@ -23,10 +23,8 @@ int main() {
 
     // Explicit cleanup reports errors instead of swallowing them, and runs even when
     // delete_file is false.
-    atomfile::TemporaryDirectoryOptions options;
-    options.prefix = "build_";
-    options.delete_file = false;
-    atomfile::TemporaryDirectory kept(options);
+    atomfile::TemporaryDirectory kept(
+        atomfile::TemporaryDirectoryOptions().with_prefix("build_").with_delete_file(false));
     std::error_code ec;
     kept.cleanup(ec);
     std::cout << "cleanup of " << kept.path() << ": " << (ec ? ec.message() : "ok") << '\n';

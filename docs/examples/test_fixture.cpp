@@ -25,7 +25,8 @@ void process_csv(const fs::path& input, const fs::path& output) {
 
 // A fixture: construct in the test, and the directory goes with it.
 struct CsvFixture {
-    atomfile::TemporaryDirectory dir{{"", "csv_test_"}};
+    atomfile::TemporaryDirectory dir{
+        atomfile::TemporaryDirectoryOptions().with_prefix("csv_test_")};
     fs::path input = fs::path(dir.path()) / "input.csv";
     fs::path output = fs::path(dir.path()) / "output.csv";
 };

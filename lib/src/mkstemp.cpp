@@ -1,7 +1,7 @@
 #include "atomfile/mkstemp.hpp"
 
-#include "atomfile/error.hpp"
 #include "detail/temp_support.hpp"
+#include "error_support.hpp"
 
 namespace atomfile {
 

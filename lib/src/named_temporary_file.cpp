@@ -2,8 +2,8 @@
 
 #include <cerrno>
 
-#include "atomfile/error.hpp"
 #include "detail/temp_support.hpp"
+#include "error_support.hpp"
 #include "platform/posix.hpp"
 
 namespace atomfile {
@@ -23,7 +23,7 @@ NamedTemporaryFile::NamedTemporaryFile(const NamedTemporaryFileOptions& options)
     if (platform::stat_fd(fd_.get(), status) != 0) {
         int error = errno;
         platform::unlink_file_at(dir_fd.get(), name.c_str());
-        throw_error(error, "inspect temp file", path_);
+        throw_error(error, Step::inspect_temp, path_);
     }
     device_ = status.device;
     inode_ = status.inode;
@@ -168,12 +168,12 @@ void NamedTemporaryFile::remove_if_ours() const {
     platform::FileStatus status;
     if (platform::stat_at(platform::current_directory, path_.c_str(), status, false) != 0) {
         if (errno == ENOENT) return;
-        throw_errno("inspect temp file before removing it", path_);
+        throw_errno(Step::inspect_temp_to_remove, path_);
     }
     if (status.device != device_ || status.inode != inode_) return;
     if (platform::unlink_file_at(platform::current_directory, path_.c_str()) != 0 &&
         errno != ENOENT)
-        throw_errno("remove temp file", path_);
+        throw_errno(Step::remove_temp, path_);
 }
 
 }  // namespace atomfile

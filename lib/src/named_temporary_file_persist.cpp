@@ -4,6 +4,7 @@
 #include <cerrno>
 
 #include "atomfile/named_temporary_file.hpp"
+#include "error_support.hpp"
 #include "replace/backup.hpp"
 #include "replace/commit_protocol.hpp"
 #include "replace/metadata_copy.hpp"
@@ -37,7 +38,7 @@ void move_into_place(const std::string& temp_path, const Target& target, bool cr
 }  // namespace
 
 void NamedTemporaryFile::persist(const PathArg& target_path, const ReplaceOptions& options) {
-    if (closed()) throw_error(EBADF, "persist temp file", path(), target_path.str());
+    if (closed()) throw_error(EBADF, Step::persist, path(), target_path.str());
     Target target = resolve_target(target_path.str(), options);
     UpdateLock lock;
     if (options.lock) lock = UpdateLock(target, options.lock_timeout);
@@ -49,6 +50,11 @@ void NamedTemporaryFile::persist(const PathArg& target_path, const ReplaceOption
     move_into_place(path(), target, options.create_only);
     release();  // the file now lives at the target: never delete it
     sync_directory(target, options.durability);
+}
+
+void NamedTemporaryFile::persist(const PathArg& target_path, const ReplaceOptions& options,
+                                 std::error_code& ec) noexcept {
+    capture_error(ec, [&] { persist(target_path, options); });
 }
 
 }  // namespace atomfile

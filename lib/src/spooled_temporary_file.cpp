@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cerrno>
 
-#include "atomfile/error.hpp"
+#include "error_support.hpp"
 
 namespace atomfile {
 namespace {
@@ -47,7 +47,7 @@ bool SpooledTemporaryFile::rolled_over() const noexcept {
 }
 
 void SpooledTemporaryFile::check_open() const {
-    if (closed_) throw_error(EBADF, "use closed spooled temp file", in_memory);
+    if (closed_) throw_error(EBADF, Step::use_closed_spooled, in_memory);
 }
 
 // Python checks the position after each write: while in memory the size never exceeds
@@ -99,7 +99,7 @@ std::int64_t SpooledTemporaryFile::seek(std::int64_t offset, Whence whence) {
     std::int64_t base = whence == Whence::set       ? 0
                         : whence == Whence::current ? position_
                                                     : static_cast<std::int64_t>(memory_.size());
-    if (base + offset < 0) throw_error(EINVAL, "seek spooled temp file", in_memory);
+    if (base + offset < 0) throw_error(EINVAL, Step::seek_spooled, in_memory);
     position_ = base + offset;
     return position_;
 }
@@ -124,7 +124,7 @@ std::int64_t SpooledTemporaryFile::tell(std::error_code& ec) const noexcept {
 
 std::int64_t SpooledTemporaryFile::truncate(std::int64_t size) {
     check_open();
-    if (size < 0) throw_error(EINVAL, "truncate spooled temp file", in_memory);
+    if (size < 0) throw_error(EINVAL, Step::truncate_spooled, in_memory);
     roll_over_if_beyond(static_cast<std::uint64_t>(size));
     if (file_) return file_->truncate(size);
     memory_.resize(static_cast<std::size_t>(size), '\0');

@@ -5,10 +5,10 @@
 #include <optional>
 #include <vector>
 
-#include "atomfile/error.hpp"
 #include "atomfile/file_descriptor.hpp"
 #include "detail/temp_support.hpp"
 #include "detail/tempdir_cache.hpp"
+#include "error_support.hpp"
 #include "platform/posix.hpp"
 
 namespace atomfile {
@@ -67,7 +67,7 @@ std::string search_tempdir() {
         if (!tried.empty()) tried += "', '";
         tried += candidate;
     }
-    throw_error(ENOENT, "find a usable temporary directory; tried", tried);
+    throw_error(ENOENT, Step::find_temp_directory, tried);
 }
 
 }  // namespace

@@ -2,9 +2,9 @@
 
 #include <utility>
 
-#include "atomfile/error.hpp"
 #include "atomfile/mkstemp.hpp"
 #include "detail/remove_tree.hpp"
+#include "error_support.hpp"
 
 namespace atomfile {
 

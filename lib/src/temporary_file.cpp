@@ -3,8 +3,8 @@
 #include <cerrno>
 #include <filesystem>
 
-#include "atomfile/error.hpp"
 #include "detail/temp_support.hpp"
+#include "error_support.hpp"
 #include "platform/posix.hpp"
 
 namespace atomfile {
@@ -23,7 +23,7 @@ FileDescriptor create_and_unlink(int dir_fd, const std::string& directory,
     FileDescriptor fd =
         detail::create_unique_file(dir_fd, directory, options.prefix, options.suffix, name);
     if (platform::unlink_file_at(dir_fd, name.c_str()) != 0)
-        throw_errno("remove name of temp file", detail::join_path(directory, name));
+        throw_errno(Step::remove_temp_name, detail::join_path(directory, name));
     return fd;
 }
 
@@ -40,7 +40,7 @@ TemporaryFile::TemporaryFile(const TemporaryFileOptions& options) {
         anonymous_ = true;
         return;
     }
-    if (!refuses_anonymous(errno)) throw_errno("create anonymous temp file in", directory_);
+    if (!refuses_anonymous(errno)) throw_errno(Step::create_anonymous_temp, directory_);
     fd_ = create_and_unlink(dir_fd.get(), directory_, options);
 }
 
@@ -126,17 +126,14 @@ void TemporaryFile::sync(std::error_code& ec) noexcept {
 
 void TemporaryFile::link_to(const PathArg& path) {
     detail::require_open(fd_.get(), directory_);
-    if (!anonymous_)
-        throw_error(EOPNOTSUPP,
-                    "link temp file made without O_TMPFILE (its name is already removed) to",
-                    path.str());
+    if (!anonymous_) throw_error(EOPNOTSUPP, Step::link_named_temp, path.str());
     std::filesystem::path target(detail::absolute_path(path.str()));
     std::string parent = target.parent_path().string();
     FileDescriptor dir_fd(platform::open_directory(platform::current_directory, parent.c_str()));
-    if (!dir_fd) throw_errno("open directory to link temp file into", parent);
+    if (!dir_fd) throw_errno(Step::open_directory_to_link, parent);
     std::string name = target.filename().string();
     if (platform::link_anonymous(fd_.get(), dir_fd.get(), name.c_str()) != 0)
-        throw_errno("link temp file to", target.string());
+        throw_errno(Step::link_temp, target.string());
 }
 
 void TemporaryFile::link_to(const PathArg& path, std::error_code& ec) noexcept {

@@ -10,3 +10,37 @@ add_test(NAME consumer/find_package
         -DSANITIZE=${ATOMFILE_SANITIZE}
         -P ${CMAKE_CURRENT_SOURCE_DIR}/consumer/run_consumer.cmake)
 set_tests_properties(consumer/find_package PROPERTIES LABELS "install" TIMEOUT 600)
+
+# A shared build exports the public API only.
+get_target_property(atomfile_type atomfile TYPE)
+if(atomfile_type STREQUAL "SHARED_LIBRARY")
+    add_test(NAME install/exported_symbols
+        COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/consumer/exported_symbols.sh
+                $<TARGET_FILE:atomfile>)
+    set_tests_properties(install/exported_symbols PROPERTIES LABELS "install")
+endif()
+
+if(ATOMFILE_BUILD_TOOLS)
+    # The Debian package (cmake/package.cmake) unpacks and runs.
+    add_test(NAME install/deb_package
+        COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/consumer/deb_package.sh ${PROJECT_BINARY_DIR}
+                ${PROJECT_BINARY_DIR}/deb-stage ${PROJECT_VERSION})
+    set_tests_properties(install/deb_package PROPERTIES LABELS "install" TIMEOUT 600)
+    # The bash completions (tools/completions) against the built tools' --help.
+    add_test(NAME install/completions
+        COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/consumer/completions.sh
+                ${PROJECT_SOURCE_DIR}/tools/completions ${PROJECT_BINARY_DIR}/tools)
+    set_tests_properties(install/completions PROPERTIES LABELS "install")
+endif()
+
+# add_subdirectory (and FetchContent) users get the library alone, configured without Boost,
+# nlohmann_json or doctest.
+add_test(NAME install/subdirectory
+    COMMAND ${CMAKE_COMMAND} -S ${CMAKE_CURRENT_SOURCE_DIR}/consumer/subdirectory
+        -B ${PROJECT_BINARY_DIR}/subdirectory-consumer
+        -DATOMFILE_SOURCE_DIR=${PROJECT_SOURCE_DIR}
+        -DCMAKE_CXX_COMPILER=${CMAKE_CXX_COMPILER}
+        -DCMAKE_DISABLE_FIND_PACKAGE_Boost=ON
+        -DCMAKE_DISABLE_FIND_PACKAGE_nlohmann_json=ON
+        -DCMAKE_DISABLE_FIND_PACKAGE_doctest=ON)
+set_tests_properties(install/subdirectory PROPERTIES LABELS "install")

@@ -19,6 +19,18 @@ int main(int argc, char** argv) {
         std::cerr << "consumer: unexpected content: " << content.str();
         return 1;
     }
+    // The error_code form compares with the contract's conditions and keeps the errno.
+    std::error_code ec;
+    atomfile::write_atomic(argv[1], "installed and working\n", {}, ec);
+    if (ec == atomfile::errc::replaced_not_durable) {
+        std::cerr << "consumer: replaced, not durable: " << atomfile::errno_of(ec).message()
+                  << '\n';
+        return 1;
+    }
+    if (ec) {
+        std::cerr << "consumer: " << ec.message() << '\n';
+        return 1;
+    }
     std::cout << "consumer: atomfile " << atomfile::version << " works from an installed tree\n";
     return 0;
 }

@@ -207,7 +207,14 @@ TEST_CASE(
     CHECK(read_file(shared / "g") == "important");
     CHECK(read_file(shared / "g~") == "root's file");
     CHECK(list_dir(shared) == std::vector<std::string>{"g", "g~"});
-    // Root may replace it (CAP_FOWNER), and does.
-    write_atomic((shared / "g").string(), "new", with_backup("~"));
+    // Root may replace the backup name (CAP_FOWNER), and does once it opts out of
+    // protected_regular, which refuses to write root's content into nobody's g.
+    std::error_code ec;
+    write_atomic((shared / "g").string(), "new", with_backup("~"), ec);
+    CHECK(ec == std::errc::permission_denied);
+    CHECK(read_file(shared / "g") == "important");
+    ReplaceOptions unprotected = with_backup("~");
+    unprotected.protected_regular = false;
+    write_atomic((shared / "g").string(), "new", unprotected);
     CHECK(read_file(shared / "g~") == "important");
 }

@@ -131,7 +131,7 @@ void check_one_fault(const Scenario& scenario, Call call, int nth, int error) {
         commit(dir, scenario);
     } catch (const Error& e) {
         failed = true;
-        CHECK(e.code().value() == error);
+        CHECK(e.errno_code().value() == error);
         CHECK(std::string(e.what()).find(target.string()) != std::string::npos);
         CHECK(!e.step().empty());
         if (keeps_backup(scenario)) {
@@ -242,6 +242,35 @@ TEST_CASE("a failed directory sync after the rename is its own error, never a su
     CHECK(read_file(dir / "target") == new_content);
 }
 
+TEST_CASE(
+    "an injected directory-fsync failure is seen by an error_code caller as "
+    "errc::replaced_not_durable, with EIO reachable") {
+    ScratchDir dir;
+    write_file(dir / "target", old_content);
+    ScopedFault fault(Call::fsync, EIO, 2);
+    std::error_code ec;
+    write_atomic((dir / "target").string(), new_content, {}, ec);
+    CHECK(ec == atomfile::errc::replaced_not_durable);
+    CHECK(ec == atomfile::errc::replaced);
+    CHECK(ec == std::errc::io_error);
+    CHECK(errno_of(ec) == std::error_code(EIO, std::generic_category()));
+    CHECK(step_of(ec) == Step::directory_sync);
+    CHECK(read_file(dir / "target") == new_content);
+}
+
+TEST_CASE("a failure before the rename is not replaced_not_durable for an error_code caller") {
+    ScratchDir dir;
+    write_file(dir / "target", old_content);
+    ScopedFault fault(Call::fsync, EIO, 1);
+    std::error_code ec;
+    write_atomic((dir / "target").string(), new_content, {}, ec);
+    CHECK(ec == std::errc::io_error);
+    CHECK(ec != atomfile::errc::replaced_not_durable);
+    CHECK(ec != atomfile::errc::replaced);
+    CHECK(step_of(ec) == Step::sync_temp);
+    CHECK(read_file(dir / "target") == old_content);
+}
+
 TEST_CASE("a directory that refuses fsync with EINVAL counts as synced") {
     ScratchDir dir;
     write_file(dir / "target", old_content);
@@ -310,6 +339,18 @@ TEST_CASE("create-only refuses a target that appears after the file was opened")
     CHECK(list_dir(dir.path()) == std::vector<std::string>{"late"});
 }
 
+TEST_CASE("an error_code caller sees create-only on an existing target as errc::target_exists") {
+    ReplaceOptions options;
+    options.create_only = true;
+    ScratchDir dir;
+    write_file(dir / "there", old_content);
+    std::error_code ec;
+    write_atomic((dir / "there").string(), new_content, options, ec);
+    CHECK(ec == atomfile::errc::target_exists);
+    CHECK(ec == std::errc::file_exists);
+    CHECK(read_file(dir / "there") == old_content);
+}
+
 TEST_CASE("conflict detection fails the commit when another writer replaced the target") {
     ReplaceOptions options;
     options.detect_conflicts = true;
@@ -322,6 +363,9 @@ TEST_CASE("conflict detection fails the commit when another writer replaced the 
     std::error_code ec;
     file.commit(ec);
     CHECK(ec == conflict_error());
+    CHECK(ec == atomfile::errc::conflict);
+    CHECK(ec == std::errc::device_or_resource_busy);
+    CHECK(ec != atomfile::errc::replaced);
     CHECK(read_file(dir / "target") == "written by someone else\n");
     CHECK(list_dir(dir.path()) == std::vector<std::string>{"target"});
 }

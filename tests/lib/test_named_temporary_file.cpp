@@ -268,3 +268,34 @@ TEST_CASE("a failed creation sets the error code and leaves an empty object") {
     CHECK(temp.path().empty());
     CHECK(temp.closed());
 }
+
+TEST_CASE("options set by name equal the positional ones, and shape the temp the same way") {
+    ScratchDir dir;
+    const NamedTemporaryFileOptions positional{".txt", "myapp_", dir.path(), false, false};
+    const NamedTemporaryFileOptions named = NamedTemporaryFileOptions()
+                                                .with_suffix(".txt")
+                                                .with_prefix("myapp_")
+                                                .with_dir(dir.path())
+                                                .with_delete_file(false)
+                                                .with_delete_on_close(false);
+    CHECK(named.suffix == positional.suffix);
+    CHECK(named.prefix == positional.prefix);
+    CHECK(named.dir.str() == positional.dir.str());
+    CHECK(named.delete_file == positional.delete_file);
+    CHECK(named.delete_on_close == positional.delete_on_close);
+    std::string path;
+    {
+        NamedTemporaryFile temp(NamedTemporaryFileOptions()
+                                    .with_prefix("myapp_")
+                                    .with_dir(dir.path())
+                                    .with_suffix(".txt")
+                                    .with_delete_file(false));
+        path = temp.path();
+    }
+    const std::string name = fs::path(path).filename().string();
+    CHECK(fs::path(path).parent_path() == dir.path());
+    CHECK(name.rfind("myapp_", 0) == 0);
+    CHECK(name.size() == 6 + 10 + 4);
+    CHECK(name.substr(name.size() - 4) == ".txt");
+    CHECK(fs::exists(path));  // delete_file false
+}

@@ -108,3 +108,51 @@ TEST_CASE("persist of a closed temp is refused") {
     CHECK(ec == std::errc::bad_file_descriptor);
     CHECK_FALSE(fs::exists(dir / "target"));
 }
+
+TEST_CASE("persist's error_code form publishes the temp and clears the code") {
+    ScratchDir dir;
+    NamedTemporaryFile temp = temp_in(dir.path(), "new");
+    std::error_code ec = std::make_error_code(std::errc::io_error);
+    temp.persist((dir / "target").string(), {}, ec);
+    CHECK_FALSE(ec);
+    CHECK(temp.closed());
+    CHECK(read_file(dir / "target") == "new");
+    CHECK(list_dir(dir.path()) == std::vector<std::string>{"target"});
+}
+
+TEST_CASE("persist's error_code form reports create_only's refusal as errc::target_exists") {
+    ScratchDir dir;
+    write_file(dir / "target", "old");
+    NamedTemporaryFile temp = temp_in(dir.path(), "new");
+    ReplaceOptions options;
+    options.create_only = true;
+    std::error_code ec;
+    temp.persist((dir / "target").string(), options, ec);
+    CHECK(ec == atomfile::errc::target_exists);
+    CHECK(ec == std::errc::file_exists);
+    CHECK_FALSE(temp.closed());  // still the caller's
+    CHECK(read_file(dir / "target") == "old");
+}
+
+TEST_CASE("persist's error_code form sees a failed directory sync as replaced_not_durable") {
+    ScratchDir dir;
+    NamedTemporaryFile temp = temp_in(dir.path(), "new");
+    ScopedFault fault(platform::Call::fsync, EIO, 2);
+    std::error_code ec;
+    temp.persist((dir / "target").string(), {}, ec);
+    CHECK(ec == atomfile::errc::replaced_not_durable);
+    CHECK(errno_of(ec) == std::error_code(EIO, std::generic_category()));
+    CHECK(temp.closed());  // the file is at the target now, no longer the object's
+    CHECK(read_file(dir / "target") == "new");
+}
+
+TEST_CASE("persist's error_code form on a closed file reports bad_file_descriptor") {
+    ScratchDir dir;
+    NamedTemporaryFile temp = temp_in(dir.path(), "new");
+    temp.close();
+    std::error_code ec;
+    temp.persist((dir / "target").string(), {}, ec);
+    CHECK(ec == std::errc::bad_file_descriptor);
+    CHECK(step_of(ec) == Step::persist);
+    CHECK_FALSE(fs::exists(dir / "target"));
+}

@@ -224,3 +224,21 @@ TEST_CASE("a rolled-over file is invisible to an exec'd child") {
     REQUIRE(spooled.rolled_over());
     CHECK_FALSE(child_sees_anything_in(dir.path()));
 }
+
+TEST_CASE("options set by name equal the positional ones") {
+    ScratchDir dir;
+    const SpooledTemporaryFileOptions positional{16, ".spool", "big_", dir.path()};
+    const SpooledTemporaryFileOptions named = SpooledTemporaryFileOptions()
+                                                  .with_max_size(16)
+                                                  .with_suffix(".spool")
+                                                  .with_prefix("big_")
+                                                  .with_dir(dir.path());
+    CHECK(named.max_size == positional.max_size);
+    CHECK(named.suffix == positional.suffix);
+    CHECK(named.prefix == positional.prefix);
+    CHECK(named.dir.str() == positional.dir.str());
+    SpooledTemporaryFile spooled(SpooledTemporaryFileOptions().with_max_size(4));
+    CHECK(spooled.max_size() == 4);
+    spooled.write("abcde");
+    CHECK(spooled.rolled_over());
+}

@@ -1,6 +1,7 @@
 // Which file a replace acts on: symlinks followed (or not) and whose links may steer us, and the
 // temp's directory.
 #include <doctest/doctest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "atomfile/replace.hpp"
@@ -234,6 +235,222 @@ TEST_CASE(
     unprotected.protected_symlinks = false;
     write_atomic((tmp.shared / "evil2").string(), "followed\n", unprotected);
     CHECK(read_file(tmp.secret / "victim") == "followed\n");
+}
+
+// ---- every hop: links in the directory part of the path ---------------------------------------
+
+TEST_CASE("another user's directory symlink in a sticky directory is refused, in any position") {
+    if (!running_as_root()) {
+        MESSAGE("skipped: needs root and uid 65534");
+        return;
+    }
+    SharedTmp tmp;
+    plant_as_nobody(tmp.secret, tmp.shared / "evildir");
+    // Overwriting root's private file and creating a file in root's private directory.
+    check_refused(tmp.shared / "evildir" / "victim", tmp.shared / "evildir");
+    check_refused(tmp.shared / "evildir" / "newfile", tmp.shared / "evildir");
+    // Not following the final name changes nothing about the directory part.
+    ReplaceOptions no_follow;
+    no_follow.follow_symlinks = false;
+    check_refused(tmp.shared / "evildir" / "victim", tmp.shared / "evildir", no_follow);
+    CHECK_THROWS_AS(AtomicFile((tmp.shared / "evildir" / "victim").string()), Error);
+    CHECK(read_file(tmp.secret / "victim") == "root only\n");
+    CHECK(list_dir(tmp.secret) == std::vector<std::string>{"victim"});
+    CHECK(list_dir(tmp.shared) == std::vector<std::string>{"evildir"});
+}
+
+TEST_CASE("a planted directory link is refused when reached through root's own links") {
+    if (!running_as_root()) {
+        MESSAGE("skipped: needs root and uid 65534");
+        return;
+    }
+    SharedTmp tmp;
+    plant_as_nobody(tmp.secret, tmp.shared / "evildir");
+    // root's link to the planted directory link, used as a directory.
+    fs::create_symlink(tmp.shared / "evildir", tmp.dir / "mine");
+    check_refused(tmp.dir / "mine" / "victim", tmp.shared / "evildir");
+    // root's link whose destination passes through the planted link (relative, then absolute).
+    fs::create_symlink("shared/evildir/victim", tmp.dir / "relative");
+    check_refused(tmp.dir / "relative", tmp.shared / "evildir");
+    fs::create_symlink(tmp.shared / "evildir" / "victim", tmp.dir / "absolute");
+    check_refused(tmp.dir / "absolute", tmp.shared / "evildir");
+    CHECK(read_file(tmp.secret / "victim") == "root only\n");
+    CHECK(list_dir(tmp.secret) == std::vector<std::string>{"victim"});
+}
+
+TEST_CASE("a directory link of the caller or of the sticky directory's owner is followed") {
+    if (!running_as_root()) {
+        MESSAGE("skipped: needs root and uid 65534");
+        return;
+    }
+    SharedTmp tmp;
+    fs::create_symlink(tmp.secret, tmp.shared / "rootsdir");  // the caller's, and the owner's
+    write_atomic((tmp.shared / "rootsdir" / "victim").string(), "by root\n");
+    CHECK(read_file(tmp.secret / "victim") == "by root\n");
+
+    const fs::path theirs = tmp.dir / "theirs";  // nobody's sticky directory, nobody's link
+    fs::create_directory(theirs);
+    fs::permissions(theirs, fs::perms(01777));
+    REQUIRE(::chown(theirs.c_str(), 65534, 65534) == 0);
+    plant_as_nobody(tmp.secret, theirs / "dirlink");
+    write_atomic((theirs / "dirlink" / "victim").string(), "through the owner's link\n");
+    CHECK(read_file(tmp.secret / "victim") == "through the owner's link\n");
+
+    // nobody follows its own directory link in root's sticky directory.
+    int result = run_unprivileged([&] {
+        if (::mkdir((tmp.shared / "own").c_str(), 0755) != 0) return 1;
+        if (::symlink("own", (tmp.shared / "ownlink").c_str()) != 0) return 2;
+        std::error_code ec;
+        write_atomic((tmp.shared / "ownlink" / "f").string(), "mine\n", {}, ec);
+        return ec ? 3 : 0;
+    });
+    CHECK(result == 0);
+    CHECK(read_file(tmp.shared / "own" / "f") == "mine\n");
+}
+
+TEST_CASE("another user's directory link outside a sticky directory, or unprotected, is followed") {
+    if (!running_as_root()) {
+        MESSAGE("skipped: needs root and uid 65534");
+        return;
+    }
+    SharedTmp tmp;
+    const fs::path open = tmp.dir / "open";  // world-writable but not sticky
+    fs::create_directory(open);
+    fs::permissions(open, fs::perms(0777));
+    plant_as_nobody(tmp.secret, open / "dirlink");
+    write_atomic((open / "dirlink" / "victim").string(), "followed\n");
+    CHECK(read_file(tmp.secret / "victim") == "followed\n");
+
+    plant_as_nobody(tmp.secret, tmp.shared / "evildir");
+    ReplaceOptions unprotected;
+    unprotected.protected_symlinks = false;
+    write_atomic((tmp.shared / "evildir" / "victim").string(), "unprotected\n", unprotected);
+    CHECK(read_file(tmp.secret / "victim") == "unprotected\n");
+}
+
+TEST_CASE("after a directory link, .. is the parent of the link's destination, as in the kernel") {
+    ScratchDir dir;
+    fs::create_directories(dir / "real" / "deep");
+    fs::create_directory(dir / "links");
+    fs::create_symlink("../real/deep", dir / "links" / "to-deep");
+    write_atomic((dir / "links" / "to-deep" / ".." / "f").string(), "physical\n");
+    CHECK(read_file(dir / "real" / "f") == "physical\n");
+    CHECK(list_dir(dir / "links") == std::vector<std::string>{"to-deep"});
+    // The same through a final link whose destination climbs out of a linked directory.
+    fs::create_symlink("to-deep/../g", dir / "links" / "g");
+    write_atomic((dir / "links" / "g").string(), "through\n");
+    CHECK(read_file(dir / "real" / "g") == "through\n");
+}
+
+TEST_CASE("directory links count toward the limit of 40 links") {
+    ScratchDir dir;
+    fs::create_directory(dir / "d");
+    fs::create_symlink("d", dir / "l0");
+    for (int i = 1; i <= 40; ++i)
+        fs::create_symlink("l" + std::to_string(i - 1), dir / ("l" + std::to_string(i)));
+    write_atomic((dir / "l39" / "f").string(), "40 links\n");
+    CHECK(read_file(dir / "d" / "f") == "40 links\n");
+    std::error_code ec;
+    write_atomic((dir / "l40" / "f").string(), "41 links\n", {}, ec);
+    CHECK(ec == std::errc::too_many_symbolic_link_levels);
+    CHECK(read_file(dir / "d" / "f") == "40 links\n");
+}
+
+// ---- protected regular files: the kernel's fs.protected_regular rule ----------------------------
+
+namespace {
+
+// Creates `path` as uid 65534 with mode 0666, as the attacker would before root writes it.
+void precreate_as_nobody(const fs::path& path, const std::string& content) {
+    int result = run_unprivileged([&] {
+        ::umask(0);
+        write_file(path, content);
+        return ::chmod(path.c_str(), 0666);
+    });
+    REQUIRE(result == 0);
+}
+
+unsigned owner_of(const fs::path& path) {
+    struct stat st {};
+    REQUIRE(::stat(path.c_str(), &st) == 0);
+    return st.st_uid;
+}
+
+}  // namespace
+
+TEST_CASE("root does not write into a file another user created in a sticky directory") {
+    if (!running_as_root()) {
+        MESSAGE("skipped: needs root and uid 65534");
+        return;
+    }
+    SharedTmp tmp;
+    const fs::path report = tmp.shared / "report";
+    precreate_as_nobody(report, "");
+    try {
+        write_atomic(report.string(), "root secret\n");
+        FAIL("another user's file in a sticky directory received root's content");
+    } catch (const Error& e) {
+        CHECK(e.code() == std::errc::permission_denied);
+        CHECK(e.step() == "resolve target");
+        CHECK(e.path() == report.string());
+        CHECK(std::string(e.what()).find("owned by uid 65534") != std::string::npos);
+        CHECK(std::string(e.what()).find("protected_regular") != std::string::npos);
+        CHECK_FALSE(is_replaced(e));
+    }
+    CHECK(read_file(report).empty());
+    CHECK(owner_of(report) == 65534);
+    CHECK(list_dir(tmp.shared) == std::vector<std::string>{"report"});
+    CHECK_THROWS_AS(AtomicFile(report.string()), Error);
+    // Reached through root's own link, the file is refused the same way.
+    fs::create_symlink(report, tmp.dir / "to-report");
+    std::error_code ec;
+    write_atomic((tmp.dir / "to-report").string(), "root secret\n", {}, ec);
+    CHECK(ec == std::errc::permission_denied);
+    CHECK(read_file(report).empty());
+
+    ReplaceOptions unprotected;
+    unprotected.protected_regular = false;
+    write_atomic(report.string(), "given away\n", unprotected);
+    CHECK(read_file(report) == "given away\n");
+}
+
+TEST_CASE("the caller's own file and the sticky directory owner's file are replaced") {
+    if (!running_as_root()) {
+        MESSAGE("skipped: needs root and uid 65534");
+        return;
+    }
+    SharedTmp tmp;
+    write_file(tmp.shared / "roots", "old\n");  // the caller's, and the directory owner's
+    write_atomic((tmp.shared / "roots").string(), "new\n");
+    CHECK(read_file(tmp.shared / "roots") == "new\n");
+
+    // nobody replaces its own file in root's sticky directory.
+    precreate_as_nobody(tmp.shared / "theirs", "old\n");
+    int result = run_unprivileged([&] {
+        std::error_code ec;
+        write_atomic((tmp.shared / "theirs").string(), "nobody's update\n", {}, ec);
+        return ec ? 1 : 0;
+    });
+    CHECK(result == 0);
+    CHECK(read_file(tmp.shared / "theirs") == "nobody's update\n");
+
+    // root replaces nobody's file in nobody's own sticky directory (as the kernel allows).
+    const fs::path owned = tmp.dir / "owned";
+    fs::create_directory(owned);
+    fs::permissions(owned, fs::perms(01777));
+    REQUIRE(::chown(owned.c_str(), 65534, 65534) == 0);
+    precreate_as_nobody(owned / "f", "old\n");
+    write_atomic((owned / "f").string(), "by root\n");
+    CHECK(read_file(owned / "f") == "by root\n");
+    CHECK(owner_of(owned / "f") == 65534);
+
+    // Outside a sticky directory another user's file is replaced as before.
+    const fs::path open = tmp.dir / "open";
+    fs::create_directory(open);
+    fs::permissions(open, fs::perms(0777));
+    precreate_as_nobody(open / "f", "old\n");
+    write_atomic((open / "f").string(), "by root\n");
+    CHECK(read_file(open / "f") == "by root\n");
 }
 
 // ---- a directory we may write but not read --------------------------------------------------

@@ -272,3 +272,29 @@ TEST_CASE("a failed creation sets the error code and owns nothing") {
     CHECK(temp.path().empty());
     temp.cleanup();
 }
+
+TEST_CASE("options set by name equal the positional ones") {
+    ScratchDir dir;
+    const TemporaryDirectoryOptions positional{".d", "build_", dir.path(), true, false};
+    const TemporaryDirectoryOptions named = TemporaryDirectoryOptions()
+                                                .with_suffix(".d")
+                                                .with_prefix("build_")
+                                                .with_dir(dir.path())
+                                                .with_ignore_cleanup_errors(true)
+                                                .with_delete_file(false);
+    CHECK(named.suffix == positional.suffix);
+    CHECK(named.prefix == positional.prefix);
+    CHECK(named.dir.str() == positional.dir.str());
+    CHECK(named.ignore_cleanup_errors == positional.ignore_cleanup_errors);
+    CHECK(named.delete_file == positional.delete_file);
+    std::string path;
+    {
+        TemporaryDirectory temp(named);
+        path = temp.path();
+        CHECK(temp.ignore_cleanup_errors());
+        CHECK_FALSE(temp.delete_file());
+    }
+    CHECK(fs::path(path).parent_path() == dir.path());
+    CHECK(fs::path(path).filename().string().rfind("build_", 0) == 0);
+    CHECK(fs::is_directory(path));  // delete_file false
+}

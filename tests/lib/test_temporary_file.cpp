@@ -177,3 +177,15 @@ TEST_CASE("temps of both kinds are invisible to an exec'd child") {
     CHECK(platform::is_close_on_exec(fallback.fileno()) == 1);
     CHECK_FALSE(child_sees_anything_in(dir.path()));
 }
+
+TEST_CASE("options set by name equal the positional ones") {
+    ScratchDir dir;
+    const TemporaryFileOptions positional{".bin", "scratch_", dir.path()};
+    const TemporaryFileOptions named =
+        TemporaryFileOptions().with_suffix(".bin").with_prefix("scratch_").with_dir(dir.path());
+    CHECK(named.suffix == positional.suffix);
+    CHECK(named.prefix == positional.prefix);
+    CHECK(named.dir.str() == positional.dir.str());
+    TemporaryFile temp(TemporaryFileOptions().with_dir(dir.path()));
+    CHECK(temp.directory() == dir.path().string());
+}

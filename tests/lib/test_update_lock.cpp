@@ -140,7 +140,7 @@ ChildResult in_child(const std::function<void()>& body, long uid = -1) {
         try {
             body();
         } catch (const Error& e) {
-            code = e.code().value();
+            code = e.errno_code().value();
             message = e.what();
         }
         if (::write(pipe_fds[1], message.data(), message.size()) < 0) code = 201;
@@ -293,6 +293,37 @@ TEST_CASE("a lock held by another thread of the same process is waited for, not 
     CHECK(ec == std::errc::timed_out);
 }
 
+TEST_CASE("an error_code caller sees a lock wait that ran out as errc::lock_timeout") {
+    ScratchDir dir;
+    write_file(dir / "f", "0");
+    replace::Target target = replace::resolve_target((dir / "f").string(), true);
+    replace::UpdateLock lock(target, 1000ms);
+    std::error_code ec;
+    std::thread other([&] { write_atomic((dir / "f").string(), "other", locked(100ms), ec); });
+    other.join();
+    CHECK(ec == atomfile::errc::lock_timeout);
+    CHECK(ec != atomfile::errc::lock_deadlock);
+    CHECK(errno_of(ec) == std::error_code(ETIMEDOUT, std::generic_category()));
+    CHECK(step_of(ec) == Step::lock);
+    CHECK(read_file(dir / "f") == "0");
+}
+
+TEST_CASE("an error_code caller sees a lock held by an ancestor as errc::lock_deadlock") {
+    ScratchDir dir;
+    write_file(dir / "f", "0");
+    replace::Target target = replace::resolve_target((dir / "f").string(), true);
+    replace::UpdateLock lock(target, 1000ms);
+    ChildResult child = in_child([&] {
+        std::error_code ec;
+        write_atomic((dir / "f").string(), "child", locked(5000ms), ec);
+        bool seen =
+            ec == atomfile::errc::lock_deadlock && ec == std::errc::resource_deadlock_would_occur;
+        ::_exit(seen ? 0 : 3);
+    });
+    CHECK(child.code == 0);
+    CHECK(read_file(dir / "f") == "0");
+}
+
 TEST_CASE("a target whose name is too long for a plain lock name can still be locked") {
     ScratchDir dir;
     const std::string name(250, 'n');
@@ -409,6 +440,19 @@ TEST_CASE(
         CHECK(contains(e.step(), (dir / ".f.atomfile-lock").string()));
         CHECK(contains(e.step(), "(uid 65534)"));
     }
+    CHECK_FALSE(fs::exists(dir / "f"));
+}
+
+TEST_CASE("an error_code caller sees a planted, unremovable lock file as errc::lock_untrusted") {
+    if (!is_root()) return;
+    ScratchDir dir;
+    open_to_all(dir.path(), true);
+    plant(dir / ".f.atomfile-lock", nobody, 0600);
+    std::error_code ec;
+    write_atomic((dir / "f").string(), "new", locked(1000ms), ec);
+    CHECK(ec == atomfile::errc::lock_untrusted);
+    CHECK(ec == std::errc::operation_not_permitted);
+    CHECK(ec != atomfile::errc::lock_timeout);
     CHECK_FALSE(fs::exists(dir / "f"));
 }
 

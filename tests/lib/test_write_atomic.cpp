@@ -158,3 +158,71 @@ TEST_CASE("eight processes making a hundred increments each end at exactly 800")
     CHECK(read_file(path) == "800");
     CHECK(list_dir(dir.path()) == std::vector<std::string>{"counter"});  // no lock file remains
 }
+
+TEST_CASE("replace options set by name equal the ones set by field") {
+    auto told = [](const OwnerNotKept&) {};
+    ReplaceOptions by_field;
+    by_field.durability = Durability::data;
+    by_field.follow_symlinks = false;
+    by_field.protected_symlinks = false;
+    by_field.protected_regular = false;
+    by_field.create_only = true;
+    by_field.missing_ok = false;
+    by_field.mode = 0640;
+    by_field.keep_mode = false;
+    by_field.keep_owner = false;
+    by_field.owner_policy = OwnerPolicy::strict;
+    by_field.on_owner_not_kept = told;
+    by_field.keep_xattrs = false;
+    by_field.hard_links = HardLinkPolicy::refuse;
+    by_field.backup_suffix = "~";
+    by_field.lock = true;
+    by_field.lock_timeout = std::chrono::milliseconds(1500);
+    by_field.detect_conflicts = true;
+    const ReplaceOptions named = ReplaceOptions()
+                                     .with_durability(Durability::data)
+                                     .with_follow_symlinks(false)
+                                     .with_protected_symlinks(false)
+                                     .with_protected_regular(false)
+                                     .with_create_only(true)
+                                     .with_missing_ok(false)
+                                     .with_mode(0640)
+                                     .with_keep_mode(false)
+                                     .with_keep_owner(false)
+                                     .with_owner_policy(OwnerPolicy::strict)
+                                     .with_on_owner_not_kept(told)
+                                     .with_keep_xattrs(false)
+                                     .with_hard_links(HardLinkPolicy::refuse)
+                                     .with_backup_suffix("~")
+                                     .with_lock(true)
+                                     .with_lock_timeout(std::chrono::milliseconds(1500))
+                                     .with_detect_conflicts(true);
+    CHECK(named.durability == by_field.durability);
+    CHECK(named.follow_symlinks == by_field.follow_symlinks);
+    CHECK(named.protected_symlinks == by_field.protected_symlinks);
+    CHECK(named.protected_regular == by_field.protected_regular);
+    CHECK(named.create_only == by_field.create_only);
+    CHECK(named.missing_ok == by_field.missing_ok);
+    CHECK(named.mode == by_field.mode);
+    CHECK(named.keep_mode == by_field.keep_mode);
+    CHECK(named.keep_owner == by_field.keep_owner);
+    CHECK(named.owner_policy == by_field.owner_policy);
+    CHECK(static_cast<bool>(named.on_owner_not_kept));
+    CHECK(named.keep_xattrs == by_field.keep_xattrs);
+    CHECK(named.hard_links == by_field.hard_links);
+    CHECK(named.backup_suffix == by_field.backup_suffix);
+    CHECK(named.lock == by_field.lock);
+    CHECK(named.lock_timeout == by_field.lock_timeout);
+    CHECK(named.detect_conflicts == by_field.detect_conflicts);
+}
+
+TEST_CASE("replace options set by name act like fields: a backup and a new mode") {
+    ScratchDir dir;
+    write_file(dir / "f", "old");
+    ::chmod((dir / "f").c_str(), 0600);
+    write_atomic((dir / "f").string(), "new",
+                 ReplaceOptions().with_backup_suffix("~").with_keep_mode(false).with_mode(0640));
+    CHECK(read_file(dir / "f") == "new");
+    CHECK(read_file(dir / "f~") == "old");
+    CHECK(file_mode(dir / "f") == 0640);
+}

@@ -146,6 +146,41 @@ non_regular_file_refused() {
     said "/dev/stdout: not a regular file (a FIFO)"
 }
 
+# A full disk or a closed descriptor behind standard output is an error, as in coreutils: json-edit
+# printing into a pipeline must not exit 0 with its output lost (it did, for get, -n and --diff).
+output_write_error_is_failure() {
+    printf '{"a": 1}\n' >"$dir/out.json"
+    local status=0
+    "$je" "$dir/out.json" get /a >/dev/full 2>"$SCRATCH/err" || status=$?
+    ((status == 4)) && grep -qF 'write error on standard output' "$SCRATCH/err" || {
+        echo "  json-edit get >/dev/full: exit $status, $(cat "$SCRATCH/err")"; return 1; }
+    status=0
+    "$je" -n "$dir/out.json" set /a 3 >&- 2>"$SCRATCH/err" || status=$?
+    ((status == 4)) || { echo "  json-edit -n set >&-: exit $status"; return 1; }
+    status=0
+    "$aw" --help >/dev/full 2>/dev/null || status=$?
+    ((status == 1)) || { echo "  atomic-write --help >/dev/full: exit $status"; return 1; }
+    grep -qx '{"a": 1}' "$dir/out.json"
+}
+
+# The owner warning is for a replace that happened. nobody's -b on root's file in a 0777
+# directory is refused (protected_hardlinks forbids linking it as the backup), and it used to say
+# "owner ... not kept" first, for a replace that never came.
+owner_warning_only_after_replace() {
+    local open="$SCRATCH/open"
+    mkdir -p -m 777 "$open"
+    echo root >"$open/r2"
+    chmod 644 "$open/r2"
+    local status=0
+    echo x | as_nobody "$aw" -b "$open/r2" 2>"$SCRATCH/err" || status=$?
+    if ((status == 0)); then
+        grep -qF 'not kept' "$SCRATCH/err"
+    else
+        ! grep -qF 'not kept' "$SCRATCH/err" && grep -qx root "$open/r2" ||
+            { echo "  exit $status, stderr: $(cat "$SCRATCH/err")"; return 1; }
+    fi
+}
+
 check help_is_gnu_style help_is_gnu_style
 check lock_timeout_on_every_locking_tool lock_timeout_on_every_locking_tool
 check refuse_hard_links_on_every_tool refuse_hard_links_on_every_tool
@@ -156,4 +191,6 @@ check closed_standard_input closed_standard_input
 check owner_not_kept_is_said owner_not_kept_is_said
 check owner_strict_refuses owner_strict_refuses
 check non_regular_file_refused non_regular_file_refused
+check output_write_error_is_failure output_write_error_is_failure
+check owner_warning_only_after_replace owner_warning_only_after_replace
 hostile_summary command_line

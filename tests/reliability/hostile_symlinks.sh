@@ -5,6 +5,9 @@
 # file. The library now applies the kernel's rule itself, whatever the sysctl says (it is 0 on
 # some machines), so every tool refuses. And a directory nobody may write but not read (0733),
 # where the shell's `>` works, failed with "open target directory: Permission denied".
+# The rule first covered the final name only: a planted link to a DIRECTORY let root overwrite
+# or create files in a private directory; now every hop of the path is checked. And a file nobody
+# created in a sticky directory received root's content and stayed nobody's (protected_regular).
 source "$(dirname "$0")/lib.sh"
 need_other_user
 hostile_setup
@@ -63,6 +66,46 @@ json_edit_refuses() {
         grep -qx '{"a": 0}' "$secret/victim.json"
 }
 
+# nobody's link to root's private DIRECTORY, used as the directory part of the path: the rule
+# holds at every hop, so neither an overwrite nor a new file gets through; root's own works.
+planted_directory_link() {
+    echo s >"$secret/victim"
+    rm -f "$secret/newfile"
+    plant evildir "$secret"
+    refused "$SHARED/evildir" pwn "$SHARED/evildir/victim" || return 1
+    refused "$SHARED/evildir" pwn "$SHARED/evildir/newfile" || return 1
+    grep -qx s "$secret/victim" && [[ ! -e $secret/newfile ]] || return 1
+    rm -f "$SHARED/minedir"
+    ln -s "$secret" "$SHARED/minedir"
+    echo mine | "$ATOMFILE_TOOLS/atomic-write" "$SHARED/minedir/victim" &&
+        grep -qx mine "$secret/victim"
+}
+
+json_edit_refuses_directory_link() {
+    echo '{"a": 0}' >"$secret/victim.json"
+    plant evildir "$secret"
+    refused "$SHARED/evildir" "$ATOMFILE_TOOLS/json-edit" "$SHARED/evildir/victim.json" \
+        set /a 1 && grep -qx '{"a": 0}' "$secret/victim.json"
+}
+
+# nobody creates a 0666 file where root will write (protected_regular): root's content must not
+# land in a file nobody owns. The shell's `>` refuses it with fs.protected_regular=1.
+precreated_file() {
+    rm -f "$SHARED/report"
+    as_nobody sh -c 'umask 0; : >"$1"' sh "$SHARED/report"
+    refused "$SHARED/report" sh -c 'echo "root secret" | "$1" "$2"' sh \
+        "$ATOMFILE_TOOLS/atomic-write" "$SHARED/report" || return 1
+    grep -q "protected_regular" "$SCRATCH/err" && [[ ! -s $SHARED/report ]] &&
+        [[ $(stat -c %u "$SHARED/report") == 65534 ]]
+}
+
+json_edit_refuses_precreated_file() {
+    rm -f "$SHARED/k.json"
+    as_nobody sh -c 'umask 0; echo "{\"a\": 0}" >"$1"' sh "$SHARED/k.json"
+    refused "$SHARED/k.json" "$ATOMFILE_TOOLS/json-edit" "$SHARED/k.json" set /a 1 &&
+        grep -qx '{"a": 0}' "$SHARED/k.json" && [[ $(stat -c %u "$SHARED/k.json") == 65534 ]]
+}
+
 # As `echo hi >drop/f` works for nobody in root's 0733 directory, so does atomic-write, twice.
 write_only_directory() {
     local drop="$SCRATCH/drop"
@@ -77,5 +120,11 @@ check "root's atomic-write refuses nobody's link in a sticky dir, follows its ow
 check "nobody's dangling link does not make root create a file" dangling_link
 check "root's atomic-edit refuses nobody's link" atomic_edit_refuses
 check "root's json-edit refuses nobody's link" json_edit_refuses
+check "root's atomic-write refuses nobody's directory link, follows its own" \
+    planted_directory_link
+check "root's json-edit refuses nobody's directory link" json_edit_refuses_directory_link
+check "root's atomic-write refuses a file nobody created in a sticky dir" precreated_file
+check "root's json-edit refuses a file nobody created in a sticky dir" \
+    json_edit_refuses_precreated_file
 check "nobody's atomic-write works in a 0733 directory" write_only_directory
 hostile_summary symlinks

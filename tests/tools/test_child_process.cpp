@@ -2,8 +2,11 @@
 #include <doctest/doctest.h>
 #include <signal.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include <chrono>
 #include <sstream>
+#include <thread>
 
 #include "cli/child_process.hpp"
 #include "cli/signal_catcher.hpp"
@@ -48,6 +51,22 @@ TEST_CASE("a caught signal is forwarded to the child and remembered") {
     CHECK(outcome.started);
     CHECK(outcome.first_signal == SIGTERM);
     CHECK(outcome.exit_status == 128 + SIGTERM);  // sleep died of it, long before 30 s
+}
+
+TEST_CASE("a forwarded signal reaches a stopped child, which is woken to act on it") {
+    cli::SignalCatcher catcher;
+    std::ostringstream err;
+    platform::SpawnRequest request;
+    request.argv = {"sh", "-c", "kill -STOP $$; sleep 30"};
+    // The signal comes once the child has stopped itself (without SIGCONT: a hang).
+    std::thread later([] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(500));
+        ::kill(::getpid(), SIGTERM);
+    });
+    auto outcome = cli::run_child(request, catcher, "tool", err);
+    later.join();
+    CHECK(outcome.first_signal == SIGTERM);
+    CHECK(outcome.exit_status == 128 + SIGTERM);
 }
 
 TEST_CASE("a program found but not executable gives 126, one not found 127, as env does") {

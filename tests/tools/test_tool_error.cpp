@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "cli/tool_error.hpp"
+#include "cli/tool_main.hpp"
 #include "replace/steps.hpp"
 
 namespace cli = atomfile::cli;
@@ -41,4 +42,14 @@ TEST_CASE("a refused symlink is reported with why it was not followed") {
     CHECK(reported(e) ==
           "atomic-write: evil: resolve target: Permission denied (symlink owned by uid 65534 in "
           "a sticky world-writable directory: not followed)\n");
+}
+
+TEST_CASE("output that could not be written turns success into the tool's failure status") {
+    std::ostringstream out, err;
+    CHECK(cli::finish_standard_output("json-edit", 0, 4, out, err) == 0);
+    CHECK(err.str().empty());
+    out.setstate(std::ios::badbit);  // what a full disk or a closed descriptor leaves
+    CHECK(cli::finish_standard_output("json-edit", 0, 4, out, err) == 4);
+    CHECK(err.str().rfind("json-edit: write error on standard output: ", 0) == 0);
+    CHECK(cli::finish_standard_output("json-edit", 3, 4, out, err) == 3);
 }

@@ -2,7 +2,6 @@
 
 #include <cerrno>
 
-#include "atomfile/error.hpp"
 #include "atomfile/file_descriptor.hpp"
 #include "atomfile/replace.hpp"
 #include "cli/child_process.hpp"
@@ -11,6 +10,7 @@
 #include "cli/stream_copy.hpp"
 #include "cli/tool_main.hpp"
 #include "cli/tool_options.hpp"
+#include "error_support.hpp"
 #include "platform/posix.hpp"
 
 namespace atomfile::cli {

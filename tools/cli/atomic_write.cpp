@@ -1,6 +1,5 @@
 #include "cli/atomic_write.hpp"
 
-#include "atomfile/error.hpp"
 #include "atomfile/replace.hpp"
 #include "cli/open_target.hpp"
 #include "cli/signal_catcher.hpp"
@@ -8,6 +7,7 @@
 #include "cli/tool_error.hpp"
 #include "cli/tool_main.hpp"
 #include "cli/tool_options.hpp"
+#include "error_support.hpp"
 #include "platform/posix.hpp"
 
 namespace atomfile::cli {

@@ -1,11 +1,12 @@
 #include "cli/child_process.hpp"
 
 #include <cerrno>
+#include <csignal>
 #include <system_error>
 
-#include "atomfile/error.hpp"
 #include "cli/signal_catcher.hpp"
 #include "cli/tool_error.hpp"
+#include "error_support.hpp"
 
 namespace atomfile::cli {
 
@@ -33,7 +34,10 @@ void wait_for_child(int pid, const std::string& program, SignalCatcher& signals,
         int signal = signals.caught();
         signals.clear();
         if (outcome.first_signal == 0) outcome.first_signal = signal;
+        // A stopped COMMAND would never act on the signal, and atomic-edit would wait for it
+        // forever: wake it, as timeout(1) does.
         platform::send_signal(pid, signal);
+        if (signal != SIGKILL && signal != SIGCONT) platform::send_signal(pid, SIGCONT);
     }
 }
 

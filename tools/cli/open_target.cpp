@@ -52,9 +52,8 @@ std::optional<AtomicFile> open_target(const std::string& path, const ReplaceOpti
         } catch (const Error& e) {
             if (!is_timeout(e)) throw;
             if (!forever && Clock::now() >= deadline) {
-                throw Error(e.code(),
-                            replace::step::lock_timed_out_after(e.step(), options.lock_timeout),
-                            e.path(), e.second_path());
+                throw Error(e.code(), e.step_id(), e.path(), e.second_path(),
+                            replace::step::lock_timed_out_after(e.step(), options.lock_timeout));
             }
         }
     }

@@ -1,6 +1,6 @@
 #include "cli/signal_catcher.hpp"
 
-#include "atomfile/error.hpp"
+#include "error_support.hpp"
 #include "platform/posix.hpp"
 
 namespace atomfile::cli {

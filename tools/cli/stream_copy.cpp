@@ -4,9 +4,9 @@
 #include <string>
 #include <vector>
 
-#include "atomfile/error.hpp"
 #include "atomfile/file_descriptor.hpp"
 #include "cli/signal_catcher.hpp"
+#include "error_support.hpp"
 #include "platform/posix.hpp"
 
 namespace atomfile::cli {

@@ -31,13 +31,13 @@ const char* kind_words(platform::FileKind kind) {
 
 // The reason of an error whose errno alone would mislead ("Too many links" for a refusal).
 std::string reason_of(const Error& e) {
-    if (e.step() == step::owner && e.code() == std::errc::operation_not_permitted)
+    if (e.step_id() == step::owner && e.code() == std::errc::operation_not_permitted)
         return "not permitted to keep its owner, and --keep-owner=strict refuses to change it "
                "(the file is unchanged)";
-    if (e.step() == step::hard_links && e.code() == std::errc::too_many_links)
+    if (e.step_id() == step::hard_links && e.code() == std::errc::too_many_links)
         return "refused by --refuse-hard-links (its other names would keep the old content; the "
                "file is unchanged)";
-    if (e.step() == step::resolve && !e.second_path().empty())
+    if (e.step_id() == step::resolve && !e.second_path().empty())
         return e.code().message() + " (" + e.second_path() + ")";
     return e.code().message();
 }
@@ -51,7 +51,7 @@ bool step_says_it_all(const Error& e) {
 }  // namespace
 
 void report_error(std::ostream& err, const std::string& tool, const Error& e) {
-    if (e.step() == step::not_regular && !e.path().empty()) {
+    if (e.step_id() == step::not_regular && !e.path().empty()) {
         err << tool << ": " << not_regular_message(e.path()) << '\n';
         return;
     }

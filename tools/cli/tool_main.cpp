@@ -1,5 +1,9 @@
 #include "cli/tool_main.hpp"
 
+#include <cerrno>
+#include <cstdio>
+#include <system_error>
+
 #include "atomfile/error.hpp"
 #include "atomfile/replace.hpp"
 #include "cli/tool_error.hpp"
@@ -55,6 +59,18 @@ int run_tool(const ToolInfo& info, const std::function<ToolAction()>& parse,
             break;
     }
     return run_work(info, work, err);
+}
+
+int finish_standard_output(const char* tool, int status, int failure_status, std::ostream& out,
+                           std::ostream& err) {
+    errno = 0;
+    out.flush();
+    const bool failed = !out || std::fflush(stdout) != 0 || std::ferror(stdout) != 0;
+    if (!failed) return status;
+    const int error = errno != 0 ? errno : EIO;
+    err << tool << ": write error on standard output: " << std::generic_category().message(error)
+        << '\n';
+    return status != 0 ? status : failure_status;
 }
 
 }  // namespace atomfile::cli

@@ -5,6 +5,7 @@
 
 #include <functional>
 #include <ostream>
+#include <sstream>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -58,14 +59,28 @@ int run_tool(const ToolInfo& info, Request (*parse_request)(const std::vector<st
              const std::vector<std::string>& args, Work work, std::ostream& out,
              std::ostream& err) {
     Request request;
+    // The warning comes during the commit, before the rename: held back until FILE has really
+    // been replaced, so a refusal later in the commit is not preceded by it.
+    std::ostringstream owner_warnings;
     auto parse = [&] {
         request = parse_request(args);
         if constexpr (has_update_settings<Request>::value)
-            request.settings.replace.on_owner_not_kept = owner_warning(err, info.name);
+            request.settings.replace.on_owner_not_kept = owner_warning(owner_warnings, info.name);
         return request.action;
     };
     auto run = [&](SignalCatcher& signals) { return work(request, signals); };
-    return run_tool(info, parse, run, out, err);
+    int status = run_tool(info, parse, run, out, err);
+    const bool replaced = status == 0 || (status == info.replaced_status &&
+                                          info.replaced_status != info.failure_status);
+    if (replaced) err << owner_warnings.str();
+    return status;
 }
+
+// What a main returns: status, unless standard output (out, and C's stdout behind it) could not
+// be written — a full disk, a closed descriptor — which a pipeline would otherwise take for
+// success with truncated output. Then says "TOOL: write error on standard output: REASON" and
+// returns failure_status (or status, when that already reports a failure).
+int finish_standard_output(const char* tool, int status, int failure_status, std::ostream& out,
+                           std::ostream& err);
 
 }  // namespace atomfile::cli

@@ -5,8 +5,8 @@
 #include <sstream>
 #include <utility>
 
-#include "atomfile/error.hpp"
 #include "atomfile/version.hpp"
+#include "error_support.hpp"
 #include "platform/posix.hpp"
 
 namespace atomfile::cli {

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "cli/tool_options.hpp"
+#include "error_support.hpp"
 #include "json/json_format.hpp"
 #include "json/json_scanner.hpp"
 

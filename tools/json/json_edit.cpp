@@ -12,6 +12,7 @@
 #include "atomfile/replace.hpp"
 #include "atomfile/version.hpp"
 #include "cli/tool_error.hpp"
+#include "error_support.hpp"
 #include "json/json_command_line.hpp"
 #include "json/json_diff.hpp"
 #include "json/json_document.hpp"

@@ -2,7 +2,10 @@
 #include <iostream>
 
 #include "cli/atomic_write.hpp"
+#include "cli/tool_main.hpp"
 
 int main(int argc, char** argv) {
-    return atomfile::cli::run_atomic_write({argv + 1, argv + argc}, 0, std::cout, std::cerr);
+    int status = atomfile::cli::run_atomic_write({argv + 1, argv + argc}, 0, std::cout, std::cerr);
+    return atomfile::cli::finish_standard_output(
+        "atomic-write", status, atomfile::cli::exit_status::failure, std::cout, std::cerr);
 }

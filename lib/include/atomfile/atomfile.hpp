@@ -6,6 +6,7 @@
 #include "atomfile/file_descriptor.hpp"
 #include "atomfile/mkstemp.hpp"
 #include "atomfile/named_temporary_file.hpp"
+#include "atomfile/ostream.hpp"
 #include "atomfile/path_arg.hpp"
 #include "atomfile/replace.hpp"
 #include "atomfile/spooled_temporary_file.hpp"

@@ -3,9 +3,11 @@
 
 #include <utility>
 
+#include "atomfile/export.hpp"
+
 namespace atomfile {
 
-class FileDescriptor {
+class ATOMFILE_API FileDescriptor {
   public:
     FileDescriptor() noexcept = default;
     explicit FileDescriptor(int fd) noexcept : fd_(fd) {}

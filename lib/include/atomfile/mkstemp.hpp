@@ -27,6 +27,7 @@
 #include <string_view>
 #include <system_error>
 
+#include "atomfile/export.hpp"
 #include "atomfile/file_descriptor.hpp"
 #include "atomfile/path_arg.hpp"
 
@@ -41,17 +42,17 @@ struct MkstempResult {
 
 // Creates a new file. text is accepted for parity with Python and changes nothing: POSIX does
 // not distinguish text from binary files.
-MkstempResult mkstemp(std::string_view suffix = {}, std::string_view prefix = "tmp",
-                      const PathArg& dir = "", bool text = false);
+ATOMFILE_API MkstempResult mkstemp(std::string_view suffix = {}, std::string_view prefix = "tmp",
+                                   const PathArg& dir = "", bool text = false);
 // As above; on failure sets ec and returns an invalid descriptor and an empty path.
-MkstempResult mkstemp(std::string_view suffix, std::string_view prefix, const PathArg& dir,
-                      bool text, std::error_code& ec) noexcept;
+ATOMFILE_API MkstempResult mkstemp(std::string_view suffix, std::string_view prefix,
+                                   const PathArg& dir, bool text, std::error_code& ec) noexcept;
 
 // Creates a new directory and returns its absolute path.
-std::string mkdtemp(std::string_view suffix = {}, std::string_view prefix = "tmp",
-                    const PathArg& dir = "");
+ATOMFILE_API std::string mkdtemp(std::string_view suffix = {}, std::string_view prefix = "tmp",
+                                 const PathArg& dir = "");
 // As above; on failure sets ec and returns an empty string.
-std::string mkdtemp(std::string_view suffix, std::string_view prefix, const PathArg& dir,
-                    std::error_code& ec) noexcept;
+ATOMFILE_API std::string mkdtemp(std::string_view suffix, std::string_view prefix,
+                                 const PathArg& dir, std::error_code& ec) noexcept;
 
 }  // namespace atomfile

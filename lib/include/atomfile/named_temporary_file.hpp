@@ -25,7 +25,9 @@
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <utility>
 
+#include "atomfile/export.hpp"
 #include "atomfile/file_descriptor.hpp"
 #include "atomfile/path_arg.hpp"
 #include "atomfile/replace.hpp"
@@ -35,15 +37,38 @@ namespace atomfile {
 
 // Python's NamedTemporaryFile(suffix=None, prefix=None, dir=None, delete=True, *,
 // delete_on_close=True); `delete` is a C++ keyword, hence delete_file.
+// Named, chainable setters as for every options struct (temporary_file.hpp says why this form):
+//     NamedTemporaryFile temp(NamedTemporaryFileOptions().with_prefix("myapp_").with_dir(cache));
 struct NamedTemporaryFileOptions {
     std::string suffix;
     std::string prefix = "tmp";
     PathArg dir = "";  // empty: gettempdir()
     bool delete_file = true;
     bool delete_on_close = true;
+
+    NamedTemporaryFileOptions& with_suffix(std::string value) {
+        suffix = std::move(value);
+        return *this;
+    }
+    NamedTemporaryFileOptions& with_prefix(std::string value) {
+        prefix = std::move(value);
+        return *this;
+    }
+    NamedTemporaryFileOptions& with_dir(PathArg value) {
+        dir = std::move(value);
+        return *this;
+    }
+    NamedTemporaryFileOptions& with_delete_file(bool value) {
+        delete_file = value;
+        return *this;
+    }
+    NamedTemporaryFileOptions& with_delete_on_close(bool value) {
+        delete_on_close = value;
+        return *this;
+    }
 };
 
-class NamedTemporaryFile {
+class ATOMFILE_API NamedTemporaryFile {
   public:
     NamedTemporaryFile();
     explicit NamedTemporaryFile(const NamedTemporaryFileOptions& options);
@@ -96,8 +121,14 @@ class NamedTemporaryFile {
 
     // Publishes this temp at target through the replace engine (sync, rename, directory sync);
     // afterwards the object no longer owns a file. The temp must live on target's file system
-    // (create it with dir set to target's directory).
+    // (create it with dir set to target's directory). Errors are the replace engine's
+    // (replace.hpp): before the rename the temp stays ours and the target is unchanged; a
+    // failed directory sync after it reports errc::replaced_not_durable (the file IS at the
+    // target and no longer ours); a closed file fails with std::errc::bad_file_descriptor,
+    // step "persist temp file".
     void persist(const PathArg& target, const ReplaceOptions& options = {});
+    void persist(const PathArg& target, const ReplaceOptions& options,
+                 std::error_code& ec) noexcept;
 
   private:
     void remove_if_ours() const;

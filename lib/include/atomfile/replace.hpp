@@ -6,8 +6,10 @@
 // returns successfully with Durability::full or ::data, the new content survives a power cut.
 //
 // The protocol (docs/durability.md explains each step):
-//   1. resolve the target (following symlinks unless follow_symlinks is false; a link planted
-//      by another user in a sticky world-writable directory is refused, see protected_symlinks);
+//   1. resolve the target one path component at a time (following symlinks unless
+//      follow_symlinks is false; a link planted by another user in a sticky world-writable
+//      directory, anywhere in the path, is refused, see protected_symlinks, and so is a file
+//      another user created in such a directory, see protected_regular);
 //   2. create the temp in the target's own directory: an O_TMPFILE where the file system allows
 //      it, otherwise an exclusive, 0600, randomly named ".NAME.atomfile-XXXXXXXXXX" file;
 //   3. write all data (short writes and EINTR survived);
@@ -43,7 +45,10 @@
 // regular file"; nothing is ever opened for writing there.
 // Special error values: std::errc::file_exists for create_only on an existing target,
 // std::errc::timed_out when the lock wait ran past lock_timeout, and conflict_error() when
-// detect_conflicts found the target replaced behind our back.
+// detect_conflicts found the target replaced behind our back. The error_code overloads report
+// the same code as Error::code(), so these outcomes compare with atomfile::errc (error.hpp):
+// errc::replaced_not_durable (step 7), errc::target_exists, errc::lock_timeout,
+// errc::lock_deadlock, errc::lock_untrusted, errc::conflict, errc::backup_failed.
 #pragma once
 
 #include <chrono>
@@ -55,8 +60,10 @@
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <utility>
 
 #include "atomfile/error.hpp"
+#include "atomfile/export.hpp"
 #include "atomfile/path_arg.hpp"
 
 namespace atomfile {
@@ -100,24 +107,51 @@ struct OwnerNotKept {
     bool group_kept = false;            // false: new_gid differs from old_gid
 };
 
+// How a replace is done. The fields fall into five concerns, in this order:
+//   durability          durability
+//   target resolution   follow_symlinks, protected_symlinks, protected_regular, create_only,
+//                       missing_ok
+//   metadata            mode, keep_mode, keep_owner, owner_policy, on_owner_not_kept,
+//                       keep_xattrs, hard_links
+//   backup              backup_suffix
+//   locking             lock, lock_timeout, detect_conflicts
+// Set them by field (options.lock = true) or with the chainable setters below the fields, one
+// with_FIELD per field, grouped the same way (temporary_file.hpp says why this form):
+//     write_atomic(path, data, ReplaceOptions().with_backup_suffix("~").with_lock(true));
 struct ReplaceOptions {
+    // --- Durability.
     Durability durability = Durability::full;
+
+    // --- Target resolution: which file is replaced, and whether it may or must exist.
     // Follow a symlinked target and replace the file it points to (in that file's directory),
     // leaving the link in place. false replaces the symlink itself with a regular file.
     bool follow_symlinks = true;
     // Apply the kernel's fs.protected_symlinks rule to every link followed, whatever the
     // sysctl says (atomfile resolves links itself, so the kernel's own check never runs): a
     // link in a sticky, world-writable directory such as /tmp is followed only when it belongs
-    // to the effective uid or to the directory's owner. Otherwise the replace fails before
-    // anything is written with std::errc::permission_denied, step "resolve target", the link
-    // as path and its owner named in the message. Holds for root and for dangling links, which
-    // would otherwise make us create the file another user chose. false follows every link.
+    // to the effective uid or to the directory's owner. Every hop counts: the final name, a
+    // link in the directory part of the path ("/tmp/planted-dir/file") and links met inside
+    // a link's destination. Otherwise the replace fails before anything is written with
+    // std::errc::permission_denied, step "resolve target", the link as path and its owner
+    // named in the message. Holds for root and for dangling links, which would otherwise make
+    // us create the file another user chose. false follows every link.
     bool protected_symlinks = true;
+    // Apply the kernel's fs.protected_regular rule (its value 1), whatever the sysctl says: an
+    // existing regular target in a sticky, world-writable directory is replaced only when it
+    // belongs to the effective uid or to the directory's owner. Otherwise another user could
+    // create the name in advance and receive our content (the new file keeps the old owner),
+    // so the replace fails before anything is written with std::errc::permission_denied, step
+    // "resolve target", the file as path and the message naming its owner ("owned by uid N
+    // ... (protected_regular)"). Holds for root, as the shell's `>` does with the sysctl on.
+    // Not checked with create_only, which refuses any existing target. false replaces it.
+    bool protected_regular = true;
     // Fail with std::errc::file_exists if the target exists.
     bool create_only = false;
     // For safe_update and AtomicFile: a missing target reads as empty (true) or fails with
     // std::errc::no_such_file_or_directory, step "open target" (false).
     bool missing_ok = true;
+
+    // --- Metadata: mode, owner, extended attributes and hard links of the new file.
     // Mode of a newly created target (or of any target when keep_mode is false); empty means
     // 0666 & ~umask. Never the temp's 0600.
     std::optional<unsigned> mode;
@@ -134,6 +168,8 @@ struct ReplaceOptions {
     // target; an xattr that cannot be copied fails the replace (turn this off to accept that).
     bool keep_xattrs = true;
     HardLinkPolicy hard_links = HardLinkPolicy::break_link;
+
+    // --- Backup.
     // Keep the previous content as target + backup_suffix (e.g. "~"). Before the rename, the old
     // file is hard-linked under a temp name and that name is renamed over the backup name; only
     // then is the new file renamed over the target. No byte is copied, the backup name always
@@ -146,6 +182,8 @@ struct ReplaceOptions {
     // another user's file there in a sticky directory (unless we own the directory or are
     // root). A target that does not exist gets no backup. Empty: no backup.
     std::string backup_suffix;
+
+    // --- Locking: against concurrent writers.
     // Take the exclusive update lock (safe_update always does; write_atomic and AtomicFile only
     // when this is true). The lock is ".NAME.atomfile-lock" in the target's directory (a prefix
     // of NAME and a hash of it when NAME is over 240 bytes, so every replaceable name can be
@@ -169,22 +207,99 @@ struct ReplaceOptions {
     // just before the rename; a replace landing between that check and the rename, a window of
     // one system call, is not seen).
     bool detect_conflicts = false;
+
+    // Chainable setters: each sets its field and returns *this.
+    // Durability.
+    ReplaceOptions& with_durability(Durability value) {
+        durability = value;
+        return *this;
+    }
+    // Target resolution.
+    ReplaceOptions& with_follow_symlinks(bool value) {
+        follow_symlinks = value;
+        return *this;
+    }
+    ReplaceOptions& with_protected_symlinks(bool value) {
+        protected_symlinks = value;
+        return *this;
+    }
+    ReplaceOptions& with_protected_regular(bool value) {
+        protected_regular = value;
+        return *this;
+    }
+    ReplaceOptions& with_create_only(bool value) {
+        create_only = value;
+        return *this;
+    }
+    ReplaceOptions& with_missing_ok(bool value) {
+        missing_ok = value;
+        return *this;
+    }
+    // Metadata.
+    ReplaceOptions& with_mode(std::optional<unsigned> value) {
+        mode = value;
+        return *this;
+    }
+    ReplaceOptions& with_keep_mode(bool value) {
+        keep_mode = value;
+        return *this;
+    }
+    ReplaceOptions& with_keep_owner(bool value) {
+        keep_owner = value;
+        return *this;
+    }
+    ReplaceOptions& with_owner_policy(OwnerPolicy value) {
+        owner_policy = value;
+        return *this;
+    }
+    ReplaceOptions& with_on_owner_not_kept(std::function<void(const OwnerNotKept&)> value) {
+        on_owner_not_kept = std::move(value);
+        return *this;
+    }
+    ReplaceOptions& with_keep_xattrs(bool value) {
+        keep_xattrs = value;
+        return *this;
+    }
+    ReplaceOptions& with_hard_links(HardLinkPolicy value) {
+        hard_links = value;
+        return *this;
+    }
+    // Backup.
+    ReplaceOptions& with_backup_suffix(std::string value) {
+        backup_suffix = std::move(value);
+        return *this;
+    }
+    // Locking.
+    ReplaceOptions& with_lock(bool value) {
+        lock = value;
+        return *this;
+    }
+    ReplaceOptions& with_lock_timeout(std::chrono::milliseconds value) {
+        lock_timeout = value;
+        return *this;
+    }
+    ReplaceOptions& with_detect_conflicts(bool value) {
+        detect_conflicts = value;
+        return *this;
+    }
 };
 
-// The error code for a detected conflict (std::errc::device_or_resource_busy in category
-// generic, with its own step "check for concurrent replace").
-std::error_code conflict_error() noexcept;
-// True when e reports a replace that happened but whose directory sync failed.
-bool is_replaced_but_not_durable(const Error& e) noexcept;
+// The error code for a detected conflict: step "check for concurrent replace" (Step::conflict)
+// with errno EBUSY, so it equals errc::conflict and std::errc::device_or_resource_busy.
+ATOMFILE_API std::error_code conflict_error() noexcept;
+// True when e reports a replace that happened but whose directory sync failed (its step_id()
+// is Step::directory_sync; for an error_code, ec == errc::replaced_not_durable).
+ATOMFILE_API bool is_replaced_but_not_durable(const Error& e) noexcept;
 // True when e was raised after the target had been replaced (the directory sync failed): the
 // new content is in place. For every other error the target is unchanged. (A backup failure
 // is never one of these: the backup is made before the replace.)
-bool is_replaced(const Error& e) noexcept;
+ATOMFILE_API bool is_replaced(const Error& e) noexcept;
 
 // Replaces or creates path with data.
-void write_atomic(const PathArg& path, std::string_view data, const ReplaceOptions& options = {});
-void write_atomic(const PathArg& path, std::string_view data, const ReplaceOptions& options,
-                  std::error_code& ec) noexcept;
+ATOMFILE_API void write_atomic(const PathArg& path, std::string_view data,
+                               const ReplaceOptions& options = {});
+ATOMFILE_API void write_atomic(const PathArg& path, std::string_view data,
+                               const ReplaceOptions& options, std::error_code& ec) noexcept;
 
 using Transform = std::function<std::string(std::string)>;
 
@@ -193,14 +308,14 @@ using Transform = std::function<std::string(std::string)>;
 // any process) never lose an update. A transform that throws leaves the file untouched and its
 // exception propagates unchanged. (The error_code form cannot propagate it: a system_error's
 // code is reported, any other exception becomes std::errc::io_error.)
-void safe_update(const PathArg& path, const Transform& transform,
-                 const ReplaceOptions& options = {});
-void safe_update(const PathArg& path, const Transform& transform, const ReplaceOptions& options,
-                 std::error_code& ec) noexcept;
+ATOMFILE_API void safe_update(const PathArg& path, const Transform& transform,
+                              const ReplaceOptions& options = {});
+ATOMFILE_API void safe_update(const PathArg& path, const Transform& transform,
+                              const ReplaceOptions& options, std::error_code& ec) noexcept;
 
 // A streaming writer: write() as often as needed, then commit(). Destroyed without commit() it
 // leaves the target untouched and no temp behind.
-class AtomicFile {
+class ATOMFILE_API AtomicFile {
   public:
     // Resolves the target, takes the lock if asked, opens the old target and creates the temp.
     explicit AtomicFile(const PathArg& path, const ReplaceOptions& options = {});
@@ -246,9 +361,10 @@ class AtomicFile {
 // file, so neither is removed whatever min_age says; the age only spares a writer in the few
 // system calls between creating a file and locking it. Never touches directories, symlinks or
 // any other name. Returns the number removed. Throws Error when the directory cannot be listed.
-std::size_t remove_orphaned_temps(const PathArg& directory,
-                                  std::chrono::seconds min_age = std::chrono::minutes(10));
-std::size_t remove_orphaned_temps(const PathArg& directory, std::chrono::seconds min_age,
-                                  std::error_code& ec) noexcept;
+ATOMFILE_API std::size_t remove_orphaned_temps(
+    const PathArg& directory, std::chrono::seconds min_age = std::chrono::minutes(10));
+ATOMFILE_API std::size_t remove_orphaned_temps(const PathArg& directory,
+                                               std::chrono::seconds min_age,
+                                               std::error_code& ec) noexcept;
 
 }  // namespace atomfile

@@ -25,21 +25,42 @@
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <utility>
 
+#include "atomfile/export.hpp"
 #include "atomfile/temporary_file.hpp"
 
 namespace atomfile {
 
 // Python's SpooledTemporaryFile(max_size=0, suffix=None, prefix=None, dir=None); suffix, prefix
 // and dir are used when it rolls over.
+// Named, chainable setters as for every options struct (temporary_file.hpp says why this form):
+//     SpooledTemporaryFile spool(SpooledTemporaryFileOptions().with_max_size(1 << 20));
 struct SpooledTemporaryFileOptions {
     std::size_t max_size = 0;
     std::string suffix;
     std::string prefix = "tmp";
     PathArg dir = "";  // empty: gettempdir() at rollover time
+
+    SpooledTemporaryFileOptions& with_max_size(std::size_t value) {
+        max_size = value;
+        return *this;
+    }
+    SpooledTemporaryFileOptions& with_suffix(std::string value) {
+        suffix = std::move(value);
+        return *this;
+    }
+    SpooledTemporaryFileOptions& with_prefix(std::string value) {
+        prefix = std::move(value);
+        return *this;
+    }
+    SpooledTemporaryFileOptions& with_dir(PathArg value) {
+        dir = std::move(value);
+        return *this;
+    }
 };
 
-class SpooledTemporaryFile {
+class ATOMFILE_API SpooledTemporaryFile {
   public:
     SpooledTemporaryFile();
     explicit SpooledTemporaryFile(std::size_t max_size);

@@ -21,22 +21,23 @@
 #include <string>
 #include <system_error>
 
+#include "atomfile/export.hpp"
 #include "atomfile/path_arg.hpp"
 
 namespace atomfile {
 
 // The directory used when a temp function is given no directory.
-std::string gettempdir();
+ATOMFILE_API std::string gettempdir();
 // As above; on failure sets ec and returns an empty string.
-std::string gettempdir(std::error_code& ec) noexcept;
+ATOMFILE_API std::string gettempdir(std::error_code& ec) noexcept;
 
 // Makes directory the answer of every later gettempdir() call, without checking it (as Python
 // does: a bad choice shows up as an error when a temp is created there). An empty path forgets
 // the override and the cached search result, so the next gettempdir() searches again.
-void set_tempdir(const PathArg& directory);
-void set_tempdir(const PathArg& directory, std::error_code& ec) noexcept;
+ATOMFILE_API void set_tempdir(const PathArg& directory);
+ATOMFILE_API void set_tempdir(const PathArg& directory, std::error_code& ec) noexcept;
 
 // The default prefix of temp names: "tmp".
-std::string gettempprefix();
+ATOMFILE_API std::string gettempprefix();
 
 }  // namespace atomfile

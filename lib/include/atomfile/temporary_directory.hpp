@@ -26,22 +26,47 @@
 
 #include <string>
 #include <system_error>
+#include <utility>
 
+#include "atomfile/export.hpp"
 #include "atomfile/path_arg.hpp"
 
 namespace atomfile {
 
 // Python's TemporaryDirectory(suffix=None, prefix=None, dir=None, ignore_cleanup_errors=False,
 // *, delete=True); `delete` is a C++ keyword, hence delete_file.
+// Named, chainable setters as for every options struct (temporary_file.hpp says why this form):
+//     TemporaryDirectory work(TemporaryDirectoryOptions().with_prefix("build_").with_dir(root));
 struct TemporaryDirectoryOptions {
     std::string suffix;
     std::string prefix = "tmp";
     PathArg dir = "";  // empty: gettempdir()
     bool ignore_cleanup_errors = false;
     bool delete_file = true;
+
+    TemporaryDirectoryOptions& with_suffix(std::string value) {
+        suffix = std::move(value);
+        return *this;
+    }
+    TemporaryDirectoryOptions& with_prefix(std::string value) {
+        prefix = std::move(value);
+        return *this;
+    }
+    TemporaryDirectoryOptions& with_dir(PathArg value) {
+        dir = std::move(value);
+        return *this;
+    }
+    TemporaryDirectoryOptions& with_ignore_cleanup_errors(bool value) {
+        ignore_cleanup_errors = value;
+        return *this;
+    }
+    TemporaryDirectoryOptions& with_delete_file(bool value) {
+        delete_file = value;
+        return *this;
+    }
 };
 
-class TemporaryDirectory {
+class ATOMFILE_API TemporaryDirectory {
   public:
     TemporaryDirectory();
     explicit TemporaryDirectory(const TemporaryDirectoryOptions& options);

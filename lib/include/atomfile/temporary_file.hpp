@@ -23,7 +23,9 @@
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <utility>
 
+#include "atomfile/export.hpp"
 #include "atomfile/file_descriptor.hpp"
 #include "atomfile/path_arg.hpp"
 
@@ -34,13 +36,42 @@ enum class Whence { set, current, end };
 
 // Python's TemporaryFile(suffix=None, prefix=None, dir=None); suffix and prefix only matter
 // for the fallback's short-lived name.
+//
+// Every options struct of the library (this one, NamedTemporaryFileOptions,
+// SpooledTemporaryFileOptions, TemporaryDirectoryOptions, ReplaceOptions) can be filled in three
+// ways, which mix freely:
+//     TemporaryFile temp({"", "tmp", dir});                      // positional, Python's order
+//     TemporaryFileOptions options; options.dir = dir;           // field by field
+//     TemporaryFile temp(TemporaryFileOptions().with_dir(dir));  // named and chained
+// Each with_FIELD(value) sets that one field and returns *this. Why this form:
+//   - a member function cannot share its field's name, and the fields keep their names (code
+//     and tests assign them), hence the with_ prefix;
+//   - the setters live on the struct itself rather than on a separate Builder (Rust tempfile's,
+//     folly's): member functions leave the struct an aggregate, so the positional and field by
+//     field forms keep compiling unchanged, and there is one type to learn, not two;
+//   - they are inline and trivial: no library symbol, no ABI.
+// A chain started on a temporary returns a reference to that temporary: pass it on or copy it
+// (auto options = TemporaryFileOptions().with_dir(dir);), never bind it to a reference.
 struct TemporaryFileOptions {
     std::string suffix;
     std::string prefix = "tmp";
     PathArg dir = "";  // empty: gettempdir()
+
+    TemporaryFileOptions& with_suffix(std::string value) {
+        suffix = std::move(value);
+        return *this;
+    }
+    TemporaryFileOptions& with_prefix(std::string value) {
+        prefix = std::move(value);
+        return *this;
+    }
+    TemporaryFileOptions& with_dir(PathArg value) {
+        dir = std::move(value);
+        return *this;
+    }
 };
 
-class TemporaryFile {
+class ATOMFILE_API TemporaryFile {
   public:
     TemporaryFile();
     explicit TemporaryFile(const TemporaryFileOptions& options);

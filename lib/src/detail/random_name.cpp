@@ -1,6 +1,6 @@
 #include "detail/random_name.hpp"
 
-#include "atomfile/error.hpp"
+#include "error_support.hpp"
 #include "platform/posix.hpp"
 
 namespace atomfile::detail {
@@ -11,7 +11,7 @@ std::string random_name(std::string_view prefix, std::string_view suffix) {
     std::string name(prefix);
     unsigned char bytes[32];
     while (name.size() < prefix.size() + random_characters) {
-        if (platform::random_bytes(bytes, sizeof bytes) != 0) throw_errno("draw random name", "");
+        if (platform::random_bytes(bytes, sizeof bytes) != 0) throw_errno(Step::draw_name, "");
         for (unsigned char byte : bytes) {
             if (byte >= limit) continue;
             name += name_alphabet[byte % name_alphabet.size()];

@@ -4,9 +4,9 @@
 #include <filesystem>
 #include <vector>
 
-#include "atomfile/error.hpp"
 #include "atomfile/file_descriptor.hpp"
 #include "detail/temp_support.hpp"
+#include "error_support.hpp"
 #include "platform/posix.hpp"
 
 namespace atomfile::detail {
@@ -22,10 +22,10 @@ struct FirstError {
     int code = 0;
     int count = 0;
     bool is_mount = false;
-    std::string step;
+    Step step = Step::other;
     std::string path;
 
-    void record(int error, const char* what, const std::string& where) {
+    void record(int error, Step what, const std::string& where) {
         if (count++ > 0) return;
         code = error;
         step = what;
@@ -37,7 +37,7 @@ struct FirstError {
         if (is_mount) return;
         is_mount = true;
         code = EBUSY;
-        step = "skip mount point (neither emptied nor unmounted)";
+        step = Step::skip_mount_point;
         path = where;
     }
 };
@@ -76,7 +76,7 @@ bool skipped_as_mount(int dir_fd, int fd, const char* name, const std::string& p
     if (other > 0)
         errors.record_mount(path);
     else if (errno != ENOENT)
-        errors.record(errno, "inspect directory to remove it", path);
+        errors.record(errno, Step::inspect_to_remove, path);
     return true;
 }
 
@@ -84,7 +84,7 @@ void remove_contents(int fd, const std::string& path, FirstError& errors) {
     make_writable(fd);
     std::vector<std::string> names;
     if (platform::list_directory(fd, names) != 0)
-        return errors.record(errno, "list directory to remove it", path);
+        return errors.record(errno, Step::list_to_remove, path);
     for (const std::string& name : names) remove_entry(fd, name, join_path(path, name), errors);
 }
 
@@ -98,7 +98,7 @@ bool remove_directory_round(int dir_fd, const std::string& name, const std::stri
     if (!fd) {
         if (errno == ENOENT) return true;
         if (errno == ELOOP || errno == ENOTDIR) return false;  // now a symlink or a file
-        errors.record(errno, "open directory to remove it", path);
+        errors.record(errno, Step::open_to_remove, path);
         return true;
     }
     // Then the descriptor the walk would empty, whatever was mounted since.
@@ -111,7 +111,7 @@ bool remove_directory_round(int dir_fd, const std::string& name, const std::stri
     // (already recorded), or the directory was refilled meanwhile: only the latter goes again.
     if (errno == ENOTDIR) return false;
     if (errno == ENOTEMPTY || errno == EEXIST) return errors.count > errors_before;
-    errors.record(errno, "remove directory", path);
+    errors.record(errno, Step::remove_directory, path);
     return true;
 }
 
@@ -121,16 +121,17 @@ void remove_entry(int dir_fd, const std::string& name, const std::string& path,
         if (platform::unlink_file_at(dir_fd, name.c_str()) == 0 || errno == ENOENT) return;
         // EBUSY: a file with something mounted over it (mount --bind FILE here).
         if (errno == EBUSY) return errors.record_mount(path);
-        if (errno != EISDIR && errno != EPERM) return errors.record(errno, "remove", path);
+        if (errno != EISDIR && errno != EPERM)
+            return errors.record(errno, Step::remove_entry, path);
         // EPERM is also how some file systems refuse to unlink a directory.
         int unlink_error = errno;
         platform::FileStatus status;
         if (unlink_error == EPERM && (platform::stat_at(dir_fd, name.c_str(), status, false) != 0 ||
                                       status.type != platform::FileType::directory))
-            return errors.record(unlink_error, "remove", path);
+            return errors.record(unlink_error, Step::remove_entry, path);
         if (remove_directory_round(dir_fd, name, path, errors)) return;
     }
-    errors.record(EAGAIN, "remove entry that kept changing", path);
+    errors.record(EAGAIN, Step::remove_changing_entry, path);
 }
 
 }  // namespace
@@ -139,12 +140,12 @@ void remove_tree(const std::string& path, bool ignore_errors) {
     std::filesystem::path target(absolute_path(path));
     std::string parent = target.parent_path().string();
     std::string name = target.filename().string();
-    if (name.empty() || name == "." || name == "..") throw_error(EINVAL, "remove tree at", path);
+    if (name.empty() || name == "." || name == "..") throw_error(EINVAL, Step::remove_tree, path);
     FirstError errors;
     FileDescriptor parent_fd(platform::open_directory(platform::current_directory, parent.c_str()));
     if (!parent_fd) {
         if (errno == ENOENT) return;
-        errors.record(errno, "open parent directory to remove", path);
+        errors.record(errno, Step::open_parent_to_remove, path);
     } else {
         remove_entry(parent_fd.get(), name, target.string(), errors);
     }

@@ -3,9 +3,9 @@
 #include <cerrno>
 #include <filesystem>
 
-#include "atomfile/error.hpp"
 #include "atomfile/tempdir.hpp"
 #include "detail/random_name.hpp"
+#include "error_support.hpp"
 #include "platform/posix.hpp"
 
 namespace atomfile::detail {
@@ -21,7 +21,7 @@ std::string draw_name_in(const std::string& directory, std::string_view prefix,
         return draw_name(prefix, suffix);
     } catch (const Error& e) {
         if (!e.path().empty()) throw;
-        throw Error(e.code(), e.step() + " for temp file in", directory);
+        throw Error(e.code(), e.step_id(), directory, {}, e.step() + " for temp file in");
     }
 }
 
@@ -34,8 +34,9 @@ std::string claim_unused_name(const std::string& directory, std::string_view pre
         std::string name = draw_name_in(directory, prefix, suffix);
         if (create(name) == 0) return name;
     }
-    std::string step = "no unused name after " + std::to_string(max_name_attempts) + " attempts in";
-    throw_error(EEXIST, step, directory);
+    std::string words =
+        "no unused name after " + std::to_string(max_name_attempts) + " attempts in";
+    throw_error(EEXIST, StepWords{Step::no_unused_name, words}, directory);
 }
 
 }  // namespace
@@ -52,16 +53,16 @@ std::string draw_name(std::string_view prefix, std::string_view suffix) {
 
 void check_affixes(std::string_view prefix, std::string_view suffix) {
     if (prefix.find('/') != std::string_view::npos)
-        throw_error(EINVAL, "use temp name prefix containing '/'", std::string(prefix));
+        throw_error(EINVAL, Step::temp_prefix, std::string(prefix));
     if (suffix.find('/') != std::string_view::npos)
-        throw_error(EINVAL, "use temp name suffix containing '/'", std::string(suffix));
+        throw_error(EINVAL, Step::temp_suffix, std::string(suffix));
 }
 
 std::string absolute_path(const std::string& path) {
     std::filesystem::path result(path);
     if (result.is_relative()) {
         std::string cwd;
-        if (platform::current_directory_path(cwd) != 0) throw_errno("get working directory", path);
+        if (platform::current_directory_path(cwd) != 0) throw_errno(Step::working_directory, path);
         result = std::filesystem::path(cwd) / result;
     }
     std::string normal = result.lexically_normal().string();
@@ -75,7 +76,7 @@ std::string temp_directory(const std::string& dir) {
 
 FileDescriptor open_temp_directory(const std::string& directory) {
     FileDescriptor fd(platform::open_directory(platform::current_directory, directory.c_str()));
-    if (!fd) throw_errno("open temp directory", directory);
+    if (!fd) throw_errno(Step::open_temp_directory, directory);
     return fd;
 }
 
@@ -90,7 +91,7 @@ FileDescriptor create_unique_file(int dir_fd, const std::string& directory, std:
         fd.reset(platform::create_exclusive(dir_fd, candidate.c_str(), 0600));
         if (fd) return 0;
         if (errno == EEXIST) return EEXIST;
-        throw_errno("create temp file", join_path(directory, candidate));
+        throw_errno(Step::create_temp, join_path(directory, candidate));
     });
     return fd;
 }
@@ -100,18 +101,18 @@ std::string create_unique_directory(int dir_fd, const std::string& directory,
     return claim_unused_name(directory, prefix, suffix, [&](const std::string& candidate) {
         if (platform::make_directory_at(dir_fd, candidate.c_str(), 0700) == 0) return 0;
         if (errno == EEXIST) return EEXIST;
-        throw_errno("create temp directory", join_path(directory, candidate));
+        throw_errno(Step::create_temp_directory, join_path(directory, candidate));
     });
 }
 
 void require_open(int fd, const std::string& where) {
-    if (fd < 0) throw_error(EBADF, "use closed temp file", where);
+    if (fd < 0) throw_error(EBADF, Step::use_closed_temp, where);
 }
 
 std::size_t write_fd(int fd, std::string_view data, const std::string& where) {
     require_open(fd, where);
     if (platform::write_all(fd, data.data(), data.size()) != 0)
-        throw_errno("write temp file", where);
+        throw_errno(Step::write_temp, where);
     return data.size();
 }
 
@@ -119,14 +120,14 @@ std::string read_fd(int fd, std::size_t size, const std::string& where) {
     require_open(fd, where);
     std::string out;
     if (size == std::string::npos) {
-        if (platform::read_all(fd, out) != 0) throw_errno("read temp file", where);
+        if (platform::read_all(fd, out) != 0) throw_errno(Step::read_temp, where);
         return out;
     }
     out.resize(size);
     std::size_t filled = 0;
     while (filled < size) {
         long got = platform::read_some(fd, out.data() + filled, size - filled);
-        if (got < 0) throw_errno("read temp file", where);
+        if (got < 0) throw_errno(Step::read_temp, where);
         if (got == 0) break;
         filled += static_cast<std::size_t>(got);
     }
@@ -140,19 +141,19 @@ std::int64_t seek_fd(int fd, std::int64_t offset, Whence whence, const std::stri
                            : whence == Whence::current ? platform::Whence::current
                                                        : platform::Whence::end;
     std::int64_t position = platform::seek(fd, offset, how);
-    if (position < 0) throw_errno("seek temp file", where);
+    if (position < 0) throw_errno(Step::seek_temp, where);
     return position;
 }
 
 std::int64_t truncate_fd(int fd, std::int64_t size, const std::string& where) {
     require_open(fd, where);
-    if (platform::truncate_fd(fd, size) != 0) throw_errno("truncate temp file", where);
+    if (platform::truncate_fd(fd, size) != 0) throw_errno(Step::truncate_temp, where);
     return size;
 }
 
 void sync_fd(int fd, const std::string& where) {
     require_open(fd, where);
-    if (platform::sync_fd(fd, platform::SyncKind::full) != 0) throw_errno("sync temp file", where);
+    if (platform::sync_fd(fd, platform::SyncKind::full) != 0) throw_errno(Step::sync_temp, where);
 }
 
 void require_open(int fd, const std::string& where, std::error_code& ec) noexcept {

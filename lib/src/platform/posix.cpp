@@ -117,7 +117,7 @@ const char* call_name(Call call) {
                                         "readlink",  "xattr_list", "xattr_get",
                                         "xattr_set", "lock",       "close",
                                         "getrandom", "copy",       "spawn",
-                                        "wait",      "writeback"};
+                                        "wait",      "writeback",  "open_path"};
     static_assert(sizeof(names) / sizeof(names[0]) == static_cast<int>(Call::count_));
     return names[static_cast<int>(call)];
 }
@@ -143,8 +143,12 @@ int open_directory(int dir_fd, const char* path, bool follow) {
 
 int open_directory_path(int dir_fd, const char* path) {
     ATOMFILE_INJECT(Call::open, -1);
-    return retry_on_eintr(
-        [&] { return ::openat(dir_fd, path, O_PATH | O_DIRECTORY | O_CLOEXEC); });
+    return retry_on_eintr([&] { return ::openat(dir_fd, path, O_PATH | O_DIRECTORY | O_CLOEXEC); });
+}
+
+int open_path_no_follow(int dir_fd, const char* name) {
+    ATOMFILE_INJECT(Call::open_path, -1);
+    return retry_on_eintr([&] { return ::openat(dir_fd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC); });
 }
 
 int open_read(int dir_fd, const char* path, bool follow) {

@@ -50,6 +50,7 @@ enum class Call {
     spawn,
     wait,
     writeback,  // sync_file_range(2) starting writeback
+    open_path,  // openat(2) with O_PATH|O_NOFOLLOW of one component while walking a path
     count_
 };
 
@@ -76,6 +77,11 @@ int open_directory(int dir_fd, const char* path, bool follow = true);
 // that needs search permission, not read permission, so it works in a directory the caller may
 // write but not list (mode 0733). It cannot be fsync()ed, read or flock()ed. Seam: Call::open.
 int open_directory_path(int dir_fd, const char* path);
+// Opens one path component without following it (O_PATH|O_NOFOLLOW|O_CLOEXEC), for walking a
+// path one hop at a time: a directory opens as the base of *at calls, a symlink as the link
+// itself (fstat describes the link, read_link_at(fd, "") reads it, and neither can be swapped
+// under the caller). Needs search permission on dir_fd only. Seam: Call::open_path.
+int open_path_no_follow(int dir_fd, const char* name);
 // Opens an existing file for reading (O_RDONLY|O_CLOEXEC).
 int open_read(int dir_fd, const char* path, bool follow = true);
 // The same with O_NONBLOCK, for a file that may have become something else since it was

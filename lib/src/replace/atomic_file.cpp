@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "atomfile/replace.hpp"
+#include "error_support.hpp"
 #include "replace/commit_protocol.hpp"
 #include "replace/metadata_copy.hpp"
 #include "replace/replace_temp.hpp"
@@ -102,7 +103,7 @@ namespace {
 // The live temp, or an error naming what was attempted on a spent object. (A template because
 // AtomicFile::State is private.)
 template <class StatePointer>
-ReplaceTemp& live_temp(const StatePointer& state, const char* what) {
+ReplaceTemp& live_temp(const StatePointer& state, Step what) {
     if (!state || !state->temp) throw_error(EBADF, what, state ? state->target.path : "");
     return *state->temp;
 }
@@ -130,13 +131,13 @@ std::uint64_t AtomicFile::write_from(int fd) {
     ReplaceTemp& temp = live_temp(state_, step::write);
     platform::InputKind kind;
     if (platform::classify_input(fd, kind) != 0)
-        throw_errno("copy into temp file", state_->target.path);
+        throw_errno(step::copy_into_temp, state_->target.path);
     std::uint64_t total = 0;
     std::vector<char> buffer;
     for (;;) {
         long moved = platform::transfer(fd, temp.fd(), transfer_chunk, kind, buffer);
         if (moved < 0 && errno == EINTR) continue;
-        if (moved < 0) throw_errno("copy into temp file", state_->target.path);
+        if (moved < 0) throw_errno(step::copy_into_temp, state_->target.path);
         if (moved == 0) return total;
         total += static_cast<std::uint64_t>(moved);
     }

@@ -2,8 +2,8 @@
 
 #include <cerrno>
 
-#include "atomfile/error.hpp"
 #include "detail/random_name.hpp"
+#include "error_support.hpp"
 #include "replace/steps.hpp"
 #include "replace/temp_names.hpp"
 

@@ -2,7 +2,7 @@
 
 #include <cerrno>
 
-#include "atomfile/error.hpp"
+#include "error_support.hpp"
 #include "replace/steps.hpp"
 
 namespace atomfile::replace {

@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "atomfile/error.hpp"
+#include "error_support.hpp"
 #include "replace/steps.hpp"
 
 namespace atomfile::replace {
@@ -87,6 +87,13 @@ void set_mode(int temp_fd, unsigned mode, const Target& target) {
     if (platform::change_mode(temp_fd, mode) != 0) throw_errno(step::mode, target.path);
 }
 
+// The step names the attribute that failed.
+[[noreturn]] void fail_xattr(int error, const std::string& name, const std::string& path) {
+    throw_error(error,
+                StepWords{step::xattrs, std::string(step_text(step::xattrs)) + " (" + name + ")"},
+                path);
+}
+
 void copy_xattrs(int from_fd, int temp_fd, const Target& target) {
     std::vector<std::string> names;
     if (platform::list_xattrs(from_fd, names) != 0) {
@@ -97,7 +104,7 @@ void copy_xattrs(int from_fd, int temp_fd, const Target& target) {
     for (const std::string& name : names) {
         if (platform::get_xattr(from_fd, name.c_str(), value) != 0 ||
             platform::set_xattr(temp_fd, name.c_str(), value) != 0)
-            throw_errno(std::string(step::xattrs) + " (" + name + ")", target.path);
+            fail_xattr(errno, name, target.path);
     }
 }
 

@@ -6,6 +6,7 @@
 
 #include "atomfile/file_descriptor.hpp"
 #include "atomfile/replace.hpp"
+#include "error_support.hpp"
 #include "platform/posix.hpp"
 #include "replace/temp_names.hpp"
 #include "replace/update_lock.hpp"
@@ -40,10 +41,10 @@ bool remove_unlocked(int dir_fd, const std::string& name) {
 
 std::size_t remove_orphaned_temps(const PathArg& directory, std::chrono::seconds min_age) {
     FileDescriptor dir(platform::open_directory(platform::current_directory, directory.c_str()));
-    if (!dir) throw_errno("open directory to clean", directory.str());
+    if (!dir) throw_errno(Step::open_directory_to_clean, directory.str());
     std::vector<std::string> names;
     if (platform::list_directory(dir.get(), names) != 0)
-        throw_errno("list directory to clean", directory.str());
+        throw_errno(Step::list_directory_to_clean, directory.str());
     const std::int64_t cutoff =
         now_ns() - std::chrono::duration_cast<std::chrono::nanoseconds>(min_age).count();
     std::size_t removed = 0;

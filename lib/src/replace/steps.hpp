@@ -1,33 +1,40 @@
-// The words every replace error uses for the step that failed (Error::step()). Callers and
-// tests match on them, so they are defined once.
+// The steps every replace error names (Error::step_id(); their words are step_text()). Callers
+// and tests match on them, so they are defined once, in error.hpp; these are their short names
+// inside the engine.
 #pragma once
 
 #include <chrono>
 #include <string>
 
+#include "atomfile/error.hpp"
+
 namespace atomfile::replace::step {
 
-inline constexpr const char* resolve = "resolve target";
-inline constexpr const char* open_directory = "open target directory";
-inline constexpr const char* open_target = "open target";
-inline constexpr const char* not_regular = "replace a target that is not a regular file";
-inline constexpr const char* hard_links = "replace a target that has other hard links";
-inline constexpr const char* target_exists = "create target that already exists";
-inline constexpr const char* read_target = "read target";
-inline constexpr const char* lock = "take update lock";
+inline constexpr Step resolve = Step::resolve;
+inline constexpr Step open_directory = Step::open_directory;
+inline constexpr Step open_target = Step::open_target;
+inline constexpr Step not_regular = Step::not_regular;
+inline constexpr Step hard_links = Step::hard_links;
+inline constexpr Step target_exists = Step::target_exists;
+inline constexpr Step read_target = Step::read_target;
+inline constexpr Step lock = Step::lock;
+inline constexpr Step lock_untrusted = Step::lock_untrusted;
+inline constexpr Step create = Step::create_temp;
+inline constexpr Step write = Step::write_temp;
+inline constexpr Step copy_into_temp = Step::copy_into_temp;
+inline constexpr Step owner = Step::owner;
+inline constexpr Step mode = Step::mode;
+inline constexpr Step xattrs = Step::xattrs;
+inline constexpr Step sync = Step::sync_temp;
+inline constexpr Step link = Step::link;
+inline constexpr Step conflict = Step::conflict;
+inline constexpr Step backup = Step::backup;
+inline constexpr Step rename = Step::rename;
+inline constexpr Step directory_sync = Step::directory_sync;
+
+// The words of a lock timeout, which a tool rewrites with the time it waited in total.
 inline constexpr const char* lock_timeout = "timed out after ";
 inline constexpr const char* lock_wait = " waiting for the update lock on ";
-inline constexpr const char* create = "create temp file";
-inline constexpr const char* write = "write temp file";
-inline constexpr const char* owner = "copy owner to temp file";
-inline constexpr const char* mode = "set mode of temp file";
-inline constexpr const char* xattrs = "copy extended attributes to temp file";
-inline constexpr const char* sync = "sync temp file";
-inline constexpr const char* link = "link temp file into target directory";
-inline constexpr const char* conflict = "check for concurrent replace";
-inline constexpr const char* backup = "make backup";
-inline constexpr const char* rename = "rename temp over target";
-inline constexpr const char* directory_sync = "sync directory after replace";
 
 // The lock steps carry who owns and who holds the lock, so they are built here too.
 

@@ -1,9 +1,10 @@
 #include "replace/target_resolution.hpp"
 
 #include <cerrno>
+#include <deque>
 
-#include "atomfile/error.hpp"
 #include "detail/temp_support.hpp"
+#include "error_support.hpp"
 #include "replace/steps.hpp"
 
 namespace atomfile::replace {
@@ -25,52 +26,201 @@ void split(const std::string& path, std::string& directory, std::string& name) {
     name = path.substr(slash + 1);
 }
 
-// The path a symlink at directory/name points to, relative links taken from that directory.
-std::string follow_link(const Target& target) {
-    std::string destination;
-    if (platform::read_link_at(target.dir.get(), target.name.c_str(), destination) != 0)
-        throw_errno(step::resolve, target.path);
-    if (!destination.empty() && destination.front() == '/') return destination;
-    return detail::join_path(target.directory, destination);
-}
-
-// A directory we may write but not read (0733, like a drop box) can still hold the temp: the
-// shell's `>` works there, so we do too, through an O_PATH descriptor.
-void open_directory_of(Target& target) {
-    const char* directory = target.directory.c_str();
-    target.dir.reset(platform::open_directory(platform::current_directory, directory));
-    if (!target.dir && errno == EACCES) {
-        target.dir.reset(platform::open_directory_path(platform::current_directory, directory));
-        target.dir_path_only = static_cast<bool>(target.dir);
+// The components of a path, without the empty and "." ones (which name the same directory).
+// ".." stays: only the walk knows which directory it leads to.
+std::deque<std::string> components_of(const std::string& path) {
+    std::deque<std::string> components;
+    std::size_t start = 0;
+    while (start <= path.size()) {
+        std::size_t slash = path.find('/', start);
+        if (slash == std::string::npos) slash = path.size();
+        std::string component = path.substr(start, slash - start);
+        if (!component.empty() && component != ".") components.push_back(std::move(component));
+        start = slash + 1;
     }
-    if (!target.dir) throw_errno(step::open_directory, target.path);
+    return components;
 }
 
-// Opens the directory of `path` and looks at its final name.
-Target open_step(const std::string& path) {
-    Target target;
-    split(path, target.directory, target.name);
-    target.path = path;
-    if (target.name.empty() || target.name == "." || target.name == "..")
-        throw_error(EISDIR, step::resolve, path);
-    open_directory_of(target);
-    target.status = stat_target(target);
-    return target;
+// A path whose last component names a directory ("dir/", ".", "..") cannot be replaced by a file.
+void require_file_name(const std::string& path, const std::string& where) {
+    std::string directory, name;
+    split(path, directory, name);
+    if (name.empty() || name == "." || name == "..") throw_error(EISDIR, step::resolve, where);
+}
+
+bool is_shared(const platform::FileStatus& directory) {
+    return (directory.mode & sticky_bit) && (directory.mode & world_writable);
 }
 
 // The kernel's fs.protected_symlinks rule (see the header): a link someone else planted in a
 // sticky world-writable directory such as /tmp must not steer where we write.
-void check_may_follow(const Target& link) {
-    platform::FileStatus directory;
-    if (platform::stat_fd(link.dir.get(), directory) != 0) throw_errno(step::resolve, link.path);
-    bool shared = (directory.mode & sticky_bit) && (directory.mode & world_writable);
-    unsigned owner = link.status->uid;
-    if (!shared || owner == platform::current_uid() || owner == directory.uid) return;
-    throw_error(EACCES, step::resolve, link.path,
+void check_may_follow(const platform::FileStatus& link, const platform::FileStatus& directory,
+                      const std::string& link_path) {
+    unsigned owner = link.uid;
+    if (!is_shared(directory) || owner == platform::current_uid() || owner == directory.uid) return;
+    throw_error(EACCES, step::resolve, link_path,
                 "symlink owned by uid " + std::to_string(owner) +
                     " in a sticky world-writable directory owned by uid " +
                     std::to_string(directory.uid) + ": not followed (protected_symlinks)");
 }
+
+// The kernel's fs.protected_regular rule (see the header): a file another user created in a
+// sticky world-writable directory must not receive our content, which would then be theirs.
+void check_may_replace(const Target& target, const platform::FileStatus& directory) {
+    const platform::FileStatus& file = *target.status;
+    if (file.type != platform::FileType::regular || !is_shared(directory) ||
+        file.uid == platform::current_uid() || file.uid == directory.uid)
+        return;
+    throw_error(EACCES, step::resolve, target.path,
+                "owned by uid " + std::to_string(file.uid) +
+                    " in a sticky world-writable directory: not replaced (protected_regular)");
+}
+
+// Resolves a path one component at a time, each opened relative to the directory before it with
+// O_PATH|O_NOFOLLOW, so that every symlink is seen (in the directory part too), checked against
+// the directory it sits in, and read through the descriptor that was checked: an attacker who
+// swaps their own entries between two steps changes nothing we already decided on.
+class Walk {
+  public:
+    Walk(const std::string& path, const ReplaceOptions& options)
+        : options_(options), full_(path), rest_(components_of(path)) {
+        here_ = open_start(!path.empty() && path.front() == '/');
+    }
+
+    Target run() {
+        walk_to_final_name();
+        for (;;) {
+            Target target = examine(rest_.front());
+            if (!target.status || target.status->type != platform::FileType::symlink ||
+                !options_.follow_symlinks)
+                return finish(std::move(target));
+            // Read the link through a descriptor, so the link checked is the link read.
+            FileDescriptor link(platform::open_path_no_follow(here_.get(), rest_.front().c_str()));
+            platform::FileStatus status;
+            if (!link || platform::stat_fd(link.get(), status) != 0)
+                throw_errno(step::resolve, target.path);
+            if (status.type != platform::FileType::symlink) {  // swapped since: look again
+                count_hop();
+                continue;
+            }
+            follow(link, status, pop(), true);
+            walk_to_final_name();
+        }
+    }
+
+  private:
+    // The directory the walk stands in, as text for messages: "" is the working directory.
+    std::string here_text() const { return here_path_.empty() ? "." : here_path_; }
+
+    std::string pop() {
+        std::string component = std::move(rest_.front());
+        rest_.pop_front();
+        return component;
+    }
+
+    void walk_to_final_name() {
+        while (rest_.size() > 1) enter(pop());
+    }
+
+    void count_hop() {
+        if (++hops_ > max_symlink_hops) throw_error(ELOOP, step::resolve, full_);
+    }
+
+    FileDescriptor open_start(bool absolute) {
+        here_path_ = absolute ? "/" : "";
+        here_status_.reset();
+        FileDescriptor dir(
+            platform::open_path_no_follow(platform::current_directory, absolute ? "/" : "."));
+        if (!dir) throw_errno(step::open_directory, full_);
+        return dir;
+    }
+
+    // Steps into directory `name` (".." is the physical parent of where we stand, as in the
+    // kernel), or splices in the link found there.
+    void enter(const std::string& name) {
+        FileDescriptor next(platform::open_path_no_follow(here_.get(), name.c_str()));
+        platform::FileStatus status;
+        if (!next || platform::stat_fd(next.get(), status) != 0)
+            throw_errno(step::open_directory, full_);
+        if (status.type == platform::FileType::symlink) return follow(next, status, name, false);
+        if (status.type != platform::FileType::directory)
+            throw_error(ENOTDIR, step::open_directory, full_);
+        here_ = std::move(next);
+        here_status_ = status;
+        here_path_ = here_path_.empty() ? name : detail::join_path(here_path_, name);
+    }
+
+    // The status of the directory the walk stands in, read once (the rules need its owner).
+    const platform::FileStatus& here_status() {
+        if (!here_status_) {
+            platform::FileStatus status;
+            if (platform::stat_fd(here_.get(), status) != 0) throw_errno(step::resolve, full_);
+            here_status_ = status;
+        }
+        return *here_status_;
+    }
+
+    // Follows the link `name` of the current directory, open as `link`: checks the rule, then
+    // puts its destination in front of what is left to walk (from "/" when it is absolute).
+    void follow(const FileDescriptor& link, const platform::FileStatus& status,
+                const std::string& name, bool final) {
+        const std::string link_path = detail::join_path(here_text(), name);
+        count_hop();
+        if (options_.protected_symlinks) check_may_follow(status, here_status(), link_path);
+        std::string destination;
+        if (platform::read_link_at(link.get(), "", destination) != 0)
+            throw_errno(step::resolve, link_path);
+        links_.push_back(status);
+        bool absolute = !destination.empty() && destination.front() == '/';
+        full_ = absolute ? destination : detail::join_path(here_text(), destination);
+        if (final) require_file_name(destination, full_);
+        for (const std::string& component : rest_) full_ += "/" + component;
+        std::deque<std::string> spliced = components_of(destination);
+        rest_.insert(rest_.begin(), spliced.begin(), spliced.end());
+        if (absolute) here_ = open_start(true);
+    }
+
+    // The final name in the current directory, and its status when it exists.
+    Target examine(const std::string& name) {
+        Target target;
+        target.path = full_;
+        std::string ignored;
+        split(full_, target.directory, ignored);
+        target.name = name;
+        platform::FileStatus status;
+        if (platform::stat_at(here_.get(), name.c_str(), status, false) == 0)
+            target.status = status;
+        else if (errno != ENOENT)
+            throw_errno(step::resolve, target.path);
+        return target;
+    }
+
+    // Opens the final directory for reading where allowed. A directory we may write but not
+    // read (0733, like a drop box) can still hold the temp: the shell's `>` works there, so we
+    // do too, through the O_PATH descriptor the walk holds.
+    Target finish(Target target) {
+        if (options_.protected_regular && !options_.create_only && target.status &&
+            target.status->type == platform::FileType::regular)
+            check_may_replace(target, here_status());
+        target.dir.reset(platform::open_directory(here_.get(), "."));
+        if (!target.dir) {
+            if (errno != EACCES) throw_errno(step::open_directory, target.path);
+            target.dir = std::move(here_);
+            target.dir_path_only = true;
+        }
+        target.links_followed = std::move(links_);
+        return target;
+    }
+
+    const ReplaceOptions& options_;
+    std::string full_;  // the path as resolved so far (links replaced by their destinations)
+    std::deque<std::string> rest_;  // components still to walk; the last is the final name
+    FileDescriptor here_;           // O_PATH descriptor of the directory the walk stands in
+    std::string here_path_;         // its path as walked
+    std::optional<platform::FileStatus> here_status_;
+    std::vector<platform::FileStatus> links_;
+    int hops_ = 0;
+};
 
 }  // namespace
 
@@ -87,18 +237,8 @@ std::optional<platform::FileStatus> stat_target(const Target& target) {
 
 Target resolve_target(const std::string& path, const ReplaceOptions& options) {
     if (path.empty()) throw_error(ENOENT, step::resolve, path);
-    Target target = open_step(path);
-    std::vector<platform::FileStatus> links;
-    for (int hops = 0; options.follow_symlinks && target.status &&
-                       target.status->type == platform::FileType::symlink;
-         ++hops) {
-        if (hops == max_symlink_hops) throw_error(ELOOP, step::resolve, path);
-        if (options.protected_symlinks) check_may_follow(target);
-        links.push_back(*target.status);
-        target = open_step(follow_link(target));
-    }
-    target.links_followed = std::move(links);
-    return target;
+    require_file_name(path, path);
+    return Walk(path, options).run();
 }
 
 Target resolve_target(const std::string& path, bool follow) {

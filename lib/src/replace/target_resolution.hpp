@@ -28,19 +28,33 @@ struct Target {
     std::vector<platform::FileStatus> links_followed;
 };
 
-// Follows symlinks (at most 40) when options.follow_symlinks is true, so the file a link points
-// at is replaced in its own directory and the link stays; with it false the final name itself is
-// the target. A dangling link, followed, names a new file at the link's destination.
+// Walks the path one component at a time from "/" or the working directory, each opened
+// relative to the one before with O_PATH|O_NOFOLLOW, so no symlink is resolved by the kernel
+// and none can be swapped between being checked and being used. Symlinks in the directory part
+// are always followed (their destination is spliced into what is left of the path; an absolute
+// one restarts from "/"); the final name is followed when options.follow_symlinks is true, so
+// the file a link points at is replaced in its own directory and the link stays; with it false
+// the final name itself is the target. At most 40 links in all (ELOOP). ".." is the physical
+// parent of the directory reached, as in the kernel (after a link, of the link's destination).
+// A dangling link, followed, names a new file at the link's destination.
 //
-// With options.protected_symlinks (the default) every link followed obeys the kernel's
-// fs.protected_symlinks rule, whatever the sysctl says: a link in a sticky, world-writable
-// directory is followed only when it belongs to the follower (the effective uid) or to the
-// directory's owner. Otherwise the resolution fails with EACCES, step "resolve target", path the
-// link, second path naming the link's owner; this holds for root too, as in the kernel, and for
-// a dangling link (so nobody can make root create a file through a planted link). Only followed
-// links are checked: with follow_symlinks false the link itself is replaced, as with O_NOFOLLOW.
-// Symlinks in the directory part of the path are resolved by the kernel (which, like this code,
-// applies the rule to the final component only).
+// With options.protected_symlinks (the default) every link followed, at every hop, obeys the
+// kernel's fs.protected_symlinks rule, whatever the sysctl says: a link in a sticky,
+// world-writable directory is followed only when it belongs to the follower (the effective uid)
+// or to the directory's owner. Otherwise the resolution fails with EACCES, step "resolve
+// target", path the link (as walked), second path naming the link's owner; this holds for root
+// too, as in the kernel, and for a dangling link (so nobody can make root create a file through
+// a planted link). With follow_symlinks false the final link itself is replaced, unchecked, as
+// with O_NOFOLLOW; links in the directory part are still checked.
+//
+// With options.protected_regular (the default) and not create_only, an existing regular final
+// name in a sticky world-writable directory that belongs to neither the effective uid nor the
+// directory's owner fails with EACCES, step "resolve target", path the file, second path naming
+// its owner (the kernel's fs.protected_regular=1).
+//
+// Target::path is the path with each link followed replaced by its destination (the original
+// path when none was); Target::directory and name split it. They are for messages: every call
+// goes through Target::dir, the descriptor the walk ended in.
 //
 // Throws Error (step "resolve target" or "open target directory").
 Target resolve_target(const std::string& path, const ReplaceOptions& options);

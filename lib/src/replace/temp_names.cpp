@@ -46,7 +46,7 @@ std::string random_temp_name(std::string_view name, const std::string& error_pat
     try {
         return detail::random_name(temp_prefix(name), "");
     } catch (const Error& e) {
-        throw Error(e.code(), e.step() + " for temp file", error_path);
+        throw Error(e.code(), e.step_id(), error_path, {}, e.step() + " for temp file");
     }
 }
 

@@ -7,7 +7,7 @@
 #include <optional>
 #include <thread>
 
-#include "atomfile/error.hpp"
+#include "error_support.hpp"
 #include "platform/posix.hpp"
 #include "replace/steps.hpp"
 #include "replace/temp_names.hpp"
@@ -146,14 +146,14 @@ class LockAcquisition {
         return waited >= timeout_ ? 0 : static_cast<long>((timeout_ - waited).count());
     }
 
-    [[noreturn]] void fail(int error, const std::string& what) const {
-        throw_error(error, what, target_.path, lock_path_);
+    [[noreturn]] void fail(int error, const std::string& what, Step id = step::lock) const {
+        throw_error(error, StepWords{id, what}, target_.path, lock_path_);
     }
 
     // A failed call on the way to the lock. A tool prints only the step, so the step names the
     // lock file, and what was being done when that was not the lock file itself.
     [[noreturn]] void fail_on(int error, const char* doing = nullptr) const {
-        std::string what = std::string(step::lock) + ": " + lock_path_;
+        std::string what = std::string(step_text(step::lock)) + ": " + lock_path_;
         if (doing) what += std::string(" (") + doing + ")";
         fail(error, what);
     }
@@ -287,8 +287,9 @@ class LockAcquisition {
         }
         if (platform::unlink_file_at(dir_, name().c_str()) != 0 && errno != ENOENT) {
             const int error = errno;
-            fail(error, step::lock_suspect(lock_path_, describe(*found.status, 0),
-                                           "it cannot be removed"));
+            fail(error,
+                 step::lock_suspect(lock_path_, describe(*found.status, 0), "it cannot be removed"),
+                 step::lock_untrusted);
         }
     }
 
@@ -338,7 +339,8 @@ class LockAcquisition {
                       "created the file too): remove it, or use another directory"
                 : "it cannot be removed in this sticky directory, and " + target_.path +
                       " cannot be opened for writing to be locked instead";
-        fail(error == ENOENT ? EPERM : error, step::lock_suspect(lock_path_, about, problem));
+        fail(error == ENOENT ? EPERM : error, step::lock_suspect(lock_path_, about, problem),
+             step::lock_untrusted);
     }
 
     UpdateLock& lock_;

@@ -1,20 +1,25 @@
 // The one-call forms of the replace engine.
+#include <cerrno>
+
 #include "atomfile/replace.hpp"
+#include "error_support.hpp"
 #include "replace/steps.hpp"
 
 namespace atomfile {
 
 std::error_code conflict_error() noexcept {
-    return std::make_error_code(std::errc::device_or_resource_busy);
+    return make_error_code(replace::step::conflict, EBUSY);
 }
 
 bool is_replaced_but_not_durable(const Error& e) noexcept {
-    return e.step() == replace::step::directory_sync;
+    return e.step_id() == replace::step::directory_sync;
 }
 
 // The backup is published before the replace, so the directory sync is the only step that can
 // fail after it.
-bool is_replaced(const Error& e) noexcept { return is_replaced_but_not_durable(e); }
+bool is_replaced(const Error& e) noexcept {
+    return is_replaced_but_not_durable(e);
+}
 
 void write_atomic(const PathArg& path, std::string_view data, const ReplaceOptions& options) {
     AtomicFile file(path, options);
