@@ -1,14 +1,14 @@
 #!/usr/bin/env python3
 """Benchmark: setting one key in a large JSON file, json-edit against its peers.
 
-Peers (issue 5 and 7), each run as its own process on a fresh copy of the same file:
+Peers, each run as its own process on a fresh copy of the same file:
   json-edit            json-edit FILE set /meta/version N        (default durability: full)
   json-edit -d none    the same without fsyncs, like every peer below
   jq+mv                sh -c 'jq ".meta.version = N" FILE > FILE.tmp && mv FILE.tmp FILE'
   Python json          bench/json_set_python.py: json.load, set, json.dump, os.replace
   jsonpatch            jsonpatch -i --indent 2 FILE PATCH  (Debian python3-jsonpatch)
 
-Files come from issue 5's generator (python3 -c '...' RECORDS > FILE; about 211 bytes a
+Files come from this generator (python3 -c '...' RECORDS > FILE; about 211 bytes a
 record) and are cached in DIR as data-RECORDS.json, since the generator is deterministic and
 slow. Before each run the working file is restored from that copy and sync(2) is called, so no
 run pays for another's writeback; the copy leaves the file in the page cache (warm runs).

@@ -1,12 +1,12 @@
 // Sets one key in a large JSON file: json-edit against `jq '.meta.version = 2' f > t && mv t f`,
-// measured in the same run (issue 5). Reports wall time and peak RSS (wait4's rusage, which
+// measured in the same run. Reports wall time and peak RSS (wait4's rusage, which
 // covers a process and the children it waited for) and checks the targets: json-edit in at most
 // 1/8 of jq's time, with peak RSS at most 1.5 times the file size.
 //
 //   bench_json_edit [--records N] [--runs R] [--dir DIR] [--durability full|data|none]
 //                   [--input FILE]
 //
-// The document comes from the generator in issue 5 (python3); 1000000 records make ~211 MB.
+// The document comes from bench_json.py's generator (python3); 1000000 records make ~211 MB.
 // --input uses an existing document instead (it is copied, never edited).
 // A tiny --records value makes a smoke run for CI.
 #include <fcntl.h>

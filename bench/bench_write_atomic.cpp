@@ -1,4 +1,4 @@
-// Benchmark: replacing a 4 KiB file durably, issue 3's target.
+// Benchmark: replacing a 4 KiB file durably, against the bare system calls and GLib.
 //   write_atomic at each durability level (full, data, none)
 //   the bare system-call sequence: open(O_CREAT|O_EXCL), write, fsync, close, rename, then
 //     open, fsync, close of the directory (and the same without the syncs)

@@ -502,7 +502,7 @@ def json_section(samples, plotter, targets):
     sizes = sorted({size for _, size in seconds})
     table_sizes = [s for s in sizes if ("Python json", s) in seconds or ("jsonpatch", s) in seconds]
     out = ["## json-edit: set one key in a large file\n",
-           "`bench_json.py`: files from issue 5's generator; each run restores a fresh copy "
+           "`bench_json.py`: files from the generator in bench_json.py; each run restores a fresh copy "
            "(then `sync`), runs the command under GNU time and checks the result. json-edit "
            "publishes with durability full (fsync of the file and its directory) unless "
            "`-d none`; jq+mv, Python and jsonpatch never fsync. Seconds, median (min–max); "

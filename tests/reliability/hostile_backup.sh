@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The hostile user, family "backup" (issue 11, section 1): a backup that cannot be kept must
+# The hostile user, family "backup": a backup that cannot be kept must
 # never cost the old content. Before the fix the old file was linked to a hidden name, the new
 # one renamed over FILE, and the hidden name renamed to FILE~ last; when that failed the hidden
 # link was removed and "important" was gone while the tool exited 3. Each case now must be

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The hostile user, family "command_line" (issue 11, section 6): the tools' command line as a
+# The hostile user, family "command_line": the tools' command line as a
 # coreutils user reads and types it. Before the fix atomic-write, atomic-edit and with-tempdir
 # printed Boost's "-a [ --append ]" help without exit statuses; no tool had --lock-timeout or
 # --refuse-hard-links; "atomic-write -dash.txt" said "missing FILE operand"; atomic-edit could

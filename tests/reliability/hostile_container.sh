@@ -2,7 +2,7 @@
 # The hostile user, family "container": a fresh machine that is a container or a chroot, where
 # /proc may not be mounted (no mount table, no load average, no CPU or memory figures), standard
 # input is closed and there is no terminal. The benchmark scripts and their report must run to
-# the end and write "unknown" for what they could not find out (issue 11, section 8).
+# the end and write "unknown" for what they could not find out.
 #
 # The benchmark programs themselves are stood in for by stubs that print nothing: they never
 # look at the mount table; what is under test is the probing in scripts/bench.sh and

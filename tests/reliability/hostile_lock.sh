@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The hostile user, family "lock" (issue 11, sections 4, 5 and the lock waits of 6). The lock
+# The hostile user, family "lock". The lock
 # file ".NAME.atomfile-lock" has a predictable name: before the fix another user who planted it
 # (umask 077) made every locking update of the owner fail at once with "Permission denied", a
 # planter holding flock on a 0666 one made root wait 30 s, a 250-byte name could not be locked at

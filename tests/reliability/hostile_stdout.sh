@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The hostile user, family "stdout" (issue 11, section 2): atomic-edit's COMMAND writing to
+# The hostile user, family "stdout": atomic-edit's COMMAND writing to
 # /dev/stdout by path. Before the fix COMMAND's standard output was the temp file itself, so a
 # command that reopened /dev/stdout truncated it (losing what --append had copied in) or wrote
 # at its own offset over its earlier output; the tool exited 0 and published the damage. Now

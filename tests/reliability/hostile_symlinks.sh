@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The hostile user, family "symlinks" (issue 11, section 3, and the 0733 directory of section 6).
+# The hostile user, family "symlinks".
 # atomfile follows symlinks itself, so the kernel's fs.protected_symlinks never applied: a link
 # planted by nobody in a sticky /tmp-like directory made root replace (or create) a root-only
 # file. The library now applies the kernel's rule itself, whatever the sysctl says (it is 0 on

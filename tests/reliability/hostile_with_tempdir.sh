@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The hostile user, family "with_tempdir" (issue 11, section 6): a file system mounted inside
+# The hostile user, family "with_tempdir": a file system mounted inside
 # the directory and left there. Before the fix the cleanup walked into it and deleted the
 # mounted content (a bind mount of someone's files lost them), then said only that the mount
 # point could not be removed ("remove directory: Device or resource busy"); a command

@@ -616,15 +616,16 @@ int resolve_path(const char* path, std::string& resolved) {
 
 // ---- locks -------------------------------------------------------------------------------
 
-int lock_exclusive(int fd, long timeout_ms) {
-    ATOMFILE_INJECT(Call::lock, -1);
-    if (timeout_ms < 0) return retry_on_eintr([&] { return ::flock(fd, LOCK_EX); });
+// Retries try_once (0, or -1 with errno) while busy(errno) says someone else holds the lock,
+// backing off from 200 us to 10 ms so a short wait stays short, until timeout_ms has passed.
+template <class TryOnce, class Busy>
+int poll_for_lock(long timeout_ms, TryOnce try_once, Busy busy) {
     struct timespec start;
     ::clock_gettime(CLOCK_MONOTONIC, &start);
     long pause_us = 200;
     for (;;) {
-        if (::flock(fd, LOCK_EX | LOCK_NB) == 0) return 0;
-        if (errno != EWOULDBLOCK && errno != EINTR) return -1;
+        if (try_once() == 0) return 0;
+        if (!busy(errno) && errno != EINTR) return -1;
         struct timespec now;
         ::clock_gettime(CLOCK_MONOTONIC, &now);
         long elapsed_ms =
@@ -634,8 +635,16 @@ int lock_exclusive(int fd, long timeout_ms) {
             return -1;
         }
         ::usleep(static_cast<useconds_t>(pause_us));
-        if (pause_us < 10000) pause_us *= 2;  // back off, but stay responsive
+        if (pause_us < 10000) pause_us *= 2;
     }
+}
+
+int lock_exclusive(int fd, long timeout_ms) {
+    ATOMFILE_INJECT(Call::lock, -1);
+    if (timeout_ms < 0) return retry_on_eintr([&] { return ::flock(fd, LOCK_EX); });
+    return poll_for_lock(
+        timeout_ms, [&] { return ::flock(fd, LOCK_EX | LOCK_NB); },
+        [](int error) { return error == EWOULDBLOCK; });
 }
 
 int unlock(int fd) {
@@ -648,23 +657,9 @@ int lock_file_for_writing(int fd, long timeout_ms) {
     whole.l_type = F_WRLCK;
     whole.l_whence = SEEK_SET;  // l_start 0, l_len 0: the whole file, however it grows
     if (timeout_ms < 0) return retry_on_eintr([&] { return ::fcntl(fd, F_OFD_SETLKW, &whole); });
-    struct timespec start;
-    ::clock_gettime(CLOCK_MONOTONIC, &start);
-    long pause_us = 200;
-    for (;;) {
-        if (::fcntl(fd, F_OFD_SETLK, &whole) == 0) return 0;
-        if (errno != EAGAIN && errno != EACCES && errno != EINTR) return -1;
-        struct timespec now;
-        ::clock_gettime(CLOCK_MONOTONIC, &now);
-        long elapsed_ms =
-            (now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000;
-        if (elapsed_ms >= timeout_ms) {
-            errno = timeout_ms == 0 ? EWOULDBLOCK : ETIMEDOUT;
-            return -1;
-        }
-        ::usleep(static_cast<useconds_t>(pause_us));
-        if (pause_us < 10000) pause_us *= 2;
-    }
+    return poll_for_lock(
+        timeout_ms, [&] { return ::fcntl(fd, F_OFD_SETLK, &whole); },
+        [](int error) { return error == EAGAIN || error == EACCES; });
 }
 
 int lock_holder(const FileStatus& status, int& pid) {
