@@ -20,7 +20,8 @@
 // Reports each run's wall time, throughput, system CPU and the peak RSS of the consuming
 // process (ru_maxrss and ru_stime from wait4; for cat+sync, cat's and sync's added), then per
 // case the medians and the ratios set as targets: atomic-write >= 0.9x cat+sync, peak RSS
-// <= 8 MiB (and the earlier >= 2x sponge goal, with the yardstick that says what it asks of the disk).
+// <= 8 MiB (and the earlier >= 2x sponge goal, with the yardstick that says what it asks of the
+// disk).
 //
 // Usage: bench_atomic_write [--size 1G] [--runs 5] [--dir DIR] [--atomic-write PATH]
 //                           [--input FILE] [--cases create,replace]

@@ -41,7 +41,9 @@ bool myers(const Lines& a, const Lines& b, std::size_t lo_a, std::size_t hi_a, s
                      : (k == -d || (k != d && get(k - 1) < get(k + 1))) ? get(k + 1)
                                                                         : get(k - 1) + 1;
             long y = x - k;
-            while (x < n && y < m && a[lo_a + x] == b[lo_b + y]) ++x, ++y;
+            while (x < n && y < m &&
+                   a[lo_a + static_cast<std::size_t>(x)] == b[lo_b + static_cast<std::size_t>(y)])
+                ++x, ++y;
             v[static_cast<std::size_t>(k + d)] = x;
             if (x >= n && y >= m) final_d = d;
         }

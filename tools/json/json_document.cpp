@@ -7,7 +7,8 @@ namespace {
 constexpr std::size_t npos = std::string_view::npos;
 
 std::string describe(const Path& path, std::size_t count) {
-    std::string pointer = to_pointer(Path(path.begin(), path.begin() + count));
+    std::string pointer =
+        to_pointer(Path(path.begin(), path.begin() + static_cast<std::ptrdiff_t>(count)));
     return pointer.empty() ? "the root" : pointer;
 }
 

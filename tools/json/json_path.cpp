@@ -50,7 +50,7 @@ std::string bracket_segment(std::string_view text, std::size_t& pos) {
     std::string token;
     if (pos < text.size() && text[pos] == '"') {
         std::size_t end = pos + 1;
-        while (end < text.size() && text[end] != '"') end += text[end] == '\\' ? 2 : 1;
+        while (end < text.size() && text[end] != '"') end += text[end] == '\\' ? 2u : 1u;
         if (end >= text.size()) throw PathError("unterminated string in brackets");
         if (!decode_json_string(text.substr(pos, end + 1 - pos), token))
             throw PathError("invalid JSON string in brackets");

@@ -20,7 +20,7 @@ using Table = std::array<bool, 256>;
 constexpr Table make_table(std::string_view members, bool controls_and_high = false) {
     Table table{};
     for (char c : members) table[static_cast<unsigned char>(c)] = true;
-    for (int i = 0; controls_and_high && i < 256; ++i)
+    for (std::size_t i = 0; controls_and_high && i < 256; ++i)
         if (i < 0x20 || i >= 0x80) table[i] = true;
     return table;
 }
@@ -485,8 +485,9 @@ void line_and_column(std::string_view text, std::size_t offset, std::size_t& lin
     line = 1;
     std::size_t line_start = 0;
     offset = std::min(offset, text.size());
-    for (const char* p = text.data(); (p = static_cast<const char*>(std::memchr(
-                                           p, '\n', text.data() + offset - p))) != nullptr;) {
+    for (const char* p = text.data();
+         (p = static_cast<const char*>(std::memchr(
+              p, '\n', static_cast<std::size_t>(text.data() + offset - p)))) != nullptr;) {
         ++line;
         line_start = static_cast<std::size_t>(++p - text.data());
     }

@@ -18,8 +18,8 @@ constexpr std::size_t name_max = 255;
 // needs (two long names sharing a lock by a collision would only be serialised, never mixed).
 std::string name_hash(std::string_view name) {
     std::uint64_t hash = 14695981039346656037ull;
-    for (unsigned char byte : name) {
-        hash ^= byte;
+    for (char c : name) {
+        hash ^= static_cast<unsigned char>(c);
         hash *= 1099511628211ull;
     }
     static constexpr char digits[] = "0123456789abcdef";
