@@ -164,12 +164,6 @@ int open_read_no_wait(int dir_fd, const char* path, bool follow) {
     });
 }
 
-int open_read_write(int dir_fd, const char* path, bool follow) {
-    ATOMFILE_INJECT(Call::open, -1);
-    return retry_on_eintr(
-        [&] { return ::openat(dir_fd, path, O_RDWR | O_CLOEXEC | nofollow_flag(follow)); });
-}
-
 int open_lock_file(int dir_fd, const char* path, unsigned mode) {
     ATOMFILE_INJECT(Call::open, -1);
     return retry_on_eintr([&] {
@@ -606,14 +600,6 @@ int current_directory_path(std::string& path) {
     }
 }
 
-int resolve_path(const char* path, std::string& resolved) {
-    char* result = ::realpath(path, nullptr);
-    if (result == nullptr) return -1;
-    resolved.assign(result);
-    std::free(result);
-    return 0;
-}
-
 // ---- locks -------------------------------------------------------------------------------
 
 // Retries try_once (0, or -1 with errno) while busy(errno) says someone else holds the lock,
@@ -645,10 +631,6 @@ int lock_exclusive(int fd, long timeout_ms) {
     return poll_for_lock(
         timeout_ms, [&] { return ::flock(fd, LOCK_EX | LOCK_NB); },
         [](int error) { return error == EWOULDBLOCK; });
-}
-
-int unlock(int fd) {
-    return ::flock(fd, LOCK_UN);
 }
 
 int lock_file_for_writing(int fd, long timeout_ms) {

@@ -88,8 +88,6 @@ int open_read(int dir_fd, const char* path, bool follow = true);
 // examined: a FIFO then opens at once instead of waiting for a writer (a regular file reads as
 // usual; the flag means nothing there). The caller checks what it got. Seam: Call::open.
 int open_read_no_wait(int dir_fd, const char* path, bool follow = true);
-// Opens an existing file for reading and writing (O_RDWR|O_CLOEXEC), never creating it.
-int open_read_write(int dir_fd, const char* path, bool follow = true);
 // Opens or creates a file for use as a lock (O_RDWR|O_CREAT|O_NOFOLLOW|O_NONBLOCK|O_CLOEXEC):
 // a FIFO planted at the name opens at once instead of hanging; the caller checks what it got.
 int open_lock_file(int dir_fd, const char* path, unsigned mode);
@@ -239,15 +237,12 @@ int read_link_at(int dir_fd, const char* path, std::string& target);
 int list_directory(int dir_fd, std::vector<std::string>& names);
 // The absolute path of the current working directory.
 int current_directory_path(std::string& path);
-// The absolute, symlink-free path of an existing path (realpath).
-int resolve_path(const char* path, std::string& resolved);
 
 // ---- locks -------------------------------------------------------------------------------
 
 // flock(LOCK_EX). With timeout_ms < 0 waits forever; with 0 does not wait (EWOULDBLOCK);
 // otherwise polls until the deadline and then fails with ETIMEDOUT.
 int lock_exclusive(int fd, long timeout_ms);
-int unlock(int fd);
 // An open-file-description write lock on the whole file (fcntl F_OFD_SETLK, F_WRLCK): only a
 // descriptor open for writing can take it, so only someone who may write the file can hold it.
 // Released when the last descriptor of that open file description closes. Timeouts as

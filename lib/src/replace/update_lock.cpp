@@ -7,6 +7,7 @@
 #include <optional>
 #include <thread>
 
+#include "detail/temp_support.hpp"
 #include "error_support.hpp"
 #include "platform/posix.hpp"
 #include "replace/steps.hpp"
@@ -37,10 +38,6 @@ int names_inode(int dir_fd, const std::string& name, int fd) {
     if (platform::stat_fd(fd, held) != 0) return -1;
     if (platform::stat_at(dir_fd, name.c_str(), named, false) != 0) return errno == ENOENT ? 0 : -1;
     return same_inode(held, named) ? 1 : 0;
-}
-
-std::string join(const std::string& directory, const std::string& name) {
-    return directory == "/" ? "/" + name : directory + "/" + name;
 }
 
 // The pid a holder wrote into its lock file; 0 when there is none.
@@ -111,7 +108,7 @@ class LockAcquisition {
         : lock_(lock),
           target_(*lock.target_),
           dir_(target_.dir.get()),
-          lock_path_(join(target_.directory, lock.name_)),
+          lock_path_(detail::join_path(target_.directory, lock.name_)),
           timeout_(timeout),
           start_(Clock::now()),
           euid_(platform::current_uid()) {
