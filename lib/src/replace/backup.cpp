@@ -54,13 +54,10 @@ std::optional<platform::FileStatus> stat_backup(const Target& target, const std:
 
 // A fresh temp-pattern name hard-linked to the target (so a crash leaves a recognisable orphan).
 std::string link_to_temp_name(const Target& target, const std::string& path) {
-    for (int attempt = 0; attempt < detail::max_name_attempts; ++attempt) {
-        std::string name = random_temp_name(target.name, path);
-        int dir = target.dir.get();
-        if (platform::link_at(dir, target.name.c_str(), dir, name.c_str()) == 0) return name;
-        if (errno != EEXIST) throw_errno(step::backup, path);
-    }
-    throw_error(EEXIST, step::backup, path);
+    const int dir = target.dir.get();
+    return claim_temp_name(target.name, path, step::backup, [&](const std::string& name) {
+        return platform::link_at(dir, target.name.c_str(), dir, name.c_str());
+    });
 }
 
 // check_backup, returning what is at the backup name now (nullopt: nothing).

@@ -36,17 +36,12 @@ ReplaceTemp::~ReplaceTemp() {
 }
 
 void ReplaceTemp::create_named() {
-    for (int attempt = 0; attempt < detail::max_name_attempts; ++attempt) {
-        std::string name = random_temp_name(target_->name, target_->path);
-        fd_.reset(platform::create_exclusive(target_->dir.get(), name.c_str(), temp_mode));
-        if (fd_) {
-            name_ = std::move(name);
-            hold_lock();
-            return;
-        }
-        if (errno != EEXIST) throw_errno(step::create, target_->path);
-    }
-    throw_error(EEXIST, step::create, target_->path);
+    name_ =
+        claim_temp_name(target_->name, target_->path, step::create, [&](const std::string& name) {
+            fd_.reset(platform::create_exclusive(target_->dir.get(), name.c_str(), temp_mode));
+            return fd_ ? 0 : -1;
+        });
+    hold_lock();
 }
 
 void ReplaceTemp::hold_lock() {
@@ -70,15 +65,9 @@ void ReplaceTemp::write(std::string_view data) {
 void ReplaceTemp::give_name() {
     if (!anonymous()) return;
     if (platform::lock_exclusive(fd_.get(), 0) != 0) throw_errno(step::link, target_->path);
-    for (int attempt = 0; attempt < detail::max_name_attempts; ++attempt) {
-        std::string name = random_temp_name(target_->name, target_->path);
-        if (platform::link_anonymous(fd_.get(), target_->dir.get(), name.c_str()) == 0) {
-            name_ = std::move(name);
-            return;
-        }
-        if (errno != EEXIST) throw_errno(step::link, target_->path);
-    }
-    throw_error(EEXIST, step::link, target_->path);
+    name_ = claim_temp_name(target_->name, target_->path, step::link, [&](const std::string& name) {
+        return platform::link_anonymous(fd_.get(), target_->dir.get(), name.c_str());
+    });
 }
 
 void ReplaceTemp::link_as_target() {

@@ -7,8 +7,13 @@
 //          long name always gets the same lock name
 #pragma once
 
+#include <cerrno>
 #include <string>
 #include <string_view>
+
+#include "atomfile/error.hpp"
+#include "detail/random_name.hpp"
+#include "error_support.hpp"
 
 namespace atomfile::replace {
 
@@ -20,6 +25,21 @@ std::string temp_prefix(std::string_view name);
 std::string random_temp_name(std::string_view name, const std::string& error_path);
 // The lock file name of target `name` (at most 255 bytes, deterministic).
 std::string lock_name(std::string_view name);
+
+// Draws temp names for target `name` until claim(temp_name) takes one (returns 0); -1 with errno
+// EEXIST asks for another name, any other errno fails as Error(step, error_path), and so does
+// running out of names. Returns the name claimed. The one loop behind every temp name the
+// engine creates or links, so all of them get the same collision handling.
+template <class Claim>
+std::string claim_temp_name(std::string_view name, const std::string& error_path, Step step,
+                            Claim claim) {
+    for (int attempt = 0; attempt < detail::max_name_attempts; ++attempt) {
+        std::string temp_name = random_temp_name(name, error_path);
+        if (claim(temp_name) == 0) return temp_name;
+        if (errno != EEXIST) throw_errno(step, error_path);
+    }
+    throw_error(EEXIST, step, error_path);
+}
 
 bool is_temp_name(std::string_view name);
 bool is_lock_name(std::string_view name);
