@@ -10,12 +10,6 @@
 namespace atomfile {
 namespace {
 
-// The errors with which a kernel or file system says "no O_TMPFILE here" (Python falls back on
-// the same ones).
-bool refuses_anonymous(int error) {
-    return error == EOPNOTSUPP || error == EISDIR || error == EINVAL;
-}
-
 // The fallback: a named exclusive file whose name is removed at once.
 FileDescriptor create_and_unlink(int dir_fd, const std::string& directory,
                                  const TemporaryFileOptions& options) {
@@ -40,7 +34,8 @@ TemporaryFile::TemporaryFile(const TemporaryFileOptions& options) {
         anonymous_ = true;
         return;
     }
-    if (!refuses_anonymous(errno)) throw_errno(Step::create_anonymous_temp, directory_);
+    if (!platform::anonymous_unsupported(errno))
+        throw_errno(Step::create_anonymous_temp, directory_);
     fd_ = create_and_unlink(dir_fd.get(), directory_, options);
 }
 

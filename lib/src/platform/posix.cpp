@@ -203,6 +203,10 @@ int create_anonymous(int dir_fd, unsigned mode) {
     return fd;
 }
 
+bool anonymous_unsupported(int error) {
+    return error == EOPNOTSUPP || error == EISDIR || error == EINVAL;
+}
+
 int link_anonymous(int fd, int dir_fd, const char* name) {
     ATOMFILE_INJECT(Call::link, -1);
     // AT_EMPTY_PATH needs CAP_DAC_READ_SEARCH; the /proc route works for everyone.

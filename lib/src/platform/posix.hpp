@@ -101,6 +101,9 @@ int create_exclusive(int dir_fd, const char* name, unsigned mode);
 // Creates an unnamed file in a directory (O_TMPFILE|O_RDWR|O_CLOEXEC), mode applied exactly.
 // Fails with EOPNOTSUPP/EISDIR/EINVAL where the file system or kernel refuses it.
 int create_anonymous(int dir_fd, unsigned mode);
+// Whether create_anonymous failed with one of the errors that mean "no O_TMPFILE here" (the
+// caller then falls back on a named file; Python's tempfile falls back on the same ones).
+bool anonymous_unsupported(int error);
 // Gives an O_TMPFILE descriptor a name (linkat with AT_EMPTY_PATH, or through /proc/self/fd).
 // Fails with EEXIST when the name is taken.
 int link_anonymous(int fd, int dir_fd, const char* name);

@@ -12,17 +12,12 @@ namespace {
 
 constexpr unsigned temp_mode = 0600;
 
-// The errors by which a kernel or file system says "no O_TMPFILE here".
-bool anonymous_unsupported(int error) {
-    return error == EOPNOTSUPP || error == EISDIR || error == EINVAL;
-}
-
 }  // namespace
 
 ReplaceTemp::ReplaceTemp(const Target& target) : target_(&target) {
     fd_.reset(platform::create_anonymous(target.dir.get(), temp_mode));
     if (fd_) return;
-    if (!anonymous_unsupported(errno)) throw_errno(step::create, target.path);
+    if (!platform::anonymous_unsupported(errno)) throw_errno(step::create, target.path);
     create_named();
 }
 
