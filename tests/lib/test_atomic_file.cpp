@@ -53,6 +53,20 @@ TEST_CASE("read_original returns the content the target had when the writer open
     CHECK(fresh.read_original().empty());
 }
 
+TEST_CASE("original_descriptor is the file opened at open time, not what the path names later") {
+    ScratchDir dir;
+    write_file(dir / "f", "original");
+    AtomicFile file((dir / "f").string());
+    write_file(dir / "other", "swapped in");
+    fs::rename(dir / "other", dir / "f");
+    char buffer[16] = {};
+    REQUIRE(file.original_descriptor() >= 0);
+    CHECK(::pread(file.original_descriptor(), buffer, sizeof buffer, 0) == 8);
+    CHECK(std::string(buffer) == "original");
+    AtomicFile fresh((dir / "absent").string());
+    CHECK(fresh.original_descriptor() == -1);
+}
+
 TEST_CASE("read_original reads a file of many huge pages whole, byte for byte") {
     ScratchDir dir;
     std::string big(9 * 1024 * 1024 + 123, '\0');

@@ -107,6 +107,22 @@ json_edit_refuses_precreated_file() {
 }
 
 # As `echo hi >drop/f` works for nobody in root's 0733 directory, so does atomic-write, twice.
+# --no-follow replaces the link itself, but -a and atomic-edit start from what it points to: that
+# read went through the kernel, unchecked, so nobody's link made root copy a root-only file
+# into a new, world-readable one (directly, or through nobody's link to a directory). Now the
+# destination of a link the rule refuses holds no content: the link is replaced, nothing read.
+no_follow_read_is_checked() {
+    printf 'TOPSECRET\n' >"$secret/shadow"
+    chmod 600 "$secret/shadow"
+    plant leak "$secret/shadow"
+    echo x | "$ATOMFILE_TOOLS/atomic-write" -a --no-follow "$SHARED/leak" || return 1
+    plant dirlink "$secret"
+    plant leak2 "$SHARED/dirlink/shadow"
+    "$ATOMFILE_TOOLS/atomic-edit" --no-follow "$SHARED/leak2" -- cat || return 1
+    grep -qx x "$SHARED/leak" && ! grep -q TOPSECRET "$SHARED/leak" "$SHARED/leak2" &&
+        grep -qx TOPSECRET "$secret/shadow"
+}
+
 write_only_directory() {
     local drop="$SCRATCH/drop"
     mkdir -m 733 "$drop"
@@ -127,4 +143,6 @@ check "root's atomic-write refuses a file nobody created in a sticky dir" precre
 check "root's json-edit refuses a file nobody created in a sticky dir" \
     json_edit_refuses_precreated_file
 check "nobody's atomic-write works in a 0733 directory" write_only_directory
+check "--no-follow -a and atomic-edit do not read root's file through nobody's links" \
+    no_follow_read_is_checked
 hostile_summary symlinks

@@ -79,12 +79,17 @@ Request parse_request(const std::vector<std::string>& args) {
     return request;
 }
 
-// FILE's content as COMMAND's standard input: FILE itself, or /dev/null when it is missing.
-FileDescriptor open_input(const std::string& path) {
-    FileDescriptor input(platform::open_read(platform::current_directory, path.c_str()));
-    if (input) return input;
-    if (errno != ENOENT) throw_errno("open for reading", path);
-    input.reset(platform::open_read(platform::current_directory, "/dev/null"));
+// FILE's old content as COMMAND's standard input: the descriptor the engine opened (never the
+// path, which may lead elsewhere now), rewound, or /dev/null when there is none.
+FileDescriptor open_input(const AtomicFile& file) {
+    const int original = file.original_descriptor();
+    if (original >= 0) {
+        FileDescriptor input(platform::duplicate(original));
+        if (!input || platform::seek(input.get(), 0, platform::Whence::set) < 0)
+            throw_errno("open for reading", file.target_path());
+        return input;
+    }
+    FileDescriptor input(platform::open_read(platform::current_directory, "/dev/null"));
     if (!input) throw_errno("open for reading", "/dev/null");
     return input;
 }
@@ -139,7 +144,7 @@ int edit(const Request& request, SignalCatcher& signals, std::ostream& err) {
     AtomicFile& file = *opened;
     if (settings.append) copy_original_content(file, signals);
     const std::int64_t size_before = temp_size(file);
-    FileDescriptor input = open_input(file.target_path());
+    FileDescriptor input = open_input(file);
     if (signals.caught() != 0) return exit_status::signal_base + signals.caught();
 
     platform::SpawnRequest spawn;

@@ -67,18 +67,17 @@ std::uint64_t copy_stream(int in_fd, AtomicFile& file, const char* step) {
 
 void copy_original_content(AtomicFile& file, const SignalCatcher& signals) {
     const char* step = "copy old content into temp file";
-    FileDescriptor original(
-        platform::open_read(platform::current_directory, file.target_path().c_str()));
-    if (!original) {
-        if (errno == ENOENT) return;
+    // Through the descriptor the engine opened, never the path: the path may lead elsewhere now
+    // (or, through a link another user planted, to a file we must not copy).
+    const int original = file.original_descriptor();
+    if (original < 0) return;
+    if (platform::seek(original, 0, platform::Whence::set) < 0)
         throw_errno(step, file.target_path());
-    }
     platform::InputKind kind;
-    if (platform::classify_input(original.get(), kind) != 0) throw_errno(step, file.target_path());
+    if (platform::classify_input(original, kind) != 0) throw_errno(step, file.target_path());
     std::vector<char> buffer;
     while (signals.caught() == 0) {
-        long moved =
-            platform::transfer(original.get(), file.temp_descriptor(), chunk_size, kind, buffer);
+        long moved = platform::transfer(original, file.temp_descriptor(), chunk_size, kind, buffer);
         if (moved < 0) throw_errno(step, file.target_path());
         if (moved == 0) return;
     }

@@ -340,6 +340,12 @@ class ATOMFILE_API AtomicFile {
     std::string read_original(std::error_code& ec) noexcept;
     // The descriptor of the temp, for callers that write through other means.
     int temp_descriptor() const noexcept;
+    // The descriptor of the old content: the file opened at open time (the one the lock
+    // protects, reached through the same checked resolution as the target), or -1 when there is
+    // none (no target yet, or a link whose destination holds no content for us). Callers that
+    // stream it instead of read_original() use this, never the path, which another process or
+    // user may have changed meanwhile. Its file offset is the caller's to manage.
+    int original_descriptor() const noexcept;
     // The resolved path that commit() will replace.
     const std::string& target_path() const noexcept;
     // Publishes the temp (steps 4-7 above) and releases the lock. Once it has failed or

@@ -161,6 +161,10 @@ std::string AtomicFile::read_original(std::error_code& ec) noexcept {
     return content;
 }
 
+int AtomicFile::original_descriptor() const noexcept {
+    return state_ && state_->original.fd ? state_->original.fd.get() : -1;
+}
+
 int AtomicFile::temp_descriptor() const noexcept {
     return state_ && state_->temp ? state_->temp->fd() : -1;
 }

@@ -34,12 +34,34 @@ bool is_regular(int fd, const Target& target) {
 // The link itself is replaced, but its content is what an editor wants to start from. Opened
 // without waiting: a link to a FIFO, or a FIFO swapped in since the lstat, must not hang the
 // open until some writer comes along.
-FileDescriptor open_content(const Target& target, const platform::FileStatus& status) {
-    bool through_link = status.type == platform::FileType::symlink;
+// The link is followed by the same checked walk as a followed target, never by the kernel: a
+// link another user planted in a sticky directory must not make us copy a file they may not read
+// into one they may. A destination the walk refuses (such a link, or a directory we may not
+// search) holds no content for us, like a dangling link: the link itself is still replaced, and
+// nothing is read through it. (It is only read, so protected_regular does not apply to it.)
+FileDescriptor open_content(const Target& target, const platform::FileStatus& status,
+                            const ReplaceOptions& options) {
+    if (status.type != platform::FileType::symlink) {
+        FileDescriptor fd(
+            platform::open_read_no_wait(target.dir.get(), target.name.c_str(), false));
+        if (!fd) throw_errno(step::open_target, target.path);
+        return fd;
+    }
+    ReplaceOptions follow = options;
+    follow.follow_symlinks = true;
+    follow.protected_regular = false;
+    std::optional<Target> destination;
+    try {
+        destination = resolve_target(target.path, follow);
+    } catch (const Error& e) {
+        if (e.code() == std::errc::permission_denied) return {};
+        throw;
+    }
+    if (!destination->status) return {};  // a dangling link: no content to keep
     FileDescriptor fd(
-        platform::open_read_no_wait(target.dir.get(), target.name.c_str(), through_link));
-    if (!fd && !(through_link && errno == ENOENT)) throw_errno(step::open_target, target.path);
-    if (fd && through_link && !is_regular(fd.get(), target)) fd.reset();  // no content to keep
+        platform::open_read_no_wait(destination->dir.get(), destination->name.c_str(), false));
+    if (!fd && errno != ENOENT) throw_errno(step::open_target, target.path);
+    if (fd && !is_regular(fd.get(), target)) fd.reset();  // no content to keep
     return fd;
 }
 
@@ -120,7 +142,7 @@ Original open_original(const Target& target, const ReplaceOptions& options) {
     original.status = target.status;
     if (!original.status) return original;
     check_kind(target, *original.status, options);
-    original.fd = open_content(target, *original.status);
+    original.fd = open_content(target, *original.status, options);
     if (original.fd && original.status->type == platform::FileType::regular)
         verify_opened(target, original, options);
     return original;
