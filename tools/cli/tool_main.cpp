@@ -61,8 +61,8 @@ int run_tool(const ToolInfo& info, const std::function<ToolAction()>& parse,
     return run_work(info, work, err);
 }
 
-int finish_standard_output(const char* tool, int status, int failure_status, std::ostream& out,
-                           std::ostream& err) {
+ATOMFILE_NO_VPTR_CHECK int finish_standard_output(const char* tool, int status, int failure_status,
+                                                  std::ostream& out, std::ostream& err) {
     errno = 0;
     out.flush();
     const bool failed = !out || std::fflush(stdout) != 0 || std::ferror(stdout) != 0;
