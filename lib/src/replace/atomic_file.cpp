@@ -79,7 +79,12 @@ AtomicFile::AtomicFile(const PathArg& path, const ReplaceOptions& options)
     State& state = *state_;
     state.options = options;
     state.target = resolve_target(path.str(), options);
-    if (options.lock) state.lock = UpdateLock(state.target, options.lock_timeout);
+    if (options.lock) {
+        state.lock = UpdateLock(state.target, options.lock_timeout);
+        // Looked at before the wait: a writer holding the lock may have created the file since,
+        // and its content is what this update must start from.
+        state.target.status = stat_target(state.target);
+    }
     state.original = open_original(state.target, options);
     if (!state.original.fd && !options.missing_ok)
         throw_error(ENOENT, step::open_target, state.target.path);
