@@ -32,7 +32,7 @@
 #include "atomfile/spooled_temporary_file.hpp"
 #include "atomfile/temporary_file.hpp"
 #include "bench_rounds.hpp"
-#include "platform/posix.hpp"
+#include "platform/linux.hpp"
 
 namespace {
 
@@ -47,17 +47,13 @@ void check(bool ok, const char* what) {
     if (!ok) throw std::runtime_error(std::string(what) + ": " + std::strerror(errno));
 }
 
-int refuse_anonymous(atomfile::platform::Call call, void*) {
+int refuse_anonymous(atomfile::platform::Call call) {
     return call == atomfile::platform::Call::create_anonymous ? EOPNOTSUPP : 0;
 }
 
-// Installs the hook for one scope, so an exception cannot leave it behind.
-class RefuseTmpfile {
-  public:
-    RefuseTmpfile() { atomfile::platform::set_fault_hook(refuse_anonymous, nullptr); }
-    ~RefuseTmpfile() { atomfile::platform::set_fault_hook(nullptr, nullptr); }
-    RefuseTmpfile(const RefuseTmpfile&) = delete;
-    RefuseTmpfile& operator=(const RefuseTmpfile&) = delete;
+// Refuses O_TMPFILE for one scope, so an exception cannot leave the refusal behind.
+struct RefuseTmpfile {
+    atomfile::platform::FaultScope scope{refuse_anonymous};
 };
 
 void glibc_mkstemp(const std::string& dir) {

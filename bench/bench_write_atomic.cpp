@@ -25,7 +25,7 @@
 #include <vector>
 
 #include "atomfile/replace.hpp"
-#include "platform/posix.hpp"
+#include "platform/linux.hpp"
 
 namespace {
 
@@ -76,7 +76,7 @@ void glib_replace(const std::string& path, const std::string& data) {
 
 // Refuses O_TMPFILE through the platform's fault seam, so write_atomic takes its named-temp
 // path: measures what O_TMPFILE costs or saves.
-int refuse_anonymous(atomfile::platform::Call call, void*) {
+int refuse_anonymous(atomfile::platform::Call call) {
     return call == atomfile::platform::Call::create_anonymous ? EOPNOTSUPP : 0;
 }
 
@@ -95,9 +95,8 @@ std::vector<Method> methods() {
     };
     auto named = [](Durability level) {
         return [options = durability(level)](const std::string& p, const std::string& d) {
-            atomfile::platform::set_fault_hook(refuse_anonymous, nullptr);
+            atomfile::platform::FaultScope refuse(refuse_anonymous);
             atomfile::write_atomic(p, d, options);
-            atomfile::platform::set_fault_hook(nullptr, nullptr);
         };
     };
     return {

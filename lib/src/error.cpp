@@ -67,9 +67,10 @@ constexpr const char* step_words[] = {
     "remove",
     "remove entry that kept changing",
     "skip mount point (neither emptied nor unmounted)",
+    "create parent directory",
 };
 constexpr int step_count = static_cast<int>(std::size(step_words));
-static_assert(static_cast<int>(Step::skip_mount_point) == step_count - 1,
+static_assert(static_cast<int>(Step::create_directory) == step_count - 1,
               "every Step has its words");
 
 // A value holds the step above the errno: errno values stay far below 2^16.

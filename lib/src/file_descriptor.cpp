@@ -1,6 +1,6 @@
 #include "atomfile/file_descriptor.hpp"
 
-#include "platform/posix.hpp"
+#include "platform/linux.hpp"
 
 namespace atomfile {
 

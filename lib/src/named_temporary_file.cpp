@@ -4,7 +4,7 @@
 
 #include "detail/temp_support.hpp"
 #include "error_support.hpp"
-#include "platform/posix.hpp"
+#include "platform/linux.hpp"
 
 namespace atomfile {
 

@@ -5,9 +5,8 @@
 
 #include "atomfile/named_temporary_file.hpp"
 #include "error_support.hpp"
-#include "replace/backup.hpp"
+#include "platform/linux.hpp"
 #include "replace/commit_protocol.hpp"
-#include "replace/metadata_copy.hpp"
 #include "replace/steps.hpp"
 #include "replace/target_resolution.hpp"
 #include "replace/update_lock.hpp"
@@ -41,15 +40,16 @@ void NamedTemporaryFile::persist(const PathArg& target_path, const ReplaceOption
     if (closed()) throw_error(EBADF, Step::persist, path(), target_path.str());
     Target target = resolve_target(target_path.str(), options);
     UpdateLock lock;
-    if (options.lock) lock = UpdateLock(target, options.lock_timeout);
+    if (options.lock) lock = UpdateLock(target, options.lock_timeout, options.cancel_lock_wait);
     Original original = open_original(target, options);
-    copy_metadata(original, fileno(), target, options);
-    sync_file(fileno(), options.durability, target);
-    if (options.detect_conflicts) check_unchanged(original, target);
-    publish_backup(target, options.backup_suffix);
-    move_into_place(path(), target, options.create_only);
-    release();  // the file now lives at the target: never delete it
-    sync_directory(target, options.durability);
+    // A descriptor of our own: release() closes the object's, and the directory sync after the
+    // move may need one on the new file (to sync its file system).
+    FileDescriptor file(platform::duplicate(fileno()));
+    if (!file) throw_errno(Step::persist, path(), target.path);
+    commit_file(file.get(), original, target, options, [&] {
+        move_into_place(path(), target, options.create_only);
+        release();  // the file now lives at the target: never delete it
+    });
 }
 
 void NamedTemporaryFile::persist(const PathArg& target_path, const ReplaceOptions& options,

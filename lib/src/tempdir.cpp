@@ -9,7 +9,7 @@
 #include "detail/temp_support.hpp"
 #include "detail/tempdir_cache.hpp"
 #include "error_support.hpp"
-#include "platform/posix.hpp"
+#include "platform/linux.hpp"
 
 namespace atomfile {
 namespace {

@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "platform/posix.hpp"
+#include "platform/linux.hpp"
 #include "support/test_support.hpp"
 
 namespace atomfile::test {
@@ -66,39 +66,5 @@ inline bool set_user_xattr(const fs::path& path, const std::string& name,
                            const std::string& value) {
     return ::setxattr(path.c_str(), name.c_str(), value.data(), value.size(), 0) == 0;
 }
-
-// Fails chosen calls: each rule fails the nth call of its kind (0: every call).
-class FaultPlan {
-  public:
-    struct Rule {
-        platform::Call call;
-        int error;
-        int nth;
-        int seen = 0;
-    };
-    explicit FaultPlan(std::vector<Rule> rules) : rules_(std::move(rules)) {
-        platform::set_fault_hook(&FaultPlan::hook, this);
-    }
-    ~FaultPlan() { platform::set_fault_hook(nullptr, nullptr); }
-    FaultPlan(const FaultPlan&) = delete;
-    FaultPlan& operator=(const FaultPlan&) = delete;
-    bool fired() const { return fired_; }
-
-  private:
-    static int hook(platform::Call call, void* self) {
-        auto* plan = static_cast<FaultPlan*>(self);
-        for (Rule& rule : plan->rules_) {
-            if (rule.call != call) continue;
-            ++rule.seen;
-            if (rule.nth == 0 || rule.seen == rule.nth) {
-                plan->fired_ = true;
-                return rule.error;
-            }
-        }
-        return 0;
-    }
-    std::vector<Rule> rules_;
-    bool fired_ = false;
-};
 
 }  // namespace atomfile::test

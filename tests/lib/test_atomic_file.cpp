@@ -32,7 +32,7 @@ TEST_CASE("destroyed without commit, the writer leaves the target untouched and 
         file.write("never published");
     }
     {
-        FaultPlan no_tmpfile({{platform::Call::create_anonymous, EOPNOTSUPP, 0}});
+        ScopedFault no_tmpfile({{platform::Call::create_anonymous, EOPNOTSUPP, 0}});
         AtomicFile file((dir / "f").string());
         file.write("never published either");
         CHECK(list_dir(dir.path()).size() == 2);  // the named temp exists meanwhile

@@ -72,7 +72,7 @@ void check_backup_outcome(const ScratchDir& dir, const Scenario& scenario, bool 
     CHECK(names == expected);
 }
 
-std::vector<FaultPlan::Rule> fallback_rules(const Scenario& scenario) {
+std::vector<ScopedFault::Rule> fallback_rules(const Scenario& scenario) {
     if (!scenario.no_anonymous) return {};
     return {{Call::create_anonymous, EOPNOTSUPP, 0}};
 }
@@ -91,18 +91,11 @@ void commit(const ScratchDir& dir, const Scenario& scenario) {
 std::vector<Call> record_calls(const Scenario& scenario) {
     ScratchDir dir;
     prepare(dir, scenario);
-    std::vector<Call> calls;
-    struct Recorder {
-        static int hook(Call call, void* self) {
-            auto* r = static_cast<std::pair<std::vector<Call>*, bool>*>(self);
-            r->first->push_back(call);
-            return r->second && call == Call::create_anonymous ? EOPNOTSUPP : 0;
-        }
-    };
-    std::pair<std::vector<Call>*, bool> context{&calls, scenario.no_anonymous};
-    platform::set_fault_hook(&Recorder::hook, &context);
+    CallRecorder recorder;
+    std::optional<ScopedFault> no_anonymous;
+    if (scenario.no_anonymous) no_anonymous.emplace(Call::create_anonymous, EOPNOTSUPP, 0);
     commit(dir, scenario);
-    platform::set_fault_hook(nullptr, nullptr);
+    std::vector<Call> calls = recorder.calls();
     return calls;
 }
 
@@ -123,11 +116,11 @@ void check_one_fault(const Scenario& scenario, Call call, int nth, int error) {
     const fs::path target = dir / "target";
     const std::vector<std::string> before_listing = list_dir(dir.path());
     const FileSnapshot before = scenario.target_exists ? snapshot(target) : FileSnapshot{};
-    std::vector<FaultPlan::Rule> rules = fallback_rules(scenario);
+    std::vector<ScopedFault::Rule> rules = fallback_rules(scenario);
     rules.push_back({call, error, nth});
     bool failed = false;
     try {
-        FaultPlan plan(rules);
+        ScopedFault plan(rules);
         commit(dir, scenario);
     } catch (const Error& e) {
         failed = true;
@@ -283,7 +276,7 @@ TEST_CASE("a directory that refuses fsync with EINVAL counts as synced") {
 TEST_CASE("without O_TMPFILE the temp is a named file in the target's directory") {
     ScratchDir dir;
     write_file(dir / "target", old_content);
-    FaultPlan plan({{Call::create_anonymous, EOPNOTSUPP, 0}});
+    ScopedFault plan({{Call::create_anonymous, EOPNOTSUPP, 0}});
     AtomicFile file((dir / "target").string());
     std::vector<std::string> names = list_dir(dir.path());
     REQUIRE(names.size() == 2);
@@ -309,14 +302,14 @@ TEST_CASE("create-only without renameat2 falls back to link and keeps the no-clo
     options.create_only = true;
     ScratchDir dir;
     {
-        FaultPlan plan({{Call::create_anonymous, EOPNOTSUPP, 0}, {Call::rename, EINVAL, 0}});
+        ScopedFault plan({{Call::create_anonymous, EOPNOTSUPP, 0}, {Call::rename, EINVAL, 0}});
         write_atomic((dir / "fresh").string(), new_content, options);
     }
     CHECK(read_file(dir / "fresh") == new_content);
     CHECK(list_dir(dir.path()) == std::vector<std::string>{"fresh"});
 
     // The target appears between the check and the publish: link still refuses to clobber it.
-    FaultPlan plan({{Call::create_anonymous, EOPNOTSUPP, 0}, {Call::rename, EINVAL, 0}});
+    ScopedFault plan({{Call::create_anonymous, EOPNOTSUPP, 0}, {Call::rename, EINVAL, 0}});
     AtomicFile file((dir / "late").string(), options);
     write_file(dir / "late", old_content);
     file.write(new_content);
@@ -385,10 +378,11 @@ TEST_CASE("conflict detection lets an undisturbed commit through") {
 
 namespace {
 
+// Kills the process at its k-th system call through the seam.
 struct KillAt {
     int remaining;
-    static int hook(Call, void* self) {
-        if (--static_cast<KillAt*>(self)->remaining == 0) ::raise(SIGKILL);
+    int operator()(Call) {
+        if (--remaining == 0) ::raise(SIGKILL);
         return 0;
     }
 };
@@ -398,19 +392,10 @@ struct KillAt {
 int commit_in_child(const ScratchDir& dir, const Scenario& scenario, int k) {
     pid_t pid = ::fork();
     if (pid == 0) {
-        KillAt kill_at{k};
-        if (scenario.no_anonymous) {
-            // Chain: the named fallback is forced by answering EOPNOTSUPP ourselves.
-            struct Both {
-                static int hook(Call call, void* self) {
-                    KillAt::hook(call, self);
-                    return call == Call::create_anonymous ? EOPNOTSUPP : 0;
-                }
-            };
-            platform::set_fault_hook(&Both::hook, &kill_at);
-        } else {
-            platform::set_fault_hook(&KillAt::hook, &kill_at);
-        }
+        platform::FaultScope kill_at{KillAt{k}};
+        // The named fallback is forced by answering EOPNOTSUPP, under the kill.
+        std::optional<ScopedFault> no_anonymous;
+        if (scenario.no_anonymous) no_anonymous.emplace(Call::create_anonymous, EOPNOTSUPP, 0);
         try {
             commit(dir, scenario);
         } catch (...) {

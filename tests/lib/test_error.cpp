@@ -56,9 +56,9 @@ TEST_CASE("a step given in words is recognised as the step those words name") {
     Error known(std::make_error_code(std::errc::io_error), "sync directory after replace", "f");
     CHECK(known.step_id() == Step::directory_sync);
     CHECK(known.code() == atomfile::errc::replaced_not_durable);
-    Error own(std::make_error_code(std::errc::io_error), "create parent directory", "f");
+    Error own(std::make_error_code(std::errc::io_error), "run command", "f");
     CHECK(own.step_id() == Step::other);
-    CHECK(own.step() == "create parent directory");
+    CHECK(own.step() == "run command");
     CHECK(own.code() == std::errc::io_error);
 }
 

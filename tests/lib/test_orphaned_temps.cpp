@@ -74,7 +74,7 @@ TEST_CASE("a live writer's locked temp and a held lock file are never removed") 
 
 TEST_CASE("a named temp of a writer in progress survives a cleanup") {
     ScratchDir dir;
-    FaultPlan no_tmpfile({{platform::Call::create_anonymous, EOPNOTSUPP, 0}});
+    ScopedFault no_tmpfile({{platform::Call::create_anonymous, EOPNOTSUPP, 0}});
     AtomicFile file((dir / "f").string());
     file.write("in progress");
     CHECK(remove_orphaned_temps(dir.path(), 0s) == 0);

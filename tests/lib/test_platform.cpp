@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "atomfile/file_descriptor.hpp"
-#include "platform/posix.hpp"
+#include "platform/linux.hpp"
 #include "support/test_support.hpp"
 
 using namespace atomfile;

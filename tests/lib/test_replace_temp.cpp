@@ -33,7 +33,7 @@ TEST_CASE("the temp lives in the target's own directory, whatever TMPDIR says") 
     ScratchDir elsewhere;
     ::setenv("TMPDIR", elsewhere.path().c_str(), 1);
     replace::Target target = replace::resolve_target((dir / "f").string(), true);
-    FaultPlan no_tmpfile({{platform::Call::create_anonymous, EOPNOTSUPP, 0}});
+    ScopedFault no_tmpfile({{platform::Call::create_anonymous, EOPNOTSUPP, 0}});
     ReplaceTemp temp(target);
     ::unsetenv("TMPDIR");
     CHECK(list_dir(elsewhere.path()).empty());
@@ -48,7 +48,7 @@ TEST_CASE("a named temp is created 0600 whatever the umask, and locked by its wr
     ScratchDir dir;
     mode_t old_mask = ::umask(0);
     replace::Target target = replace::resolve_target((dir / "f").string(), true);
-    FaultPlan no_tmpfile({{platform::Call::create_anonymous, EOPNOTSUPP, 0}});
+    ScopedFault no_tmpfile({{platform::Call::create_anonymous, EOPNOTSUPP, 0}});
     ReplaceTemp temp(target);
     ::umask(old_mask);
     const std::string name = named_temp(dir);

@@ -217,6 +217,36 @@ TEST_CASE("a writer that cannot get the lock in time gets a timeout naming the h
     CHECK(list_dir(dir.path()) == std::vector<std::string>{"f"});
 }
 
+TEST_CASE("a wait that its caller cancels ends with operation_canceled, nothing created") {
+    ScratchDir dir;
+    write_file(dir / "f", "0");
+    LockHolder holder((dir / "f").string());
+    int asked = 0;
+    ReplaceOptions options;
+    options.lock = true;
+    options.lock_timeout = -1ms;  // forever: only the cancel can end it
+    options.cancel_lock_wait = [&asked] { return ++asked == 3; };
+    std::error_code ec;
+    AtomicFile file((dir / "f").string(), options, ec);
+    CHECK(ec == std::errc::operation_canceled);
+    CHECK(step_of(ec) == Step::lock);
+    CHECK(asked == 3);
+    CHECK(read_file(dir / "f") == "0");
+    CHECK(list_dir(dir.path()) == std::vector<std::string>{".f.atomfile-lock", "f"});  // holder's
+    holder.finish();
+    CHECK(read_file(dir / "f") == "from holder");
+}
+
+TEST_CASE("a cancel check that never asks to stop changes nothing once the lock is free") {
+    ScratchDir dir;
+    write_file(dir / "f", "0");
+    ReplaceOptions options;
+    options.lock = true;
+    options.cancel_lock_wait = [] { return false; };
+    safe_update((dir / "f").string(), [](const std::string& s) { return s + "1"; }, options);
+    CHECK(read_file(dir / "f") == "01");
+}
+
 TEST_CASE("a killed lock holder does not block the next writer") {
     ScratchDir dir;
     write_file(dir / "f", "old");

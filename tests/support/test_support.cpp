@@ -59,36 +59,30 @@ unsigned file_mode(const fs::path& path, bool follow) {
 }
 
 ScopedFault::ScopedFault(platform::Call call, int error, int nth)
-    : call_(call), error_(error), nth_(nth) {
-    platform::set_fault_hook(&ScopedFault::hook, this);
-}
+    : ScopedFault(std::vector<Rule>{{call, error, nth}}) {}
 
-ScopedFault::~ScopedFault() {
-    platform::set_fault_hook(nullptr, nullptr);
-}
+ScopedFault::ScopedFault(std::vector<Rule> rules)
+    : rules_(std::move(rules)),
+      seen_(rules_.size(), 0),
+      scope_([this](platform::Call call) { return decide(call); }) {}
 
-int ScopedFault::hook(platform::Call call, void* self) {
-    auto* fault = static_cast<ScopedFault*>(self);
-    if (call != fault->call_) return 0;
-    ++fault->seen_;
-    if (fault->nth_ == 0 || fault->seen_ == fault->nth_) {
-        fault->fired_ = true;
-        return fault->error_;
+int ScopedFault::decide(platform::Call call) {
+    for (std::size_t i = 0; i < rules_.size(); ++i) {
+        if (rules_[i].call != call) continue;
+        ++seen_[i];
+        if (rules_[i].nth == 0 || seen_[i] == rules_[i].nth) {
+            fired_ = true;
+            return rules_[i].error;
+        }
     }
     return 0;
 }
 
-CallRecorder::CallRecorder() {
-    platform::set_fault_hook(&CallRecorder::hook, this);
-}
-CallRecorder::~CallRecorder() {
-    platform::set_fault_hook(nullptr, nullptr);
-}
-
-int CallRecorder::hook(platform::Call call, void* self) {
-    static_cast<CallRecorder*>(self)->calls_.push_back(call);
-    return 0;
-}
+CallRecorder::CallRecorder()
+    : scope_([this](platform::Call call) {
+          calls_.push_back(call);
+          return 0;
+      }) {}
 
 int CallRecorder::count(platform::Call call) const {
     return static_cast<int>(std::count(calls_.begin(), calls_.end(), call));

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "platform/posix.hpp"
+#include "platform/linux.hpp"
 
 namespace atomfile::test {
 
@@ -35,40 +35,44 @@ std::vector<std::string> list_dir(const fs::path& path);
 // Permission bits (07777) of a path, not following a final symlink when follow is false.
 unsigned file_mode(const fs::path& path, bool follow = true);
 
-// Fails the Nth (1-based) call of kind `call` with `error`; with nth == 0 fails every such call.
-// Counts calls of that kind while alive; removes the hook when destroyed.
+// Fails chosen calls through the platform seam while alive: each rule fails the nth (1-based)
+// call of its kind with its error, or every such call when nth is 0. Plans stack, so a
+// ScopedFault can sit on a CallRecorder or another ScopedFault.
 class ScopedFault {
   public:
+    struct Rule {
+        platform::Call call;
+        int error;
+        int nth = 1;
+    };
     ScopedFault(platform::Call call, int error, int nth = 1);
-    ~ScopedFault();
+    explicit ScopedFault(std::vector<Rule> rules);
     ScopedFault(const ScopedFault&) = delete;
     ScopedFault& operator=(const ScopedFault&) = delete;
-    // How many calls of the kind were seen (failed or not).
-    int calls_seen() const { return seen_; }
+    // How many calls of the first rule's kind were seen (failed or not).
+    int calls_seen() const { return seen_.front(); }
     bool fired() const { return fired_; }
 
   private:
-    static int hook(platform::Call call, void* self);
-    platform::Call call_;
-    int error_;
-    int nth_;
-    int seen_ = 0;
+    int decide(platform::Call call);
+    std::vector<Rule> rules_;
+    std::vector<int> seen_;
     bool fired_ = false;
+    platform::FaultScope scope_;  // last: installed once the rules are in place
 };
 
-// Counts every call through the seam without failing any.
+// Records every call through the seam without failing any.
 class CallRecorder {
   public:
     CallRecorder();
-    ~CallRecorder();
     CallRecorder(const CallRecorder&) = delete;
     CallRecorder& operator=(const CallRecorder&) = delete;
     const std::vector<platform::Call>& calls() const { return calls_; }
     int count(platform::Call call) const;
 
   private:
-    static int hook(platform::Call call, void* self);
     std::vector<platform::Call> calls_;
+    platform::FaultScope scope_;
 };
 
 struct CommandResult {

@@ -13,6 +13,7 @@
 
 #include "atomfile/version.hpp"
 #include "cli/atomic_edit.hpp"
+#include "cli/system.hpp"
 #include "support/test_support.hpp"
 #include "tools/tool_test_support.hpp"
 
@@ -371,8 +372,10 @@ TEST_CASE("a COMMAND found but not executable exits 126, FILE untouched") {
 TEST_CASE("a pipe for COMMAND's output that cannot be made fails naming COMMAND, FILE untouched") {
     ScratchDir dir;
     write_file(dir / "f", "old\n");
-    ScopedFault fault(atomfile::platform::Call::spawn, EMFILE, 1);  // the pipe comes first
+    using atomfile::cli::system::Call;
+    atomfile::cli::system::set_fault_plan([](Call call) { return call == Call::pipe ? EMFILE : 0; });
     auto run = edit({(dir / "f").string(), "--", "echo", "new"});
+    atomfile::cli::system::set_fault_plan(nullptr);
     CHECK(run.status == 125);
     CHECK(run.err == "atomic-edit: echo: create pipe for command output: Too many open files\n");
     CHECK(read_file(dir / "f") == "old\n");

@@ -13,13 +13,13 @@
 #include "support/test_support.hpp"
 
 namespace cli = atomfile::cli;
-namespace platform = atomfile::platform;
+
 using namespace atomfile::test;
 
 TEST_CASE("a child's status comes back in the shell convention") {
     cli::SignalCatcher catcher;
     std::ostringstream err;
-    platform::SpawnRequest request;
+    cli::system::SpawnRequest request;
     request.argv = {"sh", "-c", "exit 4"};
     auto outcome = cli::run_child(request, catcher, "tool", err);
     CHECK(outcome.started);
@@ -33,7 +33,7 @@ TEST_CASE("a child's status comes back in the shell convention") {
 TEST_CASE("a program that cannot be run is reported, not started") {
     cli::SignalCatcher catcher;
     std::ostringstream err;
-    platform::SpawnRequest request;
+    cli::system::SpawnRequest request;
     request.argv = {"/nonexistent/atomfile-program"};
     auto outcome = cli::run_child(request, catcher, "tool", err);
     CHECK_FALSE(outcome.started);
@@ -44,7 +44,7 @@ TEST_CASE("a program that cannot be run is reported, not started") {
 TEST_CASE("a caught signal is forwarded to the child and remembered") {
     cli::SignalCatcher catcher;
     std::ostringstream err;
-    platform::SpawnRequest request;
+    cli::system::SpawnRequest request;
     request.argv = {"sleep", "30"};
     ::raise(SIGTERM);  // pending: forwarded as soon as the child runs
     auto outcome = cli::run_child(request, catcher, "tool", err);
@@ -56,7 +56,7 @@ TEST_CASE("a caught signal is forwarded to the child and remembered") {
 TEST_CASE("a forwarded signal reaches a stopped child, which is woken to act on it") {
     cli::SignalCatcher catcher;
     std::ostringstream err;
-    platform::SpawnRequest request;
+    cli::system::SpawnRequest request;
     request.argv = {"sh", "-c", "kill -STOP $$; sleep 30"};
     // The signal comes once the child has stopped itself (without SIGCONT: a hang).
     std::thread later([] {
@@ -75,7 +75,7 @@ TEST_CASE("a program found but not executable gives 126, one not found 127, as e
     ::chmod((dir / "script").c_str(), 0644);
     cli::SignalCatcher catcher;
     std::ostringstream err;
-    platform::SpawnRequest request;
+    cli::system::SpawnRequest request;
     request.argv = {(dir / "script").string()};
     auto not_executable = cli::run_child(request, catcher, "tool", err);
     CHECK_FALSE(not_executable.started);
@@ -97,7 +97,7 @@ TEST_CASE("a program found but not executable gives 126, one not found 127, as e
 TEST_CASE("a signal caught between start_child and wait_for_child is forwarded at once") {
     cli::SignalCatcher catcher;
     std::ostringstream err;
-    platform::SpawnRequest request;
+    cli::system::SpawnRequest request;
     request.argv = {"sleep", "30"};
     cli::ChildOutcome outcome;
     int pid = cli::start_child(request, outcome, "tool", err);

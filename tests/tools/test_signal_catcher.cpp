@@ -1,4 +1,4 @@
-// SignalCatcher and the platform's signal-aware waits it relies on.
+// SignalCatcher, the waits it relies on (cli/system.hpp), and the library's stop checks.
 #include <doctest/doctest.h>
 #include <pthread.h>
 #include <signal.h>
@@ -7,11 +7,14 @@
 #include <chrono>
 #include <thread>
 
+#include "atomfile/replace.hpp"
 #include "cli/signal_catcher.hpp"
-#include "platform/posix.hpp"
+#include "cli/system.hpp"
+#include "support/test_support.hpp"
 
+using namespace atomfile::test;
 namespace cli = atomfile::cli;
-namespace platform = atomfile::platform;
+
 
 namespace {
 
@@ -67,7 +70,8 @@ TEST_CASE("an ignored signal stays ignored") {
     ::sigaction(SIGHUP, &saved, nullptr);
 }
 
-TEST_CASE("a wait for input ends when a caught signal arrives, not only when input comes") {
+TEST_CASE("a stream copy waiting for input ends when a caught signal arrives") {
+    ScratchDir dir;
     int fds[2];
     REQUIRE(::pipe(fds) == 0);
     cli::SignalCatcher catcher;
@@ -79,45 +83,33 @@ TEST_CASE("a wait for input ends when a caught signal arrives, not only when inp
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
         ::kill(self, SIGINT);
     });
-    int result = platform::wait_readable_or_signal(fds[0]);
+    atomfile::AtomicFile file((dir / "f").string());
+    // The pipe stays open and empty: only the signal can end the copy.
+    CHECK(file.write_from(fds[0], [&catcher] { return catcher.caught() != 0; }) == 0);
     sender.join();
-    CHECK(result == 0);
     CHECK(catcher.caught() == SIGINT);
     ::close(fds[0]);
     ::close(fds[1]);
 }
 
-TEST_CASE("a wait for input reports input and end of input as ready") {
-    int fds[2];
-    REQUIRE(::pipe(fds) == 0);
-    cli::SignalCatcher catcher;
-    REQUIRE(::write(fds[1], "x", 1) == 1);
-    CHECK(platform::wait_readable_or_signal(fds[0]) == 1);
-    char byte;
-    REQUIRE(::read(fds[0], &byte, 1) == 1);
-    ::close(fds[1]);
-    CHECK(platform::wait_readable_or_signal(fds[0]) == 1);
-    ::close(fds[0]);
-}
-
 TEST_CASE("a wait for a child returns its status, or 1 when a caught signal comes first") {
     cli::SignalCatcher catcher;
-    platform::SpawnRequest quick;
+    cli::system::SpawnRequest quick;
     quick.argv = {"sh", "-c", "exit 9"};
-    int pid = platform::spawn(quick);
+    int pid = cli::system::spawn(quick);
     REQUIRE(pid > 0);
     int status = -1;
-    CHECK(platform::wait_child_or_signal(pid, status) == 0);
+    CHECK(cli::system::wait_child_or_signal(pid, status) == 0);
     CHECK(status == 9);
 
-    platform::SpawnRequest slow;
+    cli::system::SpawnRequest slow;
     slow.argv = {"sleep", "30"};
-    pid = platform::spawn(slow);
+    pid = cli::system::spawn(slow);
     REQUIRE(pid > 0);
     ::raise(SIGHUP);
-    CHECK(platform::wait_child_or_signal(pid, status) == 1);
+    CHECK(cli::system::wait_child_or_signal(pid, status) == 1);
     CHECK(catcher.caught() == SIGHUP);
-    platform::send_signal(pid, SIGKILL);
-    CHECK(platform::wait_child(pid, status) == 0);
+    cli::system::send_signal(pid, SIGKILL);
+    CHECK(cli::system::wait_child(pid, status) == 0);
     CHECK(status == 128 + SIGKILL);
 }

@@ -172,32 +172,3 @@ TEST_CASE("every {} in every argument is replaced, and the replacement is not re
     auto args = cli::substitute_braces({"{}", "a{}b{}", "none", "{{}}"}, "/t/{}");
     CHECK(args == std::vector<std::string>{"/t/{}", "a/t/{}b/t/{}", "none", "{/t/{}}"});
 }
-
-TEST_CASE("parent directories are created like mkdir -p, with 0777 & ~umask") {
-    ScratchDir dir;
-    mode_t mask = ::umask(027);
-    cli::create_parent_directories((dir / "a" / "b" / "c" / "file").string());
-    ::umask(mask);
-    CHECK(fs::is_directory(dir / "a" / "b" / "c"));
-    CHECK(file_mode(dir / "a") == 0750);
-    CHECK(file_mode(dir / "a" / "b" / "c") == 0750);
-    CHECK_FALSE(fs::exists(dir / "a" / "b" / "c" / "file"));
-    cli::create_parent_directories((dir / "a" / "b" / "c" / "file").string());  // all there
-    cli::create_parent_directories("relative-file-in-cwd");                     // nothing to do
-}
-
-TEST_CASE("a parent that is a file or cannot be made is an error naming it") {
-    ScratchDir dir;
-    write_file(dir / "plain", "");
-    try {
-        cli::create_parent_directories((dir / "plain" / "sub" / "f").string());
-        FAIL("no error");
-    } catch (const atomfile::Error& e) {
-        CHECK(e.code() == std::errc::not_a_directory);
-        CHECK(e.path() == (dir / "plain").string());
-        CHECK(e.step() == "create parent directory");
-    }
-    ScopedFault fault(atomfile::platform::Call::mkdir, EACCES, 0);
-    CHECK_THROWS_AS(cli::create_parent_directories((dir / "new" / "f").string()), atomfile::Error);
-    CHECK_FALSE(fs::exists(dir / "new"));
-}

@@ -3,15 +3,15 @@
 #include <cerrno>
 
 #include "atomfile/file_descriptor.hpp"
+#include "atomfile/directories.hpp"
 #include "atomfile/replace.hpp"
 #include "cli/child_process.hpp"
 #include "cli/open_target.hpp"
 #include "cli/signal_catcher.hpp"
-#include "cli/stream_copy.hpp"
+#include "cli/system.hpp"
 #include "cli/tool_main.hpp"
 #include "cli/tool_options.hpp"
-#include "error_support.hpp"
-#include "platform/posix.hpp"
+#include "cli/tool_error.hpp"
 
 namespace atomfile::cli {
 
@@ -82,23 +82,11 @@ Request parse_request(const std::vector<std::string>& args) {
 // FILE's old content as COMMAND's standard input: the descriptor the engine opened (never the
 // path, which may lead elsewhere now), rewound, or /dev/null when there is none.
 FileDescriptor open_input(const AtomicFile& file) {
-    const int original = file.original_descriptor();
-    if (original >= 0) {
-        FileDescriptor input(platform::duplicate(original));
-        if (!input || platform::seek(input.get(), 0, platform::Whence::set) < 0)
-            throw_errno("open for reading", file.target_path());
-        return input;
-    }
-    FileDescriptor input(platform::open_read(platform::current_directory, "/dev/null"));
+    FileDescriptor input = file.duplicate_original();
+    if (input) return input;
+    input = FileDescriptor(system::open_null_device());
     if (!input) throw_errno("open for reading", "/dev/null");
     return input;
-}
-
-std::int64_t temp_size(const AtomicFile& file) {
-    platform::FileStatus status;
-    if (platform::stat_fd(file.temp_descriptor(), status) != 0)
-        throw_errno("inspect temp file", file.target_path());
-    return status.size;
 }
 
 // Runs COMMAND with its standard output on a pipe that is copied into the temp while it runs,
@@ -108,11 +96,11 @@ std::int64_t temp_size(const AtomicFile& file) {
 // process it left holding its standard output have closed it (as sponge); then COMMAND's exit
 // is awaited. A caught signal ends the copy at once: the read end is closed (a writer left gets
 // SIGPIPE rather than blocking), the signal forwarded and COMMAND awaited.
-ChildOutcome run_into_temp(platform::SpawnRequest spawn, AtomicFile& file, SignalCatcher& signals,
+ChildOutcome run_into_temp(system::SpawnRequest spawn, AtomicFile& file, SignalCatcher& signals,
                            std::ostream& err) {
     const std::string program = spawn.argv.front();
     int read_end = -1, write_end = -1;
-    if (platform::make_pipe(read_end, write_end) != 0)
+    if (system::make_pipe(read_end, write_end) != 0)
         throw_errno("create pipe for command output", program);
     FileDescriptor output(read_end);
     spawn.stdout_fd = write_end;
@@ -120,12 +108,12 @@ ChildOutcome run_into_temp(platform::SpawnRequest spawn, AtomicFile& file, Signa
     const int pid = start_child(spawn, outcome, tool, err);
     // Only COMMAND (and what it starts) may hold the write end, or end of input never comes: a
     // failed close is not ignored (the descriptor may still be open).
-    const int close_error = platform::close_fd(write_end) == 0 ? 0 : errno;
+    const int close_error = system::close_fd(write_end) == 0 ? 0 : errno;
     if (pid < 0) return outcome;
     try {
         if (close_error != 0)
             throw_error(close_error, "close pipe for command output", file.target_path());
-        copy_stream(output.get(), file, "copy command output into temp file");
+        copy_into(file, output.get(), signals, "copy command output into temp file");
     } catch (...) {
         output.reset();
         wait_for_child(pid, program, signals, outcome);
@@ -142,19 +130,19 @@ int edit(const Request& request, SignalCatcher& signals, std::ostream& err) {
     std::optional<AtomicFile> opened = open_target(request.file, settings.replace, signals);
     if (!opened) return exit_status::signal_base + signals.caught();
     AtomicFile& file = *opened;
-    if (settings.append) copy_original_content(file, signals);
-    const std::int64_t size_before = temp_size(file);
+    if (settings.append) file.write_original([&signals] { return signals.caught() != 0; });
+    const std::uint64_t size_before = file.size();
     FileDescriptor input = open_input(file);
     if (signals.caught() != 0) return exit_status::signal_base + signals.caught();
 
-    platform::SpawnRequest spawn;
+    system::SpawnRequest spawn;
     spawn.argv = substitute_braces(request.command, request.file);
     spawn.stdin_fd = input.get();
     ChildOutcome outcome = run_into_temp(spawn, file, signals, err);
     if (!outcome.started) return outcome.exit_status;
     if (outcome.first_signal != 0) return exit_status::signal_base + outcome.first_signal;
     if (outcome.exit_status != 0) return outcome.exit_status;
-    if (settings.keep_if_empty && temp_size(file) == size_before) return exit_status::success;
+    if (settings.keep_if_empty && file.size() == size_before) return exit_status::success;
     file.commit();
     return exit_status::success;
 }

@@ -1,14 +1,13 @@
 #include "cli/atomic_write.hpp"
 
+#include "atomfile/directories.hpp"
 #include "atomfile/replace.hpp"
 #include "cli/open_target.hpp"
 #include "cli/signal_catcher.hpp"
-#include "cli/stream_copy.hpp"
+#include "cli/system.hpp"
 #include "cli/tool_error.hpp"
 #include "cli/tool_main.hpp"
 #include "cli/tool_options.hpp"
-#include "error_support.hpp"
-#include "platform/posix.hpp"
 
 namespace atomfile::cli {
 
@@ -64,7 +63,7 @@ Request parse_request(const std::vector<std::string>& args) {
 // A closed descriptor 0 would be taken by the first file the tool opens (the target's
 // directory), and "reading" it would fail with a puzzling "Is a directory".
 void check_input_open(int in_fd) {
-    int open = platform::is_open_descriptor(in_fd);
+    int open = system::is_open_descriptor(in_fd);
     if (open == 0) throw ToolFailure("standard input is closed");
     if (open < 0) throw_errno("check standard input", "");
 }
@@ -78,10 +77,10 @@ int update(const Request& request, int in_fd, const SignalCatcher& signals) {
     std::optional<AtomicFile> opened = open_target(request.file, settings.replace, signals);
     if (!opened) return exit_status::signal_base + signals.caught();
     AtomicFile& file = *opened;
-    if (settings.append) copy_original_content(file, signals);
-    std::uint64_t moved = 0;
-    if (signals.caught() == 0)
-        moved = copy_stream(in_fd, file, "copy standard input into temp file");
+    auto stop = [&signals] { return signals.caught() != 0; };
+    if (settings.append) file.write_original(stop);
+    const std::uint64_t moved =
+        copy_into(file, in_fd, signals, "copy standard input into temp file");
     if (signals.caught() != 0) return exit_status::signal_base + signals.caught();
     if (settings.keep_if_empty && moved == 0) return exit_status::success;
     file.commit();

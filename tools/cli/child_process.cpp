@@ -6,13 +6,13 @@
 
 #include "cli/signal_catcher.hpp"
 #include "cli/tool_error.hpp"
-#include "error_support.hpp"
+#include "cli/tool_error.hpp"
 
 namespace atomfile::cli {
 
-int start_child(const platform::SpawnRequest& request, ChildOutcome& outcome,
+int start_child(const system::SpawnRequest& request, ChildOutcome& outcome,
                 const std::string& tool, std::ostream& err) {
-    int pid = platform::spawn(request);
+    int pid = system::spawn(request);
     if (pid >= 0) {
         outcome.started = true;
         return pid;
@@ -28,7 +28,7 @@ int start_child(const platform::SpawnRequest& request, ChildOutcome& outcome,
 void wait_for_child(int pid, const std::string& program, SignalCatcher& signals,
                     ChildOutcome& outcome) {
     for (;;) {
-        int waited = platform::wait_child_or_signal(pid, outcome.exit_status);
+        int waited = system::wait_child_or_signal(pid, outcome.exit_status);
         if (waited == 0) return;
         if (waited < 0) throw_errno("wait for command", program);
         int signal = signals.caught();
@@ -36,12 +36,12 @@ void wait_for_child(int pid, const std::string& program, SignalCatcher& signals,
         if (outcome.first_signal == 0) outcome.first_signal = signal;
         // A stopped COMMAND would never act on the signal, and atomic-edit would wait for it
         // forever: wake it, as timeout(1) does.
-        platform::send_signal(pid, signal);
-        if (signal != SIGKILL && signal != SIGCONT) platform::send_signal(pid, SIGCONT);
+        system::send_signal(pid, signal);
+        if (signal != SIGKILL && signal != SIGCONT) system::send_signal(pid, SIGCONT);
     }
 }
 
-ChildOutcome run_child(const platform::SpawnRequest& request, SignalCatcher& signals,
+ChildOutcome run_child(const system::SpawnRequest& request, SignalCatcher& signals,
                        const std::string& tool, std::ostream& err) {
     ChildOutcome outcome;
     int pid = start_child(request, outcome, tool, err);

@@ -4,7 +4,7 @@
 #include <ostream>
 #include <string>
 
-#include "platform/posix.hpp"
+#include "cli/system.hpp"
 
 namespace atomfile::cli {
 
@@ -25,7 +25,7 @@ struct ChildOutcome {
 // Starts COMMAND and returns its pid. When it cannot be started, prints
 // "TOOL: COMMAND: run command: reason" on err, sets outcome.exit_status to 127 (ENOENT) or 126
 // (anything else) and returns -1.
-int start_child(const platform::SpawnRequest& request, ChildOutcome& outcome,
+int start_child(const system::SpawnRequest& request, ChildOutcome& outcome,
                 const std::string& tool, std::ostream& err);
 
 // Waits for the started child pid, forwarding every caught signal (SIGINT, SIGTERM, SIGHUP,
@@ -36,7 +36,7 @@ void wait_for_child(int pid, const std::string& program, SignalCatcher& signals,
                     ChildOutcome& outcome);
 
 // start_child, then wait_for_child.
-ChildOutcome run_child(const platform::SpawnRequest& request, SignalCatcher& signals,
+ChildOutcome run_child(const system::SpawnRequest& request, SignalCatcher& signals,
                        const std::string& tool, std::ostream& err);
 
 }  // namespace atomfile::cli

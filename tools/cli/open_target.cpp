@@ -1,36 +1,21 @@
 #include "cli/open_target.hpp"
 
-#include <algorithm>
-#include <chrono>
-
 #include "atomfile/error.hpp"
 #include "cli/signal_catcher.hpp"
+#include "cli/system.hpp"
 #include "cli/tool_error.hpp"
-#include "platform/posix.hpp"
-#include "replace/steps.hpp"
 
 namespace atomfile::cli {
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
-using std::chrono::milliseconds;
-
-// The engine's lock wait cannot see the tool's signals (they stay blocked outside the tool's
-// own waits), so the wait is cut into slices of this length with a signal check between them.
-constexpr milliseconds slice{100};
-
-bool is_timeout(const Error& e) {
-    return e.code() == std::errc::timed_out;
-}
-
 // The engine refuses these too, but after resolving the path itself: /dev/stdout on a pipe
 // resolves to "pipe:[N]", a name that does not exist, and the refusal would be about a temp.
 void refuse_non_regular(const std::string& path, bool follow) {
-    platform::FileKind kind = platform::FileKind::regular;
-    if (platform::file_kind_at(platform::current_directory, path.c_str(), follow, kind) != 0)
+    system::FileKind kind = system::FileKind::regular;
+    if (system::file_kind_at(path.c_str(), follow, kind) != 0)
         return;  // missing (created) or unreachable: the engine reports it with its step
-    if (kind == platform::FileKind::regular || kind == platform::FileKind::symlink) return;
+    if (kind == system::FileKind::regular || kind == system::FileKind::symlink) return;
     throw ToolFailure(not_regular_message(path));
 }
 
@@ -39,23 +24,25 @@ void refuse_non_regular(const std::string& path, bool follow) {
 std::optional<AtomicFile> open_target(const std::string& path, const ReplaceOptions& options,
                                       const SignalCatcher& signals) {
     refuse_non_regular(path, options.follow_symlinks);
-    if (!options.lock) return AtomicFile(path, options);
-    const bool forever = options.lock_timeout.count() < 0;
-    const Clock::time_point deadline = Clock::now() + options.lock_timeout;
-    ReplaceOptions sliced = options;
-    for (;;) {
-        if (signals.caught() != 0) return std::nullopt;
-        auto left = std::chrono::duration_cast<milliseconds>(deadline - Clock::now());
-        sliced.lock_timeout = forever ? slice : std::clamp(left, milliseconds(0), slice);
-        try {
-            return AtomicFile(path, sliced);
-        } catch (const Error& e) {
-            if (!is_timeout(e)) throw;
-            if (!forever && Clock::now() >= deadline) {
-                throw Error(e.code(), e.step_id(), e.path(), e.second_path(),
-                            replace::step::lock_timed_out_after(e.step(), options.lock_timeout));
-            }
-        }
+    // The tool's signals stay blocked outside its own waits, so the engine's lock wait asks.
+    ReplaceOptions cancellable = options;
+    cancellable.cancel_lock_wait = [&signals] { return signals.caught() != 0; };
+    try {
+        return AtomicFile(path, cancellable);
+    } catch (const Error& e) {
+        if (e.errno_code() == std::errc::operation_canceled && signals.caught() != 0)
+            return std::nullopt;
+        throw;
+    }
+}
+
+std::uint64_t copy_into(AtomicFile& file, int in_fd, const SignalCatcher& signals,
+                        const std::string& words) {
+    try {
+        return file.write_from(in_fd, [&signals] { return signals.caught() != 0; });
+    } catch (const Error& e) {
+        if (e.step_id() != Step::copy_into_temp) throw;
+        throw Error(e.code(), words, e.path(), e.second_path());
     }
 }
 

@@ -1,33 +1,33 @@
 #include "cli/signal_catcher.hpp"
 
-#include "error_support.hpp"
-#include "platform/posix.hpp"
+#include "cli/tool_error.hpp"
+#include "cli/system.hpp"
 
 namespace atomfile::cli {
 
 const std::vector<int>& SignalCatcher::signals() {
-    static const std::vector<int> list = {platform::signal_interrupt, platform::signal_terminate,
-                                          platform::signal_hangup, platform::signal_pipe};
+    static const std::vector<int> list = {system::signal_interrupt, system::signal_terminate,
+                                          system::signal_hangup, system::signal_pipe};
     return list;
 }
 
 SignalCatcher::SignalCatcher() {
-    if (platform::catch_signals(signals()) != 0) {
-        platform::release_signals();
+    if (system::catch_signals(signals()) != 0) {
+        system::release_signals();
         throw_errno("install signal handlers", "");
     }
 }
 
 SignalCatcher::~SignalCatcher() {
-    platform::release_signals();
+    system::release_signals();
 }
 
 int SignalCatcher::caught() const {
-    return platform::caught_signal();
+    return system::caught_signal();
 }
 
 void SignalCatcher::clear() {
-    platform::clear_caught_signal();
+    system::clear_caught_signal();
 }
 
 }  // namespace atomfile::cli

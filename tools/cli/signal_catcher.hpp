@@ -6,9 +6,10 @@
 
 namespace atomfile::cli {
 
-// While alive, the signals are recorded instead of acting, and are delivered only inside the
-// platform's wait_readable_or_signal() and wait_child_or_signal() (see platform/posix.hpp), so
-// no signal is lost between a check and a blocking call. One catcher at a time per process;
+// While alive, the signals are recorded instead of acting, and are delivered only inside
+// system::wait_child_or_signal() (cli/system.hpp) or seen by caught(), which the library's
+// waits ask through their cancel and stop callbacks; so no signal is lost between a check and
+// a blocking call. One catcher at a time per process;
 // the destructor restores the previous handlers and mask.
 class SignalCatcher {
   public:

@@ -1,29 +1,28 @@
 #include "cli/tool_error.hpp"
 
-#include "platform/posix.hpp"
-#include "replace/steps.hpp"
+#include <cerrno>
+
+#include "cli/system.hpp"
 
 namespace atomfile::cli {
 
 namespace {
 
-namespace step = replace::step;
-
-const char* kind_words(platform::FileKind kind) {
+const char* kind_words(system::FileKind kind) {
     switch (kind) {
-        case platform::FileKind::regular:
+        case system::FileKind::regular:
             return "a regular file";
-        case platform::FileKind::directory:
+        case system::FileKind::directory:
             return "a directory";
-        case platform::FileKind::symlink:
+        case system::FileKind::symlink:
             return "a symbolic link";
-        case platform::FileKind::character_device:
+        case system::FileKind::character_device:
             return "a character device";
-        case platform::FileKind::block_device:
+        case system::FileKind::block_device:
             return "a block device";
-        case platform::FileKind::fifo:
+        case system::FileKind::fifo:
             return "a FIFO";
-        case platform::FileKind::socket:
+        case system::FileKind::socket:
             return "a socket";
     }
     return "not a regular file";
@@ -31,13 +30,13 @@ const char* kind_words(platform::FileKind kind) {
 
 // The reason of an error whose errno alone would mislead ("Too many links" for a refusal).
 std::string reason_of(const Error& e) {
-    if (e.step_id() == step::owner && e.code() == std::errc::operation_not_permitted)
+    if (e.step_id() == Step::owner && e.code() == std::errc::operation_not_permitted)
         return "not permitted to keep its owner, and --keep-owner=strict refuses to change it "
                "(the file is unchanged)";
-    if (e.step_id() == step::hard_links && e.code() == std::errc::too_many_links)
+    if (e.step_id() == Step::hard_links && e.code() == std::errc::too_many_links)
         return "refused by --refuse-hard-links (its other names would keep the old content; the "
                "file is unchanged)";
-    if (e.step_id() == step::resolve && !e.second_path().empty())
+    if (e.step_id() == Step::resolve && !e.second_path().empty())
         return e.code().message() + " (" + e.second_path() + ")";
     return e.code().message();
 }
@@ -50,8 +49,17 @@ bool step_says_it_all(const Error& e) {
 
 }  // namespace
 
+void throw_errno(const std::string& step, const std::string& path) {
+    throw_error(errno, step, path);
+}
+
+void throw_error(int errno_value, const std::string& step, const std::string& path) {
+    throw Error(std::error_code(errno_value != 0 ? errno_value : EIO, std::generic_category()),
+                step, path);
+}
+
 void report_error(std::ostream& err, const std::string& tool, const Error& e) {
-    if (e.step_id() == step::not_regular && !e.path().empty()) {
+    if (e.step_id() == Step::not_regular && !e.path().empty()) {
         err << tool << ": " << not_regular_message(e.path()) << '\n';
         return;
     }
@@ -71,11 +79,11 @@ void report_error(std::ostream& err, const std::string& tool, const std::string&
 
 std::string not_regular_message(const std::string& path) {
     const std::string only = "only regular files can be replaced atomically";
-    platform::FileKind kind = platform::FileKind::regular;
-    if (platform::file_kind_at(platform::current_directory, path.c_str(), true, kind) != 0 ||
-        kind == platform::FileKind::regular)  // replaced since the refusal: say what we knew
+    system::FileKind kind = system::FileKind::regular;
+    if (system::file_kind_at(path.c_str(), true, kind) != 0 ||
+        kind == system::FileKind::regular)  // replaced since the refusal: say what we knew
         return path + ": not a regular file: " + only;
-    if (kind == platform::FileKind::directory) return path + ": is a directory: " + only;
+    if (kind == system::FileKind::directory) return path + ": is a directory: " + only;
     return path + ": not a regular file (" + kind_words(kind) + "): " + only +
            "; to write to it, use '> " + path + "'";
 }

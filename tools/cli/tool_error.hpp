@@ -19,6 +19,11 @@ class ToolFailure : public std::runtime_error {
     using std::runtime_error::runtime_error;
 };
 
+// Throw Error for a step of the tool's own, in words ("create pipe for command output"), with
+// the current errno or with errno_value (0 counts as EIO).
+[[noreturn]] void throw_errno(const std::string& step, const std::string& path);
+[[noreturn]] void throw_error(int errno_value, const std::string& step, const std::string& path);
+
 // Prints e as "tool: PATH: STEP: REASON" (PATH omitted when the error names none). Three refusals
 // get their reason spelled out: a target that is not a regular file (see not_regular_message),
 // an owner that --keep-owner=strict would not change, and hard links --refuse-hard-links keeps.

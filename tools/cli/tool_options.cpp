@@ -6,8 +6,7 @@
 #include <utility>
 
 #include "atomfile/version.hpp"
-#include "error_support.hpp"
-#include "platform/posix.hpp"
+#include "cli/tool_error.hpp"
 
 namespace atomfile::cli {
 
@@ -273,25 +272,6 @@ void print_help(std::ostream& out, const std::string& usage, const std::string& 
     out << "Usage: " << usage << "\n\n" << description << "\n\nOptions:\n";
     print_options(out, options);
     if (!exit_statuses.empty()) out << "\nExit status:\n" << exit_statuses;
-}
-
-void create_parent_directories(const std::string& file_path) {
-    auto last_slash = file_path.find_last_of('/');
-    if (last_slash == std::string::npos || last_slash == 0) return;
-    const std::string parent = file_path.substr(0, last_slash);
-    const unsigned mode = 0777 & ~platform::current_umask();
-    for (std::size_t end = 0; end != std::string::npos;) {
-        end = parent.find('/', end + 1);
-        std::string prefix = parent.substr(0, end);
-        if (platform::make_directory_at(platform::current_directory, prefix.c_str(), mode) == 0)
-            continue;
-        if (errno != EEXIST) throw_errno("create parent directory", prefix);
-        platform::FileStatus status;
-        if (platform::stat_at(platform::current_directory, prefix.c_str(), status, true) != 0)
-            throw_errno("create parent directory", prefix);
-        if (status.type != platform::FileType::directory)
-            throw_error(ENOTDIR, "create parent directory", prefix);
-    }
 }
 
 }  // namespace atomfile::cli

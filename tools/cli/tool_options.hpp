@@ -92,8 +92,5 @@ void print_help(std::ostream& out, const std::string& usage, const std::string& 
 // The options alone, as print_help renders them.
 void print_options(std::ostream& out, const po::options_description& options);
 
-// Creates the missing directories above file_path, like mkdir -p, with mode 0777 & ~umask.
-// Throws Error ("create parent directory") naming the directory that could not be made.
-void create_parent_directories(const std::string& file_path);
 
 }  // namespace atomfile::cli

@@ -7,7 +7,7 @@
 #include "cli/tool_error.hpp"
 #include "cli/tool_main.hpp"
 #include "cli/tool_options.hpp"
-#include "platform/posix.hpp"
+#include "cli/system.hpp"
 
 namespace atomfile::cli {
 
@@ -86,7 +86,7 @@ int remove_directory(TemporaryDirectory& directory, int status, std::ostream& er
 
 int run(const Request& request, SignalCatcher& signals, std::ostream& err) {
     TemporaryDirectory directory(request.directory);
-    platform::SpawnRequest spawn;
+    system::SpawnRequest spawn;
     spawn.argv = substitute_braces(request.command, directory.path());
     // TMP and TEMP too: some programs (ported from Windows, some build tools) read those instead.
     for (const char* name : {"TMPDIR=", "TMP=", "TEMP="})

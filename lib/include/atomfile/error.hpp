@@ -100,6 +100,9 @@ enum class Step {
     remove_entry,           // "remove"
     remove_changing_entry,  // "remove entry that kept changing"
     skip_mount_point,       // "skip mount point (neither emptied nor unmounted)"
+
+    // create_parent_directories (directories.hpp).
+    create_directory,  // "create parent directory"
 };
 
 // The words of a step, as Error::step() gives them when the step carries no more ("" for

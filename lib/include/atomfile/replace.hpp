@@ -64,6 +64,7 @@
 
 #include "atomfile/error.hpp"
 #include "atomfile/export.hpp"
+#include "atomfile/file_descriptor.hpp"
 #include "atomfile/path_arg.hpp"
 
 namespace atomfile {
@@ -114,7 +115,7 @@ struct OwnerNotKept {
 //   metadata            mode, keep_mode, keep_owner, owner_policy, on_owner_not_kept,
 //                       keep_xattrs, hard_links
 //   backup              backup_suffix
-//   locking             lock, lock_timeout, detect_conflicts
+//   locking             lock, lock_timeout, cancel_lock_wait, detect_conflicts
 // Set them by field (options.lock = true) or with the chainable setters below the fields, one
 // with_FIELD per field, grouped the same way (temporary_file.hpp says why this form):
 //     write_atomic(path, data, ReplaceOptions().with_backup_suffix("~").with_lock(true));
@@ -202,6 +203,12 @@ struct ReplaceOptions {
     bool lock = false;
     // How long to wait for the lock; negative waits forever.
     std::chrono::milliseconds lock_timeout{std::chrono::seconds(30)};
+    // Asked before the wait for the lock and about every 100 ms during it; returning true
+    // abandons the wait: the open fails with std::errc::operation_canceled (Step::lock) and
+    // nothing is written. For a program that must stay responsive while another writer holds
+    // the lock (a tool checks for a caught signal). Empty: the wait ends only with the lock or
+    // the timeout.
+    std::function<bool()> cancel_lock_wait;
     // Fail with conflict_error() when the target was replaced between reading it and committing
     // by a writer that does not take the lock (compares device, inode, size, mtime and ctime
     // just before the rename; a replace landing between that check and the rename, a window of
@@ -278,6 +285,10 @@ struct ReplaceOptions {
         lock_timeout = value;
         return *this;
     }
+    ReplaceOptions& with_cancel_lock_wait(std::function<bool()> value) {
+        cancel_lock_wait = std::move(value);
+        return *this;
+    }
     ReplaceOptions& with_detect_conflicts(bool value) {
         detect_conflicts = value;
         return *this;
@@ -329,11 +340,36 @@ class ATOMFILE_API AtomicFile {
 
     void write(std::string_view data);
     void write(std::string_view data, std::error_code& ec) noexcept;
-    // Streams everything readable from a descriptor into the temp (copy_file_range or sendfile
-    // from a regular file, otherwise read and write through a 256 KiB buffer), in constant
-    // memory. Returns the number of bytes moved.
-    std::uint64_t write_from(int fd);
+    // Asked while a stream is copied (write_from, write_original): returning true ends the copy
+    // early. The bytes moved so far stay in the temp; commit() or discard() as the caller
+    // decides.
+    using StopRequested = std::function<bool()>;
+    // Streams everything readable from a descriptor into the temp in constant memory:
+    // copy_file_range (or sendfile) from a regular file, otherwise read and write through a
+    // 256 KiB buffer. Unless durability is none, every 8 MiB written is handed to the disk at
+    // once and the 8 MiB before it dropped from the page cache once on disk (write-behind),
+    // so a stream of any size keeps about 16 MiB cached and commit()'s fsync has little left
+    // to do. With stop: asked before each piece and, while waiting for input that is not a
+    // regular file, about every 100 ms. Returns the number of bytes moved. Errors: Error with
+    // Step::copy_into_temp and errno of the read, the write or the writeback (a write error
+    // seen by writeback might not be seen again by fsync, so it is never ignored).
+    std::uint64_t write_from(int fd, const StopRequested& stop = {});
     std::uint64_t write_from(int fd, std::error_code& ec) noexcept;
+    std::uint64_t write_from(int fd, const StopRequested& stop, std::error_code& ec) noexcept;
+    // Appends the target's old content to the temp (nothing when there is none), read through
+    // the descriptor held since open, never through the path, which another process or user
+    // may have changed since: what `atomic-write --append` does. Same stop and errors as
+    // write_from. Returns the number of bytes copied.
+    std::uint64_t write_original(const StopRequested& stop = {});
+    std::uint64_t write_original(const StopRequested& stop, std::error_code& ec) noexcept;
+    // The temp's size: everything written so far, by any means (its descriptor included).
+    // Error with Step::inspect_temp when it cannot be examined.
+    std::uint64_t size() const;
+    std::uint64_t size(std::error_code& ec) const noexcept;
+    // A second descriptor of the old content, rewound to its start, for a reader of its own (a
+    // command's standard input); an empty FileDescriptor when there is none. It shares its file
+    // offset with original_descriptor(). Error with Step::read_target when it cannot be made.
+    FileDescriptor duplicate_original() const;
     // The old content of the target at open time, for callers that edit (empty if none).
     // Reads through the descriptor held since open, so it is the content the lock protects.
     std::string read_original();

@@ -1,7 +1,7 @@
 #include "detail/random_name.hpp"
 
 #include "error_support.hpp"
-#include "platform/posix.hpp"
+#include "platform/linux.hpp"
 
 namespace atomfile::detail {
 

@@ -7,7 +7,7 @@
 #include "atomfile/file_descriptor.hpp"
 #include "detail/temp_support.hpp"
 #include "error_support.hpp"
-#include "platform/posix.hpp"
+#include "platform/linux.hpp"
 
 namespace atomfile::detail {
 namespace {

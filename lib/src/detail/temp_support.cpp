@@ -6,7 +6,7 @@
 #include "atomfile/tempdir.hpp"
 #include "detail/random_name.hpp"
 #include "error_support.hpp"
-#include "platform/posix.hpp"
+#include "platform/linux.hpp"
 
 namespace atomfile::detail {
 namespace {

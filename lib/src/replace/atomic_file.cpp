@@ -6,11 +6,13 @@
 
 #include "atomfile/replace.hpp"
 #include "error_support.hpp"
+#include "platform/linux.hpp"
 #include "replace/commit_protocol.hpp"
 #include "replace/metadata_copy.hpp"
 #include "replace/replace_temp.hpp"
 #include "replace/steps.hpp"
 #include "replace/target_resolution.hpp"
+#include "replace/temp_stream.hpp"
 #include "replace/update_lock.hpp"
 
 namespace atomfile {
@@ -25,30 +27,13 @@ struct AtomicFile::State {
     UpdateLock lock;
     Original original;
     std::optional<ReplaceTemp> temp;
-    // Where the last piece handed to the disk by write() begins, -1 before the first: the next
-    // piece retires the bytes from there (platform::write_behind).
-    std::int64_t handed_from = -1;
+    // The temp's offset as this object last left it (writes through temp_descriptor() are not
+    // seen, which only makes write-behind hand the disk a range a little off).
+    std::int64_t position = 0;
+    std::optional<WriteBehind> behind;
 };
 
 namespace {
-
-constexpr std::size_t transfer_chunk = std::size_t(1) << 20;
-constexpr std::size_t writeback_piece = std::size_t(8) << 20;
-
-// Hands the `length` bytes just written to the disk and retires the piece handed before them
-// from the page cache (platform::write_behind), so a big buffer's copy in the page cache stays
-// at two pieces. Its failure is the write's failure: an error reported here might not be
-// reported again by the fsync.
-void write_behind_last(ReplaceTemp& temp, std::size_t length, std::int64_t& handed_from,
-                       const std::string& path) {
-    std::int64_t end = platform::seek(temp.fd(), 0, platform::Whence::current);
-    auto size = static_cast<std::int64_t>(length);
-    if (end < 0) throw_errno(step::write, path);
-    const std::int64_t begin = end - size;
-    if (platform::write_behind(temp.fd(), handed_from < 0 ? begin : handed_from, begin, size) != 0)
-        throw_errno(step::write, path);
-    handed_from = begin;
-}
 
 std::string read_from_start(int fd, const std::string& path) {
     platform::FileStatus status;
@@ -80,7 +65,7 @@ AtomicFile::AtomicFile(const PathArg& path, const ReplaceOptions& options)
     state.options = options;
     state.target = resolve_target(path.str(), options);
     if (options.lock) {
-        state.lock = UpdateLock(state.target, options.lock_timeout);
+        state.lock = UpdateLock(state.target, options.lock_timeout, options.cancel_lock_wait);
         // Looked at before the wait: a writer holding the lock may have created the file since,
         // and its content is what this update must start from.
         state.target.status = stat_target(state.target);
@@ -90,6 +75,7 @@ AtomicFile::AtomicFile(const PathArg& path, const ReplaceOptions& options)
         throw_error(ENOENT, step::open_target, state.target.path);
     check_backup(state.target, options.backup_suffix);  // refused before anything is written
     state.temp.emplace(state.target);
+    state.behind.emplace(options.durability != Durability::none);
 }
 
 AtomicFile::AtomicFile(const PathArg& path, const ReplaceOptions& options,
@@ -119,39 +105,90 @@ void AtomicFile::write(std::string_view data) {
     ReplaceTemp& temp = live_temp(state_, step::write);
     // A big buffer goes in pieces, each handed to the disk as soon as it is written: writing
     // and writeback overlap, and commit()'s fsync finds little left to do.
-    const bool syncing = state_->options.durability != Durability::none;
-    while (syncing && data.size() > writeback_piece) {
-        temp.write(data.substr(0, writeback_piece));
-        write_behind_last(temp, writeback_piece, state_->handed_from, state_->target.path);
-        data.remove_prefix(writeback_piece);
+    while (!data.empty()) {
+        std::string_view piece = data.substr(0, WriteBehind::piece);
+        temp.write(piece);
+        const std::int64_t from = state_->position;
+        state_->position += static_cast<std::int64_t>(piece.size());
+        state_->behind->advance(temp.fd(), from, state_->position, state_->target.path);
+        data.remove_prefix(piece.size());
     }
-    temp.write(data);
 }
 
 void AtomicFile::write(std::string_view data, std::error_code& ec) noexcept {
     capture_error(ec, [&] { write(data); });
 }
 
-std::uint64_t AtomicFile::write_from(int fd) {
-    ReplaceTemp& temp = live_temp(state_, step::write);
-    platform::InputKind kind;
-    if (platform::classify_input(fd, kind) != 0)
-        throw_errno(step::copy_into_temp, state_->target.path);
-    std::uint64_t total = 0;
-    std::vector<char> buffer;
-    for (;;) {
-        long moved = platform::transfer(fd, temp.fd(), transfer_chunk, kind, buffer);
-        if (moved < 0 && errno == EINTR) continue;
-        if (moved < 0) throw_errno(step::copy_into_temp, state_->target.path);
-        if (moved == 0) return total;
-        total += static_cast<std::uint64_t>(moved);
-    }
+namespace {
+
+// Copies in_fd into the temp from the temp's current offset, keeping State's position.
+template <class StatePointer>
+std::uint64_t stream_into(const StatePointer& state, int in_fd,
+                          const AtomicFile::StopRequested& stop) {
+    ReplaceTemp& temp = live_temp(state, step::copy_into_temp);
+    const std::int64_t at = platform::seek(temp.fd(), 0, platform::Whence::current);
+    if (at < 0) throw_errno(step::copy_into_temp, state->target.path);
+    std::uint64_t moved =
+        copy_into_temp(in_fd, temp.fd(), at, *state->behind, stop, state->target.path);
+    state->position = at + static_cast<std::int64_t>(moved);
+    return moved;
+}
+
+}  // namespace
+
+std::uint64_t AtomicFile::write_from(int fd, const StopRequested& stop) {
+    return stream_into(state_, fd, stop);
 }
 
 std::uint64_t AtomicFile::write_from(int fd, std::error_code& ec) noexcept {
+    return write_from(fd, StopRequested(), ec);
+}
+
+std::uint64_t AtomicFile::write_from(int fd, const StopRequested& stop,
+                                     std::error_code& ec) noexcept {
     std::uint64_t total = 0;
-    capture_error(ec, [&] { total = write_from(fd); });
+    capture_error(ec, [&] { total = write_from(fd, stop); });
     return total;
+}
+
+std::uint64_t AtomicFile::write_original(const StopRequested& stop) {
+    live_temp(state_, step::copy_into_temp);
+    const int original = original_descriptor();
+    if (original < 0) return 0;
+    if (platform::seek(original, 0, platform::Whence::set) < 0)
+        throw_errno(step::read_target, state_->target.path);
+    return stream_into(state_, original, stop);
+}
+
+std::uint64_t AtomicFile::write_original(const StopRequested& stop,
+                                         std::error_code& ec) noexcept {
+    std::uint64_t total = 0;
+    capture_error(ec, [&] { total = write_original(stop); });
+    return total;
+}
+
+std::uint64_t AtomicFile::size() const {
+    const ReplaceTemp& temp = live_temp(state_, Step::inspect_temp);
+    platform::FileStatus status;
+    if (platform::stat_fd(temp.fd(), status) != 0)
+        throw_errno(Step::inspect_temp, state_->target.path);
+    return static_cast<std::uint64_t>(status.size);
+}
+
+std::uint64_t AtomicFile::size(std::error_code& ec) const noexcept {
+    std::uint64_t result = 0;
+    capture_error(ec, [&] { result = size(); });
+    return result;
+}
+
+FileDescriptor AtomicFile::duplicate_original() const {
+    live_temp(state_, step::read_target);
+    const int original = original_descriptor();
+    if (original < 0) return FileDescriptor();
+    FileDescriptor copy(platform::duplicate(original));
+    if (!copy || platform::seek(copy.get(), 0, platform::Whence::set) < 0)
+        throw_errno(step::read_target, state_->target.path);
+    return copy;
 }
 
 std::string AtomicFile::read_original() {

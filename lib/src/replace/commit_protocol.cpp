@@ -87,14 +87,19 @@ void publish(ReplaceTemp& temp, const Target& target, const ReplaceOptions& opti
     }
 }
 
-void commit_temp(ReplaceTemp& temp, const Original& original, const Target& target,
-                 const ReplaceOptions& options) {
-    copy_metadata(original, temp.fd(), target, options);
-    sync_file(temp.fd(), options.durability, target);
+void commit_file(int file_fd, const Original& original, const Target& target,
+                 const ReplaceOptions& options, const std::function<void()>& publish_new) {
+    copy_metadata(original, file_fd, target, options);
+    sync_file(file_fd, options.durability, target);
     if (options.detect_conflicts) check_unchanged(original, target);
     publish_backup(target, options.backup_suffix);
-    publish(temp, target, options);
-    sync_directory(target, options.durability, temp.fd());
+    publish_new();
+    sync_directory(target, options.durability, file_fd);
+}
+
+void commit_temp(ReplaceTemp& temp, const Original& original, const Target& target,
+                 const ReplaceOptions& options) {
+    commit_file(temp.fd(), original, target, options, [&] { publish(temp, target, options); });
 }
 
 }  // namespace atomfile::replace

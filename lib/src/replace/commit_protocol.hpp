@@ -3,6 +3,8 @@
 // guarantees and docs/durability.md for why each step is there.
 #pragma once
 
+#include <functional>
+
 #include "atomfile/replace.hpp"
 #include "replace/backup.hpp"
 #include "replace/metadata_copy.hpp"
@@ -21,8 +23,13 @@ void check_unchanged(const Original& original, const Target& target);
 // link or rename.
 void publish(ReplaceTemp& temp, const Target& target, const ReplaceOptions& options);
 
-// Everything from metadata to directory sync, in order: metadata, sync, conflict check,
-// publish_backup (before the replace: see backup.hpp), publish, sync_directory.
+// The protocol once the new content is in file_fd, in order: metadata, sync, conflict check,
+// publish_backup (before the replace: see backup.hpp), publish_new() (which puts the new file at
+// the target name), sync_directory. The one sequence behind every way of committing.
+void commit_file(int file_fd, const Original& original, const Target& target,
+                 const ReplaceOptions& options, const std::function<void()>& publish_new);
+
+// commit_file for the engine's own temp, published with publish().
 void commit_temp(ReplaceTemp& temp, const Original& original, const Target& target,
                  const ReplaceOptions& options);
 

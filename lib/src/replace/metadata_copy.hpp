@@ -6,7 +6,7 @@
 
 #include "atomfile/file_descriptor.hpp"
 #include "atomfile/replace.hpp"
-#include "platform/posix.hpp"
+#include "platform/linux.hpp"
 #include "replace/target_resolution.hpp"
 
 namespace atomfile::replace {

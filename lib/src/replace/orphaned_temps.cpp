@@ -7,7 +7,7 @@
 #include "atomfile/file_descriptor.hpp"
 #include "atomfile/replace.hpp"
 #include "error_support.hpp"
-#include "platform/posix.hpp"
+#include "platform/linux.hpp"
 #include "replace/temp_names.hpp"
 #include "replace/update_lock.hpp"
 

@@ -32,7 +32,7 @@ inline constexpr Step backup = Step::backup;
 inline constexpr Step rename = Step::rename;
 inline constexpr Step directory_sync = Step::directory_sync;
 
-// The words of a lock timeout, which a tool rewrites with the time it waited in total.
+// The words of a lock timeout.
 inline constexpr const char* lock_timeout = "timed out after ";
 inline constexpr const char* lock_wait = " waiting for the update lock on ";
 
@@ -68,15 +68,6 @@ inline std::string lock_timed_out(std::chrono::milliseconds waited, const std::s
     std::string text = lock_timeout + seconds(waited) + lock_wait + lock_path + " " + holder;
     if (!owner_text.empty()) text += " (lock file owned by " + owner_text + ")";
     return text;
-}
-
-// The same step with the time a caller waited in total (tools wait in slices, so that a signal
-// can end the wait); any other step is returned unchanged.
-inline std::string lock_timed_out_after(const std::string& step, std::chrono::milliseconds waited) {
-    std::string prefix = lock_timeout;
-    std::size_t rest = step.find(lock_wait);
-    if (step.compare(0, prefix.size(), prefix) != 0 || rest == std::string::npos) return step;
-    return prefix + seconds(waited) + step.substr(rest);
 }
 
 // An ancestor of this process holds the lock: waiting would never end.

@@ -7,7 +7,7 @@
 
 #include "atomfile/file_descriptor.hpp"
 #include "atomfile/replace.hpp"
-#include "platform/posix.hpp"
+#include "platform/linux.hpp"
 
 namespace atomfile::replace {
 

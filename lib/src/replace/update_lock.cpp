@@ -9,7 +9,7 @@
 
 #include "detail/temp_support.hpp"
 #include "error_support.hpp"
-#include "platform/posix.hpp"
+#include "platform/linux.hpp"
 #include "replace/steps.hpp"
 #include "replace/temp_names.hpp"
 
@@ -22,6 +22,8 @@ constexpr unsigned sticky_bit = 01000;
 // How often a suspect lock file that cannot be opened (so not flock()ed) is checked in
 // /proc/locks while someone holds it.
 constexpr std::chrono::milliseconds suspect_poll{10};
+// How often a wait that the caller may cancel asks whether it should.
+constexpr std::chrono::milliseconds cancel_poll{100};
 constexpr int max_ancestors = 4096;
 // What an error says when locking the target itself (sticky directories) failed.
 constexpr const char* on_target = "lock the target itself";
@@ -104,8 +106,9 @@ bool is_planted_error(int error) {
 // One acquisition of an UpdateLock: the policy that update_lock.hpp describes.
 class LockAcquisition {
   public:
-    LockAcquisition(UpdateLock& lock, milliseconds timeout)
+    LockAcquisition(UpdateLock& lock, milliseconds timeout, const std::function<bool()>& cancel)
         : lock_(lock),
+          cancel_(cancel),
           target_(*lock.target_),
           dir_(target_.dir.get()),
           lock_path_(detail::join_path(target_.directory, lock.name_)),
@@ -217,10 +220,29 @@ class LockAcquisition {
         if (errno != EWOULDBLOCK) fail_wait(errno, lock_file);
         const int lock_file_fd = lock_file ? fd : -1;
         check_deadlock(path, holder_of(status, lock_file_fd));
-        if (take(remaining_ms()) == 0) return;
+        if (take_until_timeout(take) == 0) return;
         const int error = errno;
         if (error != ETIMEDOUT && error != EWOULDBLOCK) fail_wait(error, lock_file);
         fail_timeout(path, holder_of(status, lock_file_fd), lock_file ? owner_of(status) : "");
+    }
+
+    // Waits with take(ms) until the timeout; with a cancel check, in slices, asking it between
+    // them. 0, or -1 with errno (ETIMEDOUT or EWOULDBLOCK when the time ran out).
+    template <class Take>
+    int take_until_timeout(Take take) const {
+        if (!cancel_) return take(remaining_ms());
+        for (;;) {
+            check_cancelled();
+            const long left = remaining_ms();
+            const long slice = static_cast<long>(cancel_poll.count());
+            if (take(left < 0 ? slice : std::min(left, slice)) == 0) return 0;
+            if ((errno != ETIMEDOUT && errno != EWOULDBLOCK) || (left >= 0 && left <= slice))
+                return -1;
+        }
+    }
+
+    void check_cancelled() const {
+        if (cancel_ && cancel_()) fail_on(ECANCELED, "wait cancelled");
     }
 
     // A failed lock call: do not leave a lock file that we may have created.
@@ -297,6 +319,7 @@ class LockAcquisition {
             int holder = 0;
             if (platform::lock_holder(status, holder) != 1) return;
             check_deadlock(lock_path_, holder);
+            check_cancelled();
             long left = remaining_ms();
             if (left == 0) fail_timeout(lock_path_, holder, owner_of(status));
             auto pause = left < 0 ? suspect_poll : std::min(suspect_poll, milliseconds(left));
@@ -341,6 +364,7 @@ class LockAcquisition {
     }
 
     UpdateLock& lock_;
+    const std::function<bool()>& cancel_;
     const Target& target_;
     const int dir_;
     const std::string lock_path_;
@@ -350,10 +374,11 @@ class LockAcquisition {
     bool sticky_ = false;
 };
 
-UpdateLock::UpdateLock(const Target& target, std::chrono::milliseconds timeout)
+UpdateLock::UpdateLock(const Target& target, std::chrono::milliseconds timeout,
+                       const std::function<bool()>& cancel)
     : target_(&target), name_(lock_name(target.name)) {
     try {
-        LockAcquisition(*this, timeout).run();
+        LockAcquisition(*this, timeout, cancel).run();
     } catch (...) {
         release();  // a lock file taken before the target lock failed must not stay behind
         throw;

@@ -53,6 +53,8 @@
 #include <chrono>
 #include <string>
 
+#include <functional>
+
 #include "atomfile/file_descriptor.hpp"
 #include "replace/target_resolution.hpp"
 
@@ -68,8 +70,11 @@ class UpdateLock {
     //   std::errc::resource_deadlock_would_occur — an ancestor of this process holds it;
     //   std::errc::operation_not_permitted — a suspect lock file in a sticky directory and no
     //     target that can be locked instead;
+    //   std::errc::operation_canceled — cancel() returned true (asked before the wait and
+    //     about every 100 ms during it);
     //   otherwise the errno of the failed call (step "take update lock ...").
-    UpdateLock(const Target& target, std::chrono::milliseconds timeout);
+    UpdateLock(const Target& target, std::chrono::milliseconds timeout,
+               const std::function<bool()>& cancel = {});
     UpdateLock(UpdateLock&& other) noexcept;
     UpdateLock& operator=(UpdateLock&& other) noexcept;
     ~UpdateLock() { release(); }

@@ -1,4 +1,5 @@
-// copy_stream and copy_original_content: moving bytes into an AtomicFile's temp.
+// Streams into an AtomicFile's temp (replace/temp_stream.cpp): AtomicFile::write_from and
+// write_original, their stop check and their write-behind.
 #include <doctest/doctest.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -7,12 +8,10 @@
 #include <string>
 #include <thread>
 
-#include "cli/signal_catcher.hpp"
-#include "cli/stream_copy.hpp"
+#include "atomfile/replace.hpp"
 #include "support/test_support.hpp"
 
 using namespace atomfile::test;
-namespace cli = atomfile::cli;
 
 namespace {
 
@@ -20,6 +19,11 @@ atomfile::ReplaceOptions fast() {
     atomfile::ReplaceOptions options;
     options.durability = atomfile::Durability::none;
     return options;
+}
+
+// Durable, so that write-behind runs (with durability none there is no disk work to start).
+atomfile::ReplaceOptions durable() {
+    return atomfile::ReplaceOptions();
 }
 
 }  // namespace
@@ -33,59 +37,87 @@ TEST_CASE("everything a pipe yields reaches the temp, and the count is exact") {
         REQUIRE(::write(fds[1], data.data(), data.size()) == static_cast<ssize_t>(data.size()));
         ::close(fds[1]);
     });
-    cli::SignalCatcher catcher;
     atomfile::AtomicFile file((dir / "f").string(), fast());
-    CHECK(cli::copy_stream(fds[0], file, "copy") == data.size());
+    CHECK(file.write_from(fds[0], [] { return false; }) == data.size());
     writer.join();
     ::close(fds[0]);
     file.commit();
     CHECK(read_file(dir / "f") == data);
 }
 
-TEST_CASE("a caught signal stops the copy while it waits for input") {
+TEST_CASE("a stop request ends the copy while it waits for input, keeping what came") {
     ScratchDir dir;
     int fds[2];
     REQUIRE(::pipe(fds) == 0);
     REQUIRE(::write(fds[1], "abc", 3) == 3);
-    cli::SignalCatcher catcher;
     atomfile::AtomicFile file((dir / "f").string(), fast());
-    ::raise(SIGINT);  // pending: seen at the first wait for more input
-    CHECK(cli::copy_stream(fds[0], file, "copy") == 0);
-    CHECK(catcher.caught() == SIGINT);
+    int asked = 0;
+    // Asked before the first piece (no), then while waiting for more input after "abc".
+    CHECK(file.write_from(fds[0], [&] { return ++asked > 2; }) == 3);
+    CHECK(asked >= 3);
+    CHECK(file.size() == 3);
     ::close(fds[0]);
     ::close(fds[1]);
 }
 
-TEST_CASE("a failed read names the step and the target") {
+TEST_CASE("a stop request already made moves nothing") {
     ScratchDir dir;
-    cli::SignalCatcher catcher;
+    write_file(dir / "in", "data");
+    atomfile::AtomicFile file((dir / "f").string(), fast());
+    atomfile::FileDescriptor in(::open((dir / "in").c_str(), O_RDONLY));
+    CHECK(file.write_from(in.get(), [] { return true; }) == 0);
+    CHECK(file.size() == 0);
+}
+
+TEST_CASE("a failed read names the step and the target, through both overloads") {
+    ScratchDir dir;
     atomfile::AtomicFile file((dir / "f").string(), fast());
     int write_only = ::open((dir / "other").c_str(), O_WRONLY | O_CREAT, 0600);
     try {
-        cli::copy_stream(write_only, file, "copy standard input into temp file");
+        file.write_from(write_only);
         FAIL("no error");
     } catch (const atomfile::Error& e) {
-        CHECK(e.step() == "copy standard input into temp file");
+        CHECK(e.step_id() == atomfile::Step::copy_into_temp);
+        CHECK(e.code() == std::errc::bad_file_descriptor);
         CHECK(e.path() == file.target_path());
     }
+    std::error_code ec;
+    CHECK(file.write_from(write_only, ec) == 0);
+    CHECK(ec == std::errc::bad_file_descriptor);
+    CHECK(atomfile::step_of(ec) == atomfile::Step::copy_into_temp);
     ::close(write_only);
 }
 
 TEST_CASE("the old content is copied first; a missing target contributes nothing") {
     ScratchDir dir;
     write_file(dir / "f", "old;");
-    cli::SignalCatcher catcher;
     {
         atomfile::AtomicFile file((dir / "f").string(), fast());
-        cli::copy_original_content(file, catcher);
+        CHECK(file.write_original() == 4);
         file.write("new");
+        CHECK(file.size() == 7);
         file.commit();
     }
     CHECK(read_file(dir / "f") == "old;new");
     atomfile::AtomicFile absent((dir / "absent").string(), fast());
-    cli::copy_original_content(absent, catcher);
+    CHECK(absent.write_original() == 0);
     absent.commit();
     CHECK(read_file(dir / "absent").empty());
+}
+
+TEST_CASE("the old content is read through the descriptor held since open, not the path") {
+    ScratchDir dir;
+    write_file(dir / "f", "opened");
+    atomfile::AtomicFile file((dir / "f").string(), fast());
+    write_file(dir / "other", "swapped in");
+    fs::rename(dir / "other", dir / "f");
+    file.write_original();
+    atomfile::FileDescriptor copy = file.duplicate_original();
+    char first[6];
+    REQUIRE(::read(copy.get(), first, sizeof first) == 6);
+    CHECK(std::string(first, 6) == "opened");
+    file.commit();
+    CHECK(read_file(dir / "f") == "opened");
 }
 
 namespace {
@@ -115,12 +147,11 @@ TEST_CASE("a long stream is handed to the disk every 8 MiB while it arrives") {
     std::thread writer;
     int in = pipe_with(20 << 20, writer);
     REQUIRE(in >= 0);
-    cli::SignalCatcher catcher;
-    atomfile::AtomicFile file((dir / "f").string(), fast());
+    atomfile::AtomicFile file((dir / "f").string(), durable());
     int writebacks = 0;
     {
         CallRecorder recorder;
-        CHECK(cli::copy_stream(in, file, "copy") == (20u << 20));
+        CHECK(file.write_from(in) == (20u << 20));
         writebacks = recorder.count(atomfile::platform::Call::writeback);
     }
     writer.join();
@@ -137,12 +168,11 @@ TEST_CASE("a failed early writeback fails the copy and leaves the target as it w
     std::thread writer;
     int in = pipe_with(10 << 20, writer);
     REQUIRE(in >= 0);
-    cli::SignalCatcher catcher;
     {
-        atomfile::AtomicFile file((dir / "f").string(), fast());
+        atomfile::AtomicFile file((dir / "f").string(), durable());
         ScopedFault fault(atomfile::platform::Call::writeback, EIO);
         try {
-            cli::copy_stream(in, file, "copy standard input into temp file");
+            file.write_from(in);
             FAIL("no error");
         } catch (const atomfile::Error& e) {
             CHECK(e.code() == std::errc::io_error);

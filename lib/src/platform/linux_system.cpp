@@ -1,0 +1,45 @@
+#include "platform/linux_system.hpp"
+
+#include <sys/random.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+
+#include "platform/call_support.hpp"
+
+namespace atomfile::platform {
+
+int random_bytes(void* buffer, std::size_t size) {
+    ATOMFILE_INJECT(Call::getrandom, -1);
+    char* cursor = static_cast<char*>(buffer);
+    while (size > 0) {
+        ssize_t got = ::getrandom(cursor, size, 0);
+        if (got < 0) {
+            if (errno == EINTR) continue;
+            return -1;
+        }
+        cursor += got;
+        size -= static_cast<std::size_t>(got);
+    }
+    return 0;
+}
+
+int current_pid() {
+    return static_cast<int>(::getpid());
+}
+unsigned current_uid() {
+    return ::geteuid();
+}
+unsigned current_gid() {
+    return ::getegid();
+}
+
+bool get_environment(const char* name, std::string& value) {
+    const char* found = std::getenv(name);
+    if (found == nullptr) return false;
+    value = found;
+    return true;
+}
+
+}  // namespace atomfile::platform

@@ -1,0 +1,263 @@
+#include "cli/system.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+extern char** environ;
+
+namespace atomfile::cli::system {
+
+const int signal_interrupt = SIGINT;
+const int signal_terminate = SIGTERM;
+const int signal_hangup = SIGHUP;
+const int signal_pipe = SIGPIPE;
+
+namespace {
+
+FaultPlan fault_plan;
+
+// Whether the plan fails this call (errno set).
+bool injected(Call call) {
+    if (!fault_plan) return false;
+    const int error = fault_plan(call);
+    if (error == 0) return false;
+    errno = error;
+    return true;
+}
+
+}  // namespace
+
+void set_fault_plan(FaultPlan plan) {
+    fault_plan = std::move(plan);
+}
+
+int is_open_descriptor(int fd) {
+    if (::fcntl(fd, F_GETFD) >= 0) return 1;
+    return errno == EBADF ? 0 : -1;
+}
+
+int open_null_device() {
+    return ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+}
+
+int close_fd(int fd) {
+    return ::close(fd);  // never retried on EINTR: Linux has already released the descriptor
+}
+
+int file_kind_at(const char* path, bool follow, FileKind& kind) {
+    struct stat st;
+    if ((follow ? ::stat(path, &st) : ::lstat(path, &st)) != 0) return -1;
+    mode_t type = st.st_mode & S_IFMT;
+    kind = type == S_IFDIR    ? FileKind::directory
+           : type == S_IFLNK  ? FileKind::symlink
+           : type == S_IFCHR  ? FileKind::character_device
+           : type == S_IFBLK  ? FileKind::block_device
+           : type == S_IFIFO  ? FileKind::fifo
+           : type == S_IFSOCK ? FileKind::socket
+                              : FileKind::regular;
+    return 0;
+}
+
+int spawn(const SpawnRequest& request) {
+    if (injected(Call::spawn)) return -1;
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    if (request.stdin_fd >= 0) posix_spawn_file_actions_adddup2(&actions, request.stdin_fd, 0);
+    if (request.stdout_fd >= 0) posix_spawn_file_actions_adddup2(&actions, request.stdout_fd, 1);
+    if (!request.working_directory.empty())
+        posix_spawn_file_actions_addchdir_np(&actions, request.working_directory.c_str());
+
+    posix_spawnattr_t attributes;
+    posix_spawnattr_init(&attributes);
+    // The tools block the signals they catch; the child must start with none blocked. Caught
+    // signals revert to their defaults across exec by themselves, and signals ignored since
+    // before we started (nohup) stay ignored, as a shell would leave them.
+    sigset_t none;
+    sigemptyset(&none);
+    posix_spawnattr_setsigmask(&attributes, &none);
+    posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGMASK);
+
+    std::vector<std::string> environment_strings;
+    for (char** entry = environ; *entry != nullptr; ++entry) {
+        std::string item = *entry;
+        bool overridden = false;
+        for (const auto& set : request.set_env) {
+            auto eq = set.find('=');
+            if (item.compare(0, eq + 1, set, 0, eq + 1) == 0) overridden = true;
+        }
+        if (!overridden) environment_strings.push_back(std::move(item));
+    }
+    for (const auto& set : request.set_env) environment_strings.push_back(set);
+    std::vector<char*> envp;
+    for (auto& item : environment_strings) envp.push_back(item.data());
+    envp.push_back(nullptr);
+    std::vector<char*> argv;
+    std::vector<std::string> argv_strings = request.argv;
+    for (auto& arg : argv_strings) argv.push_back(arg.data());
+    argv.push_back(nullptr);
+
+    pid_t pid = -1;
+    int error = ::posix_spawnp(&pid, argv[0], &actions, &attributes, argv.data(), envp.data());
+    posix_spawn_file_actions_destroy(&actions);
+    posix_spawnattr_destroy(&attributes);
+    if (error != 0) {
+        errno = error;
+        return -1;
+    }
+    return static_cast<int>(pid);
+}
+
+int make_pipe(int& read_end, int& write_end) {
+    if (injected(Call::pipe)) return -1;
+    int ends[2];
+    if (::pipe2(ends, O_CLOEXEC) != 0) return -1;
+    read_end = ends[0];
+    write_end = ends[1];
+    return 0;
+}
+
+int wait_child(int pid, int& exit_status) {
+    if (injected(Call::wait)) return -1;
+    int status = 0;
+    if (::waitpid(pid, &status, 0) < 0) return -1;
+    if (WIFEXITED(status))
+        exit_status = WEXITSTATUS(status);
+    else if (WIFSIGNALED(status))
+        exit_status = 128 + WTERMSIG(status);
+    else
+        exit_status = 255;
+    return 0;
+}
+
+int send_signal(int pid, int signal_number) {
+    return ::kill(pid, signal_number);
+}
+
+namespace {
+
+volatile sig_atomic_t first_caught_signal = 0;
+sigset_t caught_set;
+sigset_t mask_before_catch;
+std::vector<std::pair<int, struct sigaction>> actions_before_catch;
+
+void record_signal(int signal_number) {
+    if (first_caught_signal == 0) first_caught_signal = signal_number;
+}
+
+// The mask to wait under: the mask from before catch_signals() with the caught signals let
+// through. Computed once there, not read again before each wait: a streaming copy waits before
+// every read.
+sigset_t wait_mask;
+
+void compute_wait_mask() {
+    wait_mask = mask_before_catch;
+    for (int s = 1; s < NSIG; ++s)
+        if (sigismember(&caught_set, s) == 1) sigdelset(&wait_mask, s);
+}
+
+// Where pidfd_open is missing (Linux < 5.3): poll the child, sleeping in sigtimedwait so a
+// caught signal still ends the wait at once.
+int poll_child_or_signal(int pid, int& exit_status) {
+    for (;;) {
+        int status = 0;
+        pid_t done = ::waitpid(pid, &status, WNOHANG);
+        if (done < 0) return -1;
+        if (done == pid) {
+            exit_status = WIFEXITED(status)     ? WEXITSTATUS(status)
+                          : WIFSIGNALED(status) ? 128 + WTERMSIG(status)
+                                                : 255;
+            return 0;
+        }
+        struct timespec pause = {0, 20 * 1000 * 1000};
+        int arrived = ::sigtimedwait(&caught_set, nullptr, &pause);
+        if (arrived > 0) {
+            record_signal(arrived);
+            return 1;
+        }
+    }
+}
+
+}  // namespace
+
+int catch_signals(const std::vector<int>& signals) {
+    sigemptyset(&caught_set);
+    actions_before_catch.clear();
+    first_caught_signal = 0;
+    struct sigaction action {};
+    action.sa_handler = record_signal;
+    sigemptyset(&action.sa_mask);
+    action.sa_flags = 0;  // no SA_RESTART: an interrupted wait must return to its caller
+    for (int s : signals) {
+        struct sigaction previous {};
+        if (::sigaction(s, nullptr, &previous) != 0) return -1;
+        // An ignored signal stays ignored (nohup, a background job): the caller asked for that.
+        if (previous.sa_handler == SIG_IGN) continue;
+        if (::sigaction(s, &action, nullptr) != 0) return -1;
+        actions_before_catch.emplace_back(s, previous);
+        sigaddset(&caught_set, s);
+    }
+    int error = ::pthread_sigmask(SIG_BLOCK, &caught_set, &mask_before_catch);
+    compute_wait_mask();
+    if (error != 0) errno = error;
+    return error == 0 ? 0 : -1;
+}
+
+int release_signals() {
+    struct timespec zero = {0, 0};
+    while (::sigtimedwait(&caught_set, nullptr, &zero) > 0) {
+    }
+    for (const auto& [s, previous] : actions_before_catch) ::sigaction(s, &previous, nullptr);
+    actions_before_catch.clear();
+    sigemptyset(&caught_set);
+    int error = ::pthread_sigmask(SIG_SETMASK, &mask_before_catch, nullptr);
+    if (error != 0) errno = error;
+    return error == 0 ? 0 : -1;
+}
+
+int caught_signal() {
+    if (first_caught_signal == 0) {
+        struct timespec zero = {0, 0};
+        int pending = ::sigtimedwait(&caught_set, nullptr, &zero);
+        if (pending > 0) first_caught_signal = pending;
+    }
+    return first_caught_signal;
+}
+
+void clear_caught_signal() {
+    first_caught_signal = 0;
+}
+
+int wait_child_or_signal(int pid, int& exit_status) {
+    if (injected(Call::wait)) return -1;
+    int process_fd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+    if (process_fd < 0) return errno == ENOSYS ? poll_child_or_signal(pid, exit_status) : -1;
+    for (;;) {
+        if (caught_signal() != 0) {
+            ::close(process_fd);
+            return 1;
+        }
+        struct pollfd entry = {process_fd, POLLIN, 0};
+        int ready = ::ppoll(&entry, 1, nullptr, &wait_mask);
+        if (ready > 0) break;
+        if (ready < 0 && errno != EINTR) {
+            const int error = errno;
+            ::close(process_fd);
+            errno = error;
+            return -1;
+        }
+    }
+    ::close(process_fd);
+    return wait_child(pid, exit_status);
+}
+
+
+}  // namespace atomfile::cli::system

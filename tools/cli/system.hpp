@@ -1,0 +1,76 @@
+// The tools' own system calls: processes, pipes, signals, and what the tools ask about their
+// descriptors and files for their messages. The library makes its calls through its platform
+// layer (lib/src/platform), which the tools cannot reach; these are the only calls the tools
+// make themselves, so this is the only file under tools/ that includes system headers.
+// Failures are reported as the kernel does: -1 (or a negative result) with errno set.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace atomfile::cli::system {
+
+// The tools' fault seam, as the library has one for its calls: while a plan is set, spawn(),
+// make_pipe() and the child waits ask it first and, when it answers with an errno value, fail
+// with it instead of making the call. For tests; set it before the work, not concurrently.
+enum class Call { spawn, pipe, wait };
+using FaultPlan = std::function<int(Call call)>;
+void set_fault_plan(FaultPlan plan);  // an empty plan removes it
+
+// Whether fd is an open descriptor (1) or not (0: F_GETFD failed with EBADF), or error (-1).
+// A tool started with standard input closed must say so, not read whatever it opened next as 0.
+int is_open_descriptor(int fd);
+// Opens /dev/null for reading (O_CLOEXEC), for a child that must read nothing.
+int open_null_device();
+int close_fd(int fd);
+
+// The kind of file a path names (stat, or lstat without follow), for messages that say why a
+// file was refused. -1 with errno when stat fails.
+enum class FileKind { regular, directory, symlink, character_device, block_device, fifo, socket };
+int file_kind_at(const char* path, bool follow, FileKind& kind);
+
+struct SpawnRequest {
+    std::vector<std::string> argv;     // argv[0] is looked up in PATH
+    int stdin_fd = -1;                 // -1: inherit
+    int stdout_fd = -1;                // -1: inherit
+    std::vector<std::string> set_env;  // "NAME=value" entries added to the environment
+    std::string working_directory;     // empty: inherit
+};
+// Starts a child (posix_spawnp). Returns its pid, or -1 with errno (ENOENT, EACCES...) when the
+// program cannot be run.
+int spawn(const SpawnRequest& request);
+// A pipe for a child's standard output (pipe2 with O_CLOEXEC): the child gets the write end only
+// through SpawnRequest::stdout_fd, so no other child inherits it and end of input arrives when
+// the child and its descendants have closed it. 0, or -1 with errno.
+int make_pipe(int& read_end, int& write_end);
+// Waits for the child. Returns 0 and sets exit_status to the shell convention (code, or
+// 128+signal), or -1 with errno. EINTR is returned to the caller when interrupted.
+int wait_child(int pid, int& exit_status);
+int send_signal(int pid, int signal_number);
+
+// Signal numbers, so callers need not include <csignal> for these.
+extern const int signal_interrupt;  // SIGINT
+extern const int signal_terminate;  // SIGTERM
+extern const int signal_hangup;     // SIGHUP
+extern const int signal_pipe;       // SIGPIPE
+
+// A tool that must clean up on SIGINT/SIGTERM/SIGHUP/SIGPIPE calls catch_signals(): each listed
+// signal gets a handler that only records it (sigaction without SA_RESTART) and is then blocked,
+// so it is delivered only inside wait_child_or_signal() (and seen by caught_signal()). A signal
+// therefore never slips in between a check of caught_signal() and a blocking call. A signal
+// that is ignored when catch_signals() is called stays ignored (as under nohup).
+// Process-wide state: one catcher at a time, from the main thread. release_signals() drains
+// what is still pending and restores the previous handlers and mask.
+int catch_signals(const std::vector<int>& signals);
+int release_signals();
+// The first signal caught since catch_signals() (including one pending right now), or 0.
+int caught_signal();
+// Forgets the caught signal, so that the next one can be seen (with-tempdir forwards each).
+void clear_caught_signal();
+// Waits for the child like wait_child() (0, exit_status set), but returns 1 as soon as a caught
+// signal arrives while the child still runs; -1 with errno.
+int wait_child_or_signal(int pid, int& exit_status);
+
+
+}  // namespace atomfile::cli::system
