@@ -34,6 +34,7 @@ std::uint64_t append_all(const fs::path& path, int input) {
 }
 
 int main() {
+    fs::remove_all("logs");  // a fresh start on every run
     const fs::path log = fs::path("logs") / "2026" / "app.log";
     std::ofstream("chunk.txt") << "started\n";
     int input = ::open("chunk.txt", O_RDONLY);

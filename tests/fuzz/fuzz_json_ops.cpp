@@ -2,7 +2,8 @@
 //
 // The input holds NUL-separated fields: the document, then operation names and arguments, run as
 // `json-edit - FIELDS...` with the document on standard input. Whatever the input, the command
-// returns one of its documented statuses, and a successful edit prints a valid document.
+// returns one of its documented statuses, and a successful edit prints a valid document. Fields
+// may be options, which json-edit reads anywhere (-n, -r, --strict, --if-exists, --default, --).
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -25,18 +26,25 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     std::vector<std::string> args{"--max-depth", "200", "-"};
     bool modifies = false;
     for (std::size_t i = 1; i < fields.size(); ++i) {
-        if (!fields[i].empty() && fields[i][0] == '@') return 0;  // no files from fuzz input
-        modifies = modifies || fields[i] == "set" || fields[i] == "delete" ||
-                   fields[i] == "append" || fields[i] == "merge" || fields[i] == "patch" ||
-                   fields[i] == "set-string";
-        args.push_back(fields[i]);
+        const std::string& field = fields[i];
+        if (!field.empty() && field[0] == '@') return 0;  // no files from fuzz input
+        // Options may come anywhere: those that change what is printed or the depth limit
+        // the output is checked against are left out.
+        for (const char* option :
+             {"--diff", "-h", "--help", "--version", "--max-depth", "--max-size"})
+            if (field.rfind(option, 0) == 0) return 0;
+        modifies = modifies || field == "set" || field == "delete" || field == "append" ||
+                   field == "merge" || field == "patch" || field == "set-string";
+        args.push_back(field);
     }
     std::istringstream in(fields[0]);
     std::ostringstream out, err;
     int code = atomfile::json::run_json_edit(args, in, out, err);
     if (code < 0 || code > 3) std::abort();
-    bool only_edits = true;  // "get" output would precede the document
-    for (std::size_t i = 1; i < fields.size(); ++i) only_edits = only_edits && fields[i] != "get";
+    bool only_edits = true;  // a query's output would precede the document
+    for (std::size_t i = 1; i < fields.size(); ++i)
+        for (const char* query : {"get", "keys", "length", "type"})
+            only_edits = only_edits && fields[i] != query;
     if (code == 0 && modifies && only_edits) atomfile::json::validate(out.str(), 200);
     return 0;
 }

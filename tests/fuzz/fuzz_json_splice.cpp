@@ -1,10 +1,12 @@
 // libFuzzer target: the span scanner and the splicer, with nlohmann_json as the oracle.
 //
-// The input is a document. The scanner must accept exactly what nlohmann accepts (comments
-// allowed; numbers beyond double range and NUL bytes, which nlohmann takes for the end of the
-// input, are the documented differences). An accepted document
-// is then edited at every value it holds (replace, remove, insert), and each result, parsed,
-// must equal what nlohmann's DOM gives for the same operation.
+// The input is a document. The scanner must accept exactly what nlohmann accepts: in the JSONC
+// dialect with comments allowed and JSONC's trailing commas taken out (nlohmann 3.11 reads none),
+// in the strict dialect with neither (numbers beyond double range and NUL bytes, which nlohmann
+// takes for the end of the input, are the documented differences). An accepted document is then
+// edited at every value it holds (replace, remove, insert, and set and append through missing
+// paths), and each result, parsed, must equal what nlohmann's DOM gives for the same operation.
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -20,6 +22,55 @@ using nlohmann::json;
 
 namespace {
 
+// The text without the trailing commas JSONC allows (a comma after a value, before a closing
+// bracket). Written apart from the scanner, so that it checks the scanner rather than repeats it.
+std::string without_trailing_commas(const std::string& text) {
+    std::string out;
+    char last = 0;  // the last significant character copied
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        char c = text[i];
+        if (c == '"') {
+            std::size_t end = i + 1;
+            while (end < text.size() && text[end] != '"') end += text[end] == '\\' ? 2 : 1;
+            out += text.substr(i, end + 1 - i);
+            i = end;
+            last = '"';
+            continue;
+        }
+        if (c == '/' && i + 1 < text.size() && (text[i + 1] == '/' || text[i + 1] == '*')) {
+            bool line = text[i + 1] == '/';
+            std::size_t end = line ? text.find_first_of("\n\r", i) : text.find("*/", i + 2);
+            end = end == std::string::npos ? text.size() : end + (line ? 0 : 2);
+            out += text.substr(i, end - i);
+            i = end - 1;
+            continue;
+        }
+        if (c == ',' && last != '[' && last != '{' && last != ',' && last != ':' && last != 0) {
+            std::size_t next = i + 1;
+            while (next < text.size()) {
+                if (std::string(" \t\r\n").find(text[next]) != std::string::npos) {
+                    ++next;
+                } else if (text.compare(next, 2, "//") == 0) {
+                    next = std::min(text.find_first_of("\n\r", next), text.size());
+                } else if (text.compare(next, 2, "/*") == 0) {
+                    std::size_t end = text.find("*/", next + 2);
+                    next = end == std::string::npos ? text.size() : end + 2;
+                } else {
+                    break;
+                }
+            }
+            if (next < text.size() && (text[next] == ']' || text[next] == '}')) continue;
+        }
+        if (std::string(" \t\r\n").find(c) == std::string::npos) last = c;
+        out += c;
+    }
+    return out;
+}
+
+json parse_jsonc(const std::string& text) {
+    return json::parse(without_trailing_commas(text), nullptr, true, true);
+}
+
 void collect(const json& value, const json::json_pointer& at,
              std::vector<json::json_pointer>& out) {
     out.push_back(at);
@@ -34,7 +85,7 @@ Path to_path(const json::json_pointer& pointer) {
 }
 
 void check(Document& document, const json& expected) {
-    if (json::parse(document.text(), nullptr, true, true) != expected) std::abort();
+    if (parse_jsonc(document.text()) != expected) std::abort();
     validate(document.text(), 100000);
 }
 
@@ -59,6 +110,20 @@ void edit_everywhere(const std::string& text, const json& dom) {
         added.add(to_path(inside), "null");
         check(added,
               dom.patch(json{{{"op", "add"}, {"path", inside.to_string()}, {"value", nullptr}}}));
+        if (!value.is_array()) continue;
+        Document appended(text, 100000);
+        appended.append(to_path(pointer), "{\"k\": [1,]}");
+        json grown = dom;
+        grown.at(pointer).push_back(json{{"k", {1}}});
+        check(appended, grown);
+        Document created(text, 100000);
+        Path through = to_path(pointer);
+        through.emplace_back(PathToken("-1", true));
+        if (value.empty()) continue;
+        created.set(through, "[]");
+        json last = dom;
+        last.at(pointer).back() = json::array();
+        check(created, last);
     }
 }
 
@@ -66,18 +131,32 @@ void edit_everywhere(const std::string& text, const json& dom) {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     std::string text(reinterpret_cast<const char*>(data), size);
-    bool accepted = true;
+    bool accepted = true, strict = true;
     ScanReport report;
     try {
         report = validate(text, 100000);
     } catch (const SyntaxError&) {
         accepted = false;
     }
+    try {
+        validate(text, 100000, Dialect::strict);
+    } catch (const SyntaxError&) {
+        strict = false;
+    }
     // nlohmann stops reading at a NUL byte as if the input ended there; the scanner refuses it.
     if (text.find('\0') != std::string::npos) return 0;
+    bool nlohmann_strict = true;
+    try {
+        json::parse(text);
+    } catch (const json::out_of_range&) {
+        return 0;  // a number nlohmann cannot hold: the scanner keeps it as written
+    } catch (const json::parse_error&) {
+        nlohmann_strict = false;
+    }
+    if (strict != nlohmann_strict || (strict && !accepted)) std::abort();
     json dom;
     try {
-        dom = json::parse(text, nullptr, true, true);
+        dom = parse_jsonc(text);
     } catch (const json::out_of_range&) {
         return 0;  // a number nlohmann cannot hold: the scanner keeps it as written
     } catch (const json::parse_error&) {

@@ -9,7 +9,7 @@ using namespace atomfile::json;
 using atomfile::test::ScratchDir;
 using atomfile::test::write_file;
 
-TEST_CASE("options come before FILE; everything after FILE is operations") {
+TEST_CASE("before FILE every dash word is an option; after it only option names are") {
     Settings s = parse_command_line(
         {"-n", "--indent", "4", "f.json", "set", "/x", "-1", "get", ".a[0]", "merge", "{}"});
     CHECK(s.dry_run);
@@ -19,7 +19,7 @@ TEST_CASE("options come before FILE; everything after FILE is operations") {
     CHECK(s.operations[0].name == "set");
     CHECK(s.operations[0].path == Path{"x"});
     CHECK(s.operations[0].argument == "-1");
-    CHECK(s.operations[1].path == Path{"a", "0"});
+    CHECK(s.operations[1].path == Path{"a", PathToken("0", true)});
     CHECK(s.operations[2].name == "merge");
     CHECK(s.operations[2].argument == "{}");
 }
@@ -63,13 +63,14 @@ TEST_CASE("bad usage is refused with a message") {
 TEST_CASE("@FILE and @- arguments are read; stdin only once") {
     ScratchDir dir;
     write_file(dir / "v.json", "{\"k\": 1}");
+    write_file(dir / "text", "two\nlines\n");
     Settings s = parse_command_line({"f", "set", "/a", "@" + (dir / "v.json").string(), "merge",
-                                     "@-", "set-string", "/s", "@literal"});
+                                     "@-", "set-string", "/s", "@" + (dir / "text").string()});
     std::istringstream in("[2]");
     load_arguments(s, in);
     CHECK(s.operations[0].argument == "{\"k\": 1}");
     CHECK(s.operations[1].argument == "[2]");
-    CHECK(s.operations[2].argument == "@literal");
+    CHECK(s.operations[2].argument == "two\nlines\n");  // set-string @FILE: the text, verbatim
     Settings twice = parse_command_line({"f", "set", "/a", "@-", "set", "/b", "@-"});
     CHECK_THROWS_AS(load_arguments(twice, in), UsageError);
     Settings piped = parse_command_line({"-", "set", "/a", "@-"});
@@ -94,4 +95,60 @@ TEST_CASE("JSON arguments are validated, trimmed, and refused with line and colu
     CHECK_THROWS_AS(prepare_values(deep), ArgumentError);
     Settings binary = parse_command_line({"f", "set-string", "/a", "\xFF"});
     CHECK_THROWS_AS(prepare_values(binary), ArgumentError);
+}
+
+TEST_CASE("options may come anywhere; -- ends them, for values that are option names") {
+    Settings s = parse_command_line({"f.json", "set", "/a", "1", "-n", "get", "/b", "--raw",
+                                     "--default=0", "--if-exists", "--strict"});
+    CHECK(s.dry_run);
+    CHECK(s.raw);
+    CHECK(s.default_value == std::string("0"));
+    CHECK(s.if_exists);
+    CHECK(s.strict);
+    REQUIRE(s.operations.size() == 2);
+    CHECK(s.operations[0].argument == "1");
+    Settings ended = parse_command_line({"f.json", "--", "set-string", "/a", "-n"});
+    CHECK_FALSE(ended.dry_run);
+    CHECK(ended.operations[0].argument == "-n");
+    Settings value = parse_command_line({"f.json", "--default", "-1", "get", "/a", "-d", "none"});
+    CHECK(value.default_value == std::string("-1"));
+    CHECK(value.durability == atomfile::Durability::none);
+    CHECK_THROWS_WITH_AS(parse_command_line({"f.json", "get", "/a", "--frob"}),
+                         "unknown option '--frob'", UsageError);
+}
+
+TEST_CASE("keys, length and type take a PATH and read only") {
+    Settings s = parse_command_line({"f", "keys", ".", "length", "/a", "type", "/b"});
+    REQUIRE(s.operations.size() == 3);
+    for (const Operation& operation : s.operations) {
+        CHECK_FALSE(operation.modifies());
+        CHECK(operation.reads_only());
+    }
+    CHECK_THROWS_AS(parse_command_line({"f", "keys"}), UsageError);
+}
+
+TEST_CASE("a bare word where JSON belongs is refused with the string it may have meant") {
+    Settings s = parse_command_line({"f", "set", "/name", "hello"});
+    CHECK_THROWS_WITH_AS(prepare_values(s),
+                         "argument of operation 1 (set): not JSON: did you mean '\"hello\"' or "
+                         "set-string?",
+                         ArgumentError);
+    Settings number = parse_command_line({"f", "set", "/n", "1x"});
+    CHECK_THROWS_WITH_AS(prepare_values(number),
+                         "argument of operation 1 (set): line 1, column 2: unexpected content "
+                         "after the document",
+                         ArgumentError);
+}
+
+TEST_CASE("--strict holds the arguments to RFC 8259 too; --default is validated") {
+    Settings strict = parse_command_line({"--strict", "f", "set", "/a", "[1,]"});
+    CHECK_THROWS_AS(prepare_values(strict), ArgumentError);
+    Settings jsonc = parse_command_line({"f", "set", "/a", "[1,]"});
+    prepare_values(jsonc);
+    CHECK(jsonc.operations[0].value == "[1,]");
+    Settings fallback = parse_command_line({"--default", " {\"a\": 1} ", "f", "get", "/x"});
+    prepare_values(fallback);
+    CHECK(fallback.default_value == std::string("{\"a\": 1}"));
+    Settings bad = parse_command_line({"--default", "{", "f", "get", "/x"});
+    CHECK_THROWS_AS(prepare_values(bad), ArgumentError);
 }

@@ -3,6 +3,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -241,10 +242,20 @@ TEST_CASE("--diff prints a unified diff of the change") {
     CHECK(read_file(file) == "{\n  \"a\": 1,\n  \"b\": 3\n}\n");
 }
 
-TEST_CASE("--indent sets the indentation of inserted values") {
-    Outcome r = edit({"--indent", "tab", "-", "set", "/o", "{\"k\": [1]}"}, "{\n  \"a\": 1\n}");
+TEST_CASE("--indent sets the indentation of inserted values, and never mixes tabs and spaces") {
+    Outcome r = edit({"--indent", "4", "-", "set", "/o", "{\"k\": [1]}"}, "{\n  \"a\": 1\n}");
     // Nested levels add the unit to the indentation of the line the value starts on.
-    CHECK(r.out == "{\n  \"a\": 1,\n  \"o\": {\n  \t\"k\": [\n  \t\t1\n  \t]\n  }\n}");
+    CHECK(r.out == "{\n  \"a\": 1,\n  \"o\": {\n      \"k\": [\n          1\n      ]\n  }\n}");
+    // The old contract applied a tab under a space-indented line (mixed); now refused.
+    Outcome mixed = edit({"--indent", "tab", "-", "set", "/o", "{\"k\": [1]}"}, "{\n  \"a\": 1\n}");
+    CHECK(mixed.code == 2);
+    CHECK(mixed.err ==
+          "json-edit: --indent tab: - is indented with spaces; inserted values would mix tabs "
+          "and spaces (leave --indent out to follow the file)\n");
+    CHECK(mixed.out.empty());
+    CHECK(edit({"--indent", "2", "-", "set", "/b", "1"}, "{\n\t\"a\": 1\n}").code == 2);
+    Outcome tab = edit({"--indent", "tab", "-", "set", "/o", "{\"k\": 1}"}, "{\"a\": 1}");
+    CHECK(tab.out == "{\"a\": 1, \"o\": {\"k\": 1}}");
 }
 
 TEST_CASE("--create starts a missing FILE as {} and writes it hand-typed") {
@@ -277,16 +288,18 @@ TEST_CASE("the file's mode and a symlink to it are kept") {
     CHECK(file_mode(file) == 0640);
 }
 
-TEST_CASE("JSONC files keep their comments") {
+TEST_CASE("JSONC files keep their comments and trailing commas") {
+    // The old contract refused the trailing comma (exit 3); JSONC as VS Code writes it has them.
     Outcome r = edit({"-", "set", "/editor.fontSize", "14"},
                      "// VS Code settings\n{\n  /* size */ \"editor.fontSize\": 12, // px\n}");
-    CHECK(r.code == 3);  // a trailing comma is not JSONC as json-edit reads it
+    CHECK(r.code == 0);
+    CHECK(r.out == "// VS Code settings\n{\n  /* size */ \"editor.fontSize\": 14, // px\n}");
     r = edit({"-", "set", "/editor.fontSize", "14"},
              "// VS Code settings\n{\n  /* size */ \"editor.fontSize\": 12 // px\n}");
     CHECK(r.out == "// VS Code settings\n{\n  /* size */ \"editor.fontSize\": 14 // px\n}");
 }
 
-TEST_CASE("duplicate keys: a warning names them; an edit addressing one is refused") {
+TEST_CASE("duplicate keys: a warning names them; an operation addressing one is ambiguous") {
     std::string text = "{\n  \"a\": 1,\n  \"b\": 2,\n  \"a\": 3\n}";
     Outcome ok = edit({"-", "set", "/b", "5"}, text);
     CHECK(ok.code == 0);
@@ -294,9 +307,16 @@ TEST_CASE("duplicate keys: a warning names them; an edit addressing one is refus
     CHECK(ok.out == "{\n  \"a\": 1,\n  \"b\": 5,\n  \"a\": 3\n}");
     Outcome refused = edit({"-", "set", "/a", "5"}, text);
     CHECK(refused.code == 1);
-    CHECK(refused.err.find("the key \"a\" appears more than once; refusing to edit it") !=
-          std::string::npos);
+    CHECK(refused.err ==
+          "json-edit: -: warning: duplicate key \"a\" at line 4, column 3\n"
+          "json-edit: -: set /a: ambiguous: the key \"a\" appears twice, at lines 2 "
+          "and 4\n");
     CHECK(refused.out.empty());
+    Outcome get = edit({"-", "get", "/a"}, text);
+    CHECK(get.code == 1);
+    CHECK(get.err.find("json-edit: -: get /a: ambiguous: the key \"a\" appears twice, at lines 2 "
+                       "and 4\n") != std::string::npos);
+    CHECK(get.err.find("refusing") == std::string::npos);
 }
 
 TEST_CASE("RFC 6902 A.13: a patch with a repeated member is invalid JSON for json-edit") {
@@ -340,4 +360,241 @@ TEST_CASE("concurrent json-edit runs setting different keys of one file all surv
 TEST_CASE("--help and --version answer without a FILE") {
     CHECK(edit({"--help"}).out.rfind("Usage: json-edit", 0) == 0);
     CHECK(edit({"--version"}).out.find("json-edit (atomfile)") == 0);
+}
+
+// ---- real files, edited by the built tool and compared byte for byte -------------------------
+
+namespace {
+
+fs::path data_dir() {
+    return fs::path(ATOMFILE_SOURCE_DIR) / "tests" / "json" / "data";
+}
+
+struct RealEdit {
+    const char* input;
+    std::vector<std::string> operations;
+    const char* expected;
+};
+
+}  // namespace
+
+TEST_CASE("real JSONC files: each edit gives the expected file byte for byte") {
+    const std::vector<RealEdit> edits = {
+        // A stock tsconfig (trailing commas, comments): exit 3 before JSONC's trailing commas.
+        {"tsconfig.json",
+         {"set", "/compilerOptions/target", "\"es2022\""},
+         "tsconfig.set-target.expected.json"},
+        {"tsconfig.json",
+         {"delete", "/compilerOptions/sourceMap", "append", ".include", "\"tests/**/*.ts\"", "set",
+          ".compilerOptions.lib", "[\"dom\", \"es2022\"]", "set", ".compilerOptions.paths",
+          "{\"@/*\": [\"src/*\"]}"},
+         "tsconfig.edits.expected.json"},
+        {"settings.json",
+         {"set", ".\"editor.fontSize\"", "14", "set", ".[\"files.exclude\"].\"**/dist\"", "true",
+          "delete", ".\"telemetry.telemetryLevel\"", "append", ".\"editor.rulers\"", "100"},
+         "settings.edits.expected.json"},
+        {"package.json",
+         {"set", "/version", "\"1.3.0\"", "set", "/scripts/lint", "\"eslint .\"", "delete",
+          "/devDependencies/mocha", "set", "/keywords", "[\"pad\", \"cli\"]"},
+         "package.edits.expected.json"},
+        {"devcontainer.json",
+         {"set", "/customizations/vscode/extensions/-", "\"ms-python.python\"", "merge",
+          R"({"features": {"ghcr.io/devcontainers/features/node:1": {"version": "20"}}})", "delete",
+          "/forwardPorts/0", "delete", "/customizations/vscode/extensions/0"},
+         "devcontainer.edits.expected.json"},
+    };
+    for (const RealEdit& real : edits) {
+        CAPTURE(real.expected);
+        ScratchDir dir;
+        fs::path file = dir / real.input;
+        fs::copy_file(data_dir() / real.input, file);
+        std::vector<std::string> argv{tool_path("json-edit"), file.string()};
+        argv.insert(argv.end(), real.operations.begin(), real.operations.end());
+        CommandResult result = run_command(argv);
+        CHECK(result.exit_status == 0);
+        CHECK(result.err.empty());
+        CHECK(read_file(file) == read_file(data_dir() / real.expected));
+    }
+}
+
+TEST_CASE("--strict refuses every n_ file of the JSON parsing test suite and reads every y_") {
+    // Without --strict, JSONC reads exactly the n_ files that hold comments or trailing commas.
+    const std::vector<std::string> jsonc = {
+        "n_array_extra_comma.json",
+        "n_array_number_and_comma.json",
+        "n_object_lone_continuation_byte_in_key_and_trailing_comma.json",  // see data README
+        "n_object_trailing_comma.json",
+        "n_object_trailing_comment.json",
+        "n_object_trailing_comment_slash_open.json",
+        "n_structure_object_with_comment.json"};
+    int refused = 0, read = 0;
+    for (const auto& entry : fs::directory_iterator(data_dir() / "json_test_suite")) {
+        std::string name = entry.path().filename().string();
+        if (entry.path().extension() != ".json") continue;
+        CAPTURE(name);
+        std::string path = entry.path().string();
+        bool must_refuse = name.rfind("n_", 0) == 0;
+        CHECK(edit({"--strict", path, "get", ""}).code == (must_refuse ? 3 : 0));
+        bool read_as_jsonc = std::find(jsonc.begin(), jsonc.end(), name) != jsonc.end();
+        if (must_refuse) CHECK(edit({path, "get", ""}).code == (read_as_jsonc ? 0 : 3));
+        (must_refuse ? refused : read) += 1;
+    }
+    CHECK(refused == 188);
+    CHECK(read == 95);
+}
+
+TEST_CASE("--strict: comments and trailing commas in FILE are refused with exit 3, saying which") {
+    Outcome r = edit({"--strict", "-", "get", "/a"}, "{\n  \"a\": 1, // c\n}");
+    CHECK(r.code == 3);
+    CHECK(r.err ==
+          "json-edit: -: line 2, column 11: a comment, which strict JSON (RFC 8259) does "
+          "not allow\n");
+    Outcome comma = edit({"-", "get", "/a"}, "[1,,2]");
+    CHECK(comma.code == 3);
+    CHECK(comma.err ==
+          "json-edit: -: line 1, column 4: two commas in a row: a trailing comma is "
+          "allowed only after the last member\n");
+}
+
+// ---- operations as jq users type them --------------------------------------------------------
+
+TEST_CASE("get -r prints strings without quotes; --default answers a missing PATH") {
+    std::string text = "{\"s\": \"a\\tb\\u00e9\", \"n\": 1}";
+    CHECK(edit({"-r", "-", "get", "/s", "get", "/n"}, text).out == "a\tb\xC3\xA9\n1\n");
+    CHECK(edit({"-", "get", "/s"}, text).out == "\"a\\tb\\u00e9\"\n");
+    Outcome fallback = edit({"-", "get", "/missing", "--default", "[1,2]"}, text);
+    CHECK(fallback.code == 0);
+    CHECK(fallback.out == "[1, 2]\n");
+    CHECK(edit({"-", "get", "/n", "--default", "0"}, text).out == "1\n");
+    CHECK(edit({"-", "get", "/missing"}, text).code == 1);
+}
+
+TEST_CASE("--if-exists: get and delete of a missing PATH do nothing and succeed") {
+    ScratchDir dir;
+    fs::path file = dir / "a.json";
+    write_file(file, "{\"a\": 1}");
+    struct stat before = stat_of(file);
+    Outcome r = edit({file.string(), "--if-exists", "delete", "/nope", "get", "/nope"});
+    CHECK(r.code == 0);
+    CHECK(r.out.empty());
+    CHECK(stat_of(file).st_ino == before.st_ino);
+    CHECK(edit({file.string(), "delete", "/nope"}).code == 1);
+    CHECK(edit({file.string(), "--if-exists", "test", "/nope", "1"}).code == 1);
+    CHECK(edit({file.string(), "--if-exists", "delete", "/a"}).code == 0);
+    CHECK(read_file(file) == "{}");
+}
+
+TEST_CASE("keys, length and type answer as jq does") {
+    std::string text =
+        "{\"b\": {\"z\": 1, \"\xC3\xA9\": 2, \"a\": 3}, \"l\": [1, 2, 3], "
+        "\"s\": \"h\xC3\xA9llo\", \"n\": -2.50, \"z\": null, \"t\": true}";
+    CHECK(edit({"-", "keys", "/b", "keys", "/l"}, text).out ==
+          "[\"a\", \"z\", \"\xC3\xA9\"]\n[0, 1, 2]\n");
+    CHECK(
+        edit({"-", "length", "/b", "length", "/l", "length", "/s", "length", "/n", "length", "/z"},
+             text)
+            .out == "3\n3\n5\n2.50\n0\n");
+    Outcome boolean = edit({"-", "length", "/t"}, text);
+    CHECK(boolean.code == 1);
+    CHECK(boolean.err == "json-edit: -: length /t: boolean (true) has no length\n");
+    CHECK(edit({"-", "type", "/b", "type", "/n", "-r", "type", "/z"}, text).out ==
+          "object\nnumber\nnull\n");
+    CHECK(edit({"-", "type", "/t"}, text).out == "\"boolean\"\n");
+    CHECK(edit({"-", "keys", "/s"}, text).code == 1);
+}
+
+TEST_CASE("jq paths: quoted keys, negative indices, arrays made by [0] and -") {
+    std::string text = "{\"a.b\": 1, \"x\": {\"b c\": [1, 2, 3]}}";
+    // The old parser read ."a.b" as the keys "\"a" and "b\"" and created them.
+    CHECK(edit({"-", "set", ".\"a.b\"", "9"}, text).out ==
+          "{\"a.b\": 9, \"x\": {\"b c\": [1, 2, 3]}}");
+    CHECK(edit({"-", "get", ".x.\"b c\"[-1]", "get", ".[\"a.b\"]"}, text).out == "3\n1\n");
+    CHECK(edit({"-", "set", ".new[0]", "1"}, "{}").out == "{\"new\": [1]}");
+    CHECK(edit({"-", "set", "/new/-/x", "1"}, "{}").out == "{\"new\": [{\"x\": 1}]}");
+    CHECK(edit({"-", "append", "/list", "1"}, "{}").out == "{\"list\": [1]}");
+    Outcome pointer = edit({"-", "get", "/x/b c/-1"}, text);
+    CHECK(pointer.code == 1);
+    CHECK(pointer.err.find("a JSON Pointer has no negative indices") != std::string::npos);
+}
+
+TEST_CASE("an unquoted word where JSON belongs suggests the string or set-string") {
+    Outcome r = edit({"-", "set", "/name", "hello"}, "{}");
+    CHECK(r.code == 3);
+    CHECK(r.err ==
+          "json-edit: argument of operation 1 (set): not JSON: did you mean '\"hello\"' "
+          "or set-string?\n");
+}
+
+TEST_CASE("set-string PATH @FILE sets the file's text, verbatim") {
+    ScratchDir dir;
+    write_file(dir / "motd.txt", "Welcome,\n\"friend\"\n");
+    Outcome r = edit({"-", "set-string", "/motd", "@" + (dir / "motd.txt").string()}, "{}");
+    CHECK(r.code == 0);
+    CHECK(r.out == "{\"motd\": \"Welcome,\\n\\\"friend\\\"\\n\"}");
+}
+
+TEST_CASE("options anywhere: after FILE and after operations, with -- ending them") {
+    ScratchDir dir;
+    fs::path file = dir / "a.json";
+    write_file(file, "{\"a\": 0}");
+    Outcome r = edit({file.string(), "set", "/a", "1", "-n"});
+    CHECK(r.code == 0);
+    CHECK(r.out == "{\"a\": 1}");
+    CHECK(read_file(file) == "{\"a\": 0}");
+    CHECK(edit({file.string(), "--", "set-string", "/a", "-n"}).code == 0);
+    CHECK(read_file(file) == "{\"a\": \"-n\"}");
+    CHECK(edit({file.string(), "set", "/a", "-1"}).code == 0);
+    CHECK(read_file(file) == "{\"a\": -1}");
+}
+
+// ---- input that cannot seek ------------------------------------------------------------------
+
+TEST_CASE("a pipe, a FIFO and /dev/stdin are read; an edit of one is refused, pointing to -") {
+    std::string text = "{\"a\": [1, 2]}";
+    CommandResult piped = run_command(
+        {"bash", "-c", "\"$0\" <(printf '%s' \"$1\") get /a", tool_path("json-edit"), text});
+    CHECK(piped.exit_status == 0);
+    CHECK(piped.out == "[1, 2]\n");
+    CommandResult stdin_path =
+        run_command({tool_path("json-edit"), "/dev/stdin", "get", "/a"}, text);
+    CHECK(stdin_path.exit_status == 0);
+    CHECK(stdin_path.out == "[1, 2]\n");
+    ScratchDir dir;
+    fs::path fifo = dir / "fifo";
+    REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+    CommandResult from_fifo =
+        run_command({"bash", "-c", "printf '%s' \"$2\" > \"$1\" & \"$0\" \"$1\" get /a; wait",
+                     tool_path("json-edit"), fifo.string(), text});
+    CHECK(from_fifo.exit_status == 0);
+    CHECK(from_fifo.out == "[1, 2]\n");
+    CommandResult edited = run_command(
+        {"bash", "-c", "\"$0\" <(printf '%s' \"$1\") set /a 1", tool_path("json-edit"), text});
+    CHECK(edited.exit_status == 4);
+    CHECK(edited.err.find("cannot edit in place: not a regular file") != std::string::npos);
+    CHECK(edited.err.find("FILE '-'") != std::string::npos);
+    Outcome fifo_edit = edit({fifo.string(), "set", "/a", "1"});
+    CHECK(fifo_edit.code == 4);
+    CHECK(fifo_edit.err == "json-edit: " + fifo.string() +
+                               ": cannot edit in place: not a regular file; to edit what it "
+                               "holds, read it as standard input with FILE '-' (json-edit - OPS "
+                               "< " +
+                               fifo.string() + " > NEW)\n");
+    CHECK(list_dir(dir.path()) == std::vector<std::string>{"fifo"});
+}
+
+TEST_CASE("json-edit follows a 20,000-step path into a document 3 million levels deep") {
+    // Bounded by the test's timeout: the old lookup took over ten minutes.
+    ScratchDir dir;
+    fs::path file = dir / "deep.json";
+    write_file(file, std::string(3000000, '[') + std::string(3000000, ']'));
+    std::string path;
+    for (int i = 0; i < 20000; ++i) path += "/0";
+    CommandResult type = run_command(
+        {tool_path("json-edit"), "--max-depth", "3000000", file.string(), "type", path});
+    CHECK(type.exit_status == 0);
+    CHECK(type.out == "\"array\"\n");
+    CommandResult set = run_command(
+        {tool_path("json-edit"), "--max-depth", "3000000", file.string(), "set", path, "1"});
+    CHECK(set.exit_status == 0);
+    CHECK(read_file(file) == std::string(20000, '[') + "1" + std::string(20000, ']'));
 }

@@ -1,5 +1,6 @@
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -9,8 +10,65 @@ using namespace atomfile::json;
 
 namespace {
 
+// The text without the trailing commas JSONC allows (a comma after a value, before a closing
+// bracket), for nlohmann, which reads none. Independent of the scanner on purpose.
+std::string without_trailing_commas(const std::string& text) {
+    std::string out;
+    char last = 0;  // the last significant character copied
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        char c = text[i];
+        if (c == '"') {
+            std::size_t end = i + 1;
+            while (end < text.size() && text[end] != '"') end += text[end] == '\\' ? 2 : 1;
+            out += text.substr(i, end + 1 - i);
+            i = end;
+            last = '"';
+            continue;
+        }
+        if (c == '/' && i + 1 < text.size() && (text[i + 1] == '/' || text[i + 1] == '*')) {
+            std::size_t end = text[i + 1] == '/' ? text.find('\n', i) : text.find("*/", i + 2);
+            end = end == std::string::npos ? text.size() : end + (text[i + 1] == '/' ? 0 : 2);
+            out += text.substr(i, end - i);
+            i = end - 1;
+            continue;
+        }
+        if (c == ',' && last != '[' && last != '{' && last != ',' && last != ':' && last != 0) {
+            std::size_t next = i + 1;
+            while (next < text.size()) {
+                if (std::string(" \t\r\n").find(text[next]) != std::string::npos) {
+                    ++next;
+                } else if (text.compare(next, 2, "//") == 0) {
+                    next = std::min(text.find('\n', next), text.size());
+                } else if (text.compare(next, 2, "/*") == 0) {
+                    std::size_t end = text.find("*/", next + 2);
+                    next = end == std::string::npos ? text.size() : end + 2;
+                } else {
+                    break;
+                }
+            }
+            if (next < text.size() && (text[next] == ']' || text[next] == '}')) continue;
+        }
+        if (std::string(" \t\r\n").find(c) == std::string::npos) last = c;
+        out += c;
+    }
+    return out;
+}
+
 bool nlohmann_accepts(const std::string& text) {
-    return nlohmann::json::accept(text, true);
+    return nlohmann::json::accept(without_trailing_commas(text), true);
+}
+
+bool nlohmann_accepts_strict(const std::string& text) {
+    return nlohmann::json::accept(text);
+}
+
+bool strict_accepts(const std::string& text) {
+    try {
+        validate(text, default_max_depth, Dialect::strict);
+        return true;
+    } catch (const SyntaxError&) {
+        return false;
+    }
 }
 
 bool scanner_accepts(const std::string& text) {
@@ -34,62 +92,84 @@ SyntaxError error_of(const std::string& text, std::size_t max_depth = default_ma
 
 }  // namespace
 
-TEST_CASE("the scanner accepts and refuses exactly what nlohmann does (comments allowed)") {
-    const char* cases[] = {"{}",
-                           "[]",
-                           "0",
-                           "-0",
-                           "1.5e-3",
-                           "\"x\"",
-                           "true",
-                           "null",
-                           " [1, 2 ,3] ",
-                           "{\"a\":{\"b\":[true,false,null]}}",
-                           "// c\n{}",
-                           "{/* c */\"a\"/**/:/**/1}",
-                           "[1]// end",
-                           "\xEF\xBB\xBF{}",
-                           "\"\\u00e9\\ud83d\\ude00\"",
-                           "\"\xC3\xA9\"",
-                           "\"\xF0\x9F\x98\x80\"",
-                           "",
-                           " ",
-                           "{",
-                           "[1,]",
-                           "{\"a\":1,}",
-                           "01",
-                           "1.",
-                           ".5",
-                           "-",
-                           "1e",
-                           "+1",
-                           "tru",
-                           "nul",
-                           "[1 2]",
-                           "{\"a\" 1}",
-                           "{1:2}",
-                           "\"\x01\"",
-                           "\"\\x\"",
-                           "\"\\ud800\"",
-                           "\"\\udc00\"",
-                           "\"\\ud800\\u0041\"",
-                           "\"\xC0\xAF\"",
-                           "\"\xED\xA0\x80\"",
-                           "\"\xF4\x90\x80\x80\"",
-                           "\"\xE2\x82\"",
-                           "/* open",
-                           "/x",
-                           "{} {}",
-                           "[] x",
-                           "\xEF\xBB{}",
-                           "[\"a\"]]",
-                           "\"abc",
-                           "\"\x7F\"",
-                           "[1,\n2]\n",
-                           "{\"\":\"\"}"};
+const char* const cases[] = {"{}",
+                             "[]",
+                             "0",
+                             "-0",
+                             "1.5e-3",
+                             "\"x\"",
+                             "true",
+                             "null",
+                             " [1, 2 ,3] ",
+                             "{\"a\":{\"b\":[true,false,null]}}",
+                             "// c\n{}",
+                             "{/* c */\"a\"/**/:/**/1}",
+                             "[1]// end",
+                             "\xEF\xBB\xBF{}",
+                             "\"\\u00e9\\ud83d\\ude00\"",
+                             "\"\xC3\xA9\"",
+                             "\"\xF0\x9F\x98\x80\"",
+                             "",
+                             " ",
+                             "{",
+                             "[1,]",
+                             "{\"a\":1,}",
+                             "01",
+                             "1.",
+                             ".5",
+                             "-",
+                             "1e",
+                             "+1",
+                             "tru",
+                             "nul",
+                             "[1 2]",
+                             "{\"a\" 1}",
+                             "{1:2}",
+                             "\"\x01\"",
+                             "\"\\x\"",
+                             "\"\\ud800\"",
+                             "\"\\udc00\"",
+                             "\"\\ud800\\u0041\"",
+                             "\"\xC0\xAF\"",
+                             "\"\xED\xA0\x80\"",
+                             "\"\xF4\x90\x80\x80\"",
+                             "\"\xE2\x82\"",
+                             "/* open",
+                             "/x",
+                             "{} {}",
+                             "[] x",
+                             "\xEF\xBB{}",
+                             "[\"a\"]]",
+                             "\"abc",
+                             "\"\x7F\"",
+                             "[1,\n2]\n",
+                             "{\"\":\"\"}",
+                             "[1, 2,]",
+                             "[1, 2, // last\n]",
+                             "{\"a\": [1,], \"b\": {\"c\": 1,},}",
+                             "[1,/* c */]",
+                             "[,]",
+                             "{,}",
+                             "[1,,]",
+                             "[1,,2]",
+                             "{\"a\":1,,}",
+                             "{\"a\":,}",
+                             "1,",
+                             "[1] ,"};
+
+TEST_CASE(
+    "JSONC: the scanner accepts exactly what nlohmann does with comments allowed and "
+    "trailing commas taken out") {
     for (std::string text : cases) {
         CAPTURE(text);
         CHECK(scanner_accepts(text) == nlohmann_accepts(text));
+    }
+}
+
+TEST_CASE("strict: the scanner accepts exactly what nlohmann does with no comments") {
+    for (std::string text : cases) {
+        CAPTURE(text);
+        CHECK(strict_accepts(text) == nlohmann_accepts_strict(text));
     }
 }
 
@@ -203,4 +283,63 @@ TEST_CASE("the shallow index records where the top two levels of containers end"
     REQUIRE(with.members.size() == 3);
     for (std::size_t i = 0; i < 3; ++i)
         CHECK(with.members[i].value_end == without.members[i].value_end);
+}
+
+TEST_CASE("a comma where JSONC allows none is refused with a message saying where one may go") {
+    CHECK(std::string(error_of("[1,,2]").what()) ==
+          "two commas in a row: a trailing comma is allowed only after the last member");
+    CHECK(std::string(error_of("{\"a\": 1,,}").what()) ==
+          "two commas in a row: a trailing comma is allowed only after the last member");
+    CHECK(std::string(error_of("[ ,]").what()) ==
+          "a comma before the first member: a trailing comma is allowed only after the last "
+          "member");
+    CHECK(std::string(error_of("{} ,").what()) ==
+          "a comma after the document: a trailing comma is allowed only inside an object or "
+          "array");
+    SyntaxError e = error_of("[\n  1,,\n]");
+    CHECK(e.line() == 2);
+    CHECK(e.column() == 5);
+}
+
+TEST_CASE("strict JSON refuses comments and trailing commas, saying which") {
+    auto strict_error = [](const std::string& text) {
+        try {
+            validate(text, default_max_depth, Dialect::strict);
+        } catch (const SyntaxError& e) {
+            return std::string(e.what());
+        }
+        return std::string("accepted");
+    };
+    CHECK(strict_error("[1, 2,]") ==
+          "a trailing comma, which strict JSON (RFC 8259) does not "
+          "allow");
+    CHECK(strict_error("{\"a\": 1 // c\n}") ==
+          "a comment, which strict JSON (RFC 8259) does not "
+          "allow");
+    CHECK(strict_error("[1,,]") == "two commas in a row");
+    CHECK(strict_error("\xEF\xBB\xBF[1, 2]") == "accepted");
+}
+
+TEST_CASE("list_members records each comma; find_key and find_element stop at their member") {
+    std::string text = "{\"a\": 1, \"b\\u0020c\": [2, 3,], \"d\": 4,}";
+    Container object = list_members(text, 0);
+    REQUIRE(object.members.size() == 3);
+    CHECK(object.trailing_comma());
+    CHECK(text[object.members[0].comma] == ',');
+    Container array = list_members(text, object.members[1].value_begin);
+    CHECK(array.trailing_comma());
+    CHECK_FALSE(list_members("[1, 2]", 0).trailing_comma());
+    CHECK(find_key(text, 0, "b c") == object.members[1].value_begin);
+    CHECK(find_key(text, 0, "x") == no_position);
+    CHECK(find_element(text, array.open, 1) == array.members[1].value_begin);
+    CHECK(find_element(text, array.open, 2) == no_position);
+    // Nothing after the member found is read: text cut there still finds it.
+    std::string cut = "[[1], [2], {\"k\":";
+    CHECK(find_element(cut, 0, 2) == 11);
+}
+
+TEST_CASE("a document nested 3 million levels deep validates with an explicit stack") {
+    std::string deep = std::string(3000000, '[') + std::string(3000000, ']');
+    CHECK_NOTHROW(validate(deep, 3000000));
+    CHECK_THROWS_AS(validate(deep, 2999999), SyntaxError);
 }

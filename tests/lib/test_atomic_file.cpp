@@ -161,3 +161,32 @@ TEST_CASE("a writer asked to lock holds the lock from open to commit") {
     file.commit();
     CHECK(list_dir(dir.path()) == std::vector<std::string>{"f"});
 }
+
+TEST_CASE("replaced() is false before commit and after a commit skip_unchanged made a no-op") {
+    ScratchDir dir;
+    write_file(dir / "f", "same");
+    const std::string path = (dir / "f").string();
+    AtomicFile unchanged(path, ReplaceOptions().with_skip_unchanged(true));
+    unchanged.write("same");
+    CHECK_FALSE(unchanged.replaced());
+    unchanged.commit();
+    CHECK_FALSE(unchanged.replaced());
+    AtomicFile changed(path, ReplaceOptions().with_skip_unchanged(true));
+    changed.write("new");
+    changed.commit();
+    CHECK(changed.replaced());
+    CHECK(read_file(dir / "f") == "new");
+}
+
+TEST_CASE("skip_unchanged writes when the name was replaced behind an unlocked writer") {
+    ScratchDir dir;
+    write_file(dir / "f", "old");
+    const std::string path = (dir / "f").string();
+    AtomicFile file(path, ReplaceOptions().with_skip_unchanged(true));
+    file.write("old");  // equal to what was opened...
+    write_file(dir / "elsewhere", "another writer's");
+    fs::rename(dir / "elsewhere", dir / "f");  // ...but the name now holds another file
+    file.commit();
+    CHECK(file.replaced());
+    CHECK(read_file(dir / "f") == "old");
+}

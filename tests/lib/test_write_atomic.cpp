@@ -1,5 +1,6 @@
 // write_atomic and safe_update: the one-call forms of the engine.
 #include <doctest/doctest.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -28,6 +29,14 @@ class ScopedUmask {
 struct TransformFailed : std::runtime_error {
     TransformFailed() : std::runtime_error("transform failed") {}
 };
+
+// Moves a file's mtime a day into the past, so that any rewrite would show.
+void age(const fs::path& path) {
+    struct timespec times[2] = {{::time(nullptr) - 86400, 0}, {::time(nullptr) - 86400, 0}};
+    REQUIRE(::utimensat(AT_FDCWD, path.c_str(), times, 0) == 0);
+}
+
+const ReplaceOptions skip = ReplaceOptions().with_skip_unchanged(true);
 
 std::string increment(const std::string& text) {
     return std::to_string((text.empty() ? 0 : std::stoi(text)) + 1);
@@ -163,6 +172,7 @@ TEST_CASE("replace options set by name equal the ones set by field") {
     auto told = [](const OwnerNotKept&) {};
     ReplaceOptions by_field;
     by_field.durability = Durability::data;
+    by_field.skip_unchanged = true;
     by_field.follow_symlinks = false;
     by_field.protected_symlinks = false;
     by_field.protected_regular = false;
@@ -181,6 +191,7 @@ TEST_CASE("replace options set by name equal the ones set by field") {
     by_field.detect_conflicts = true;
     const ReplaceOptions named = ReplaceOptions()
                                      .with_durability(Durability::data)
+                                     .with_skip_unchanged(true)
                                      .with_follow_symlinks(false)
                                      .with_protected_symlinks(false)
                                      .with_protected_regular(false)
@@ -198,6 +209,7 @@ TEST_CASE("replace options set by name equal the ones set by field") {
                                      .with_lock_timeout(std::chrono::milliseconds(1500))
                                      .with_detect_conflicts(true);
     CHECK(named.durability == by_field.durability);
+    CHECK(named.skip_unchanged == by_field.skip_unchanged);
     CHECK(named.follow_symlinks == by_field.follow_symlinks);
     CHECK(named.protected_symlinks == by_field.protected_symlinks);
     CHECK(named.protected_regular == by_field.protected_regular);
@@ -225,4 +237,91 @@ TEST_CASE("replace options set by name act like fields: a backup and a new mode"
     CHECK(read_file(dir / "f") == "new");
     CHECK(read_file(dir / "f~") == "old");
     CHECK(file_mode(dir / "f") == 0640);
+}
+
+TEST_CASE("skip_unchanged writes nothing for equal content: inode, mtime and links are kept") {
+    ScratchDir dir;
+    write_file(dir / "f", "same content");
+    fs::create_hard_link(dir / "f", dir / "other-name");
+    age(dir / "f");
+    const FileSnapshot before = snapshot(dir / "f");
+    CallRecorder recorder;
+    const bool replaced =
+        write_atomic((dir / "f").string(), "same content",
+                     ReplaceOptions(skip).with_backup_suffix("~").with_lock(true));
+    CHECK_FALSE(replaced);
+    CHECK(snapshot(dir / "f") == before);  // content, inode, mtime, links, mode, owner, xattrs
+    CHECK(before.links == 2);
+    CHECK(recorder.count(platform::Call::rename) == 0);
+    CHECK(recorder.count(platform::Call::fsync) == 0);
+    // No temp, no backup, no lock file left.
+    CHECK(list_dir(dir.path()) == std::vector<std::string>{"f", "other-name"});
+}
+
+TEST_CASE("skip_unchanged writes content of the same size that differs, and reports it") {
+    ScratchDir dir;
+    write_file(dir / "f", "abc");
+    const FileSnapshot before = snapshot(dir / "f");
+    CHECK(write_atomic((dir / "f").string(), "abd", skip));
+    CHECK(read_file(dir / "f") == "abd");
+    CHECK(snapshot(dir / "f").inode != before.inode);
+}
+
+TEST_CASE("skip_unchanged compares every piece of a file bigger than one read") {
+    ScratchDir dir;
+    std::string old(200 * 1024 + 7, 'x');
+    write_file(dir / "f", old);
+    std::string changed = old;
+    changed.back() = 'y';  // only the last byte of the last piece differs
+    CHECK(write_atomic((dir / "f").string(), changed, skip));
+    CHECK(read_file(dir / "f") == changed);
+    const std::uint64_t inode = snapshot(dir / "f").inode;
+    CHECK_FALSE(write_atomic((dir / "f").string(), changed, skip));
+    CHECK(snapshot(dir / "f").inode == inode);
+}
+
+TEST_CASE("skip_unchanged creates a missing target, even with empty content") {
+    ScratchDir dir;
+    CHECK(write_atomic((dir / "f").string(), "", skip));
+    CHECK(fs::exists(dir / "f"));
+    CHECK(read_file(dir / "f").empty());
+}
+
+TEST_CASE("without skip_unchanged equal content is still rewritten") {
+    ScratchDir dir;
+    write_file(dir / "f", "same");
+    age(dir / "f");
+    const FileSnapshot before = snapshot(dir / "f");
+    CHECK(write_atomic((dir / "f").string(), "same"));
+    const FileSnapshot after = snapshot(dir / "f");
+    CHECK(after.inode != before.inode);
+    CHECK(after.mtime_ns != before.mtime_ns);
+}
+
+TEST_CASE("skip_unchanged still writes equal content when the options change the mode") {
+    ScratchDir dir;
+    write_file(dir / "f", "same");
+    ::chmod((dir / "f").c_str(), 0600);
+    const std::uint64_t inode = snapshot(dir / "f").inode;
+    CHECK(write_atomic((dir / "f").string(), "same",
+                       ReplaceOptions(skip).with_keep_mode(false).with_mode(0640)));
+    CHECK(file_mode(dir / "f") == 0640);
+    CHECK(snapshot(dir / "f").inode != inode);
+    // The mode asked for is the file's: nothing to change.
+    const std::uint64_t now = snapshot(dir / "f").inode;
+    CHECK_FALSE(write_atomic((dir / "f").string(), "same",
+                             ReplaceOptions(skip).with_keep_mode(false).with_mode(0640)));
+    CHECK(snapshot(dir / "f").inode == now);
+}
+
+TEST_CASE("safe_update with skip_unchanged writes nothing when the transform changes nothing") {
+    ScratchDir dir;
+    write_file(dir / "f", "7");
+    age(dir / "f");
+    const FileSnapshot before = snapshot(dir / "f");
+    CHECK_FALSE(safe_update((dir / "f").string(), [](std::string s) { return s; }, skip));
+    CHECK(snapshot(dir / "f") == before);
+    CHECK(safe_update((dir / "f").string(), increment, skip));
+    CHECK(read_file(dir / "f") == "8");
+    CHECK(list_dir(dir.path()) == std::vector<std::string>{"f"});
 }

@@ -33,6 +33,13 @@ void wait_for_file(const fs::path& path) {
     REQUIRE(fs::exists(path));
 }
 
+// The inode at path: a file rewritten by a rename gets a new one.
+ino_t inode_of(const std::string& path) {
+    struct stat st {};
+    REQUIRE(::stat(path.c_str(), &st) == 0);
+    return st.st_ino;
+}
+
 }  // namespace
 
 TEST_CASE("COMMAND's output replaces FILE when it exits 0") {
@@ -102,6 +109,20 @@ TEST_CASE("--keep-if-empty leaves FILE alone when COMMAND prints nothing") {
     CHECK(read_file(dir / "f") == "keep me\n");
     CHECK(edit({(dir / "f").string(), "--", "true"}).status == 0);
     CHECK(read_file(dir / "f").empty());
+}
+
+TEST_CASE("--skip-unchanged leaves FILE's inode alone when COMMAND's output equals it") {
+    ScratchDir dir;
+    write_file(dir / "f", "same\n");
+    const std::string path = (dir / "f").string();
+    const ino_t inode = inode_of(path);
+    CHECK(edit({"--skip-unchanged", path, "--", "cat"}).status == 0);
+    CHECK(inode_of(path) == inode);
+    CHECK(read_file(dir / "f") == "same\n");
+    CHECK(list_dir(dir.path()) == std::vector<std::string>{"f"});
+    CHECK(edit({"--skip-unchanged", path, "--", "tr", "a-z", "A-Z"}).status == 0);
+    CHECK(read_file(dir / "f") == "SAME\n");
+    CHECK(inode_of(path) != inode);
 }
 
 TEST_CASE("--append, --backup, --mode, --parents and --no-follow apply to the edit") {
@@ -373,7 +394,8 @@ TEST_CASE("a pipe for COMMAND's output that cannot be made fails naming COMMAND,
     ScratchDir dir;
     write_file(dir / "f", "old\n");
     using atomfile::cli::system::Call;
-    atomfile::cli::system::set_fault_plan([](Call call) { return call == Call::pipe ? EMFILE : 0; });
+    atomfile::cli::system::set_fault_plan(
+        [](Call call) { return call == Call::pipe ? EMFILE : 0; });
     auto run = edit({(dir / "f").string(), "--", "echo", "new"});
     atomfile::cli::system::set_fault_plan(nullptr);
     CHECK(run.status == 125);

@@ -29,6 +29,13 @@ using atomfile::cli::run_atomic_write;
 
 namespace {
 
+// The inode at path: a file rewritten by a rename gets a new one.
+ino_t inode_of(const std::string& path) {
+    struct stat st {};
+    REQUIRE(::stat(path.c_str(), &st) == 0);
+    return st.st_ino;
+}
+
 // Runs atomic-write in this process with input staged in an unlinked regular file.
 DirectRun run_with_input(std::vector<std::string> args, const std::string& input) {
     char name[] = "/tmp/atomfile-aw-input-XXXXXX";
@@ -171,6 +178,23 @@ TEST_CASE("--keep-if-empty leaves FILE alone on empty input; without it FILE is 
     CHECK(list_dir(dir.path()) == std::vector<std::string>{"f"});
 }
 
+TEST_CASE("--skip-unchanged leaves FILE's inode alone for equal input and exits 0") {
+    ScratchDir dir;
+    write_file(dir / "f", "same\n");
+    fs::create_hard_link(dir / "f", dir / "link");
+    const std::string path = (dir / "f").string();
+    const ino_t inode = inode_of(path);
+    auto run = run_with_input({"--skip-unchanged", "-b", path}, "same\n");
+    CHECK(run.status == 0);
+    CHECK(run.err.empty());
+    CHECK(inode_of(path) == inode);
+    CHECK(fs::hard_link_count(dir / "f") == 2);
+    CHECK(list_dir(dir.path()) == std::vector<std::string>{"f", "link"});  // no backup, no temp
+    CHECK(run_with_input({"--skip-unchanged", path}, "other\n").status == 0);
+    CHECK(read_file(dir / "f") == "other\n");
+    CHECK(inode_of(path) != inode);
+}
+
 TEST_CASE("--backup keeps the previous content as FILE~ or FILE+SUFFIX") {
     ScratchDir dir;
     write_file(dir / "f", "v1");
@@ -260,8 +284,8 @@ TEST_CASE("--help and --version print to standard output and exit 0") {
     auto help = run_with_input({"--help"}, "");
     CHECK(help.status == 0);
     CHECK(help.out.rfind("Usage: atomic-write [OPTIONS] FILE", 0) == 0);
-    for (const char* option : {"--append", "--keep-if-empty", "--parents", "--mode", "--backup",
-                               "--no-follow", "--durability", "--lock"})
+    for (const char* option : {"--append", "--keep-if-empty", "--skip-unchanged", "--parents",
+                               "--mode", "--backup", "--no-follow", "--durability", "--lock"})
         CHECK(help.out.find(option) != std::string::npos);
     auto version = run_with_input({"--version"}, "");
     CHECK(version.status == 0);

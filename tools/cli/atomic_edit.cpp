@@ -2,16 +2,16 @@
 
 #include <cerrno>
 
-#include "atomfile/file_descriptor.hpp"
 #include "atomfile/directories.hpp"
+#include "atomfile/file_descriptor.hpp"
 #include "atomfile/replace.hpp"
 #include "cli/child_process.hpp"
 #include "cli/open_target.hpp"
 #include "cli/signal_catcher.hpp"
 #include "cli/system.hpp"
+#include "cli/tool_error.hpp"
 #include "cli/tool_main.hpp"
 #include "cli/tool_options.hpp"
-#include "cli/tool_error.hpp"
 
 namespace atomfile::cli {
 
@@ -159,7 +159,8 @@ constexpr ToolInfo info = {
     exit_status::tool_failure,
     exit_status::tool_failure,
     exit_status::tool_failure,
-    "  0      COMMAND exited 0; FILE was replaced (or left alone by --keep-if-empty)\n"
+    "  0      COMMAND exited 0; FILE was replaced (or left alone by --keep-if-empty or\n"
+    "         --skip-unchanged)\n"
     "  1-124  COMMAND's own failing status; FILE is untouched\n"
     "  125    atomic-edit itself failed or was misused\n"
     "  126    COMMAND was found but could not be run\n"

@@ -37,7 +37,7 @@ constexpr ToolInfo info = {
     exit_status::usage,
     exit_status::failure,
     exit_status::replaced_with_error,
-    "  0      FILE was replaced (or left alone by --keep-if-empty)\n"
+    "  0      FILE was replaced (or left alone by --keep-if-empty or --skip-unchanged)\n"
     "  1      the update failed; FILE is untouched\n"
     "  2      bad usage; nothing was touched\n"
     "  3      FILE was replaced, but the directory sync failed\n"

@@ -117,6 +117,8 @@ void add_update_options(po::options_description& options, bool with_lock) {
     options.add_options()
         ("append,a", po::bool_switch(), "write FILE's old content first, then the new")
         ("keep-if-empty", po::bool_switch(), "leave FILE alone when the new content is empty")
+        ("skip-unchanged", po::bool_switch(),
+         "leave FILE alone (inode, mtime, links) when the new content equals the old")
         ("parents,p", po::bool_switch(), "create missing parent directories")
         ("mode,m", po::value<std::string>()->value_name("OCTAL"),
          "mode of a newly created FILE (default 0666 & ~umask)")
@@ -145,6 +147,7 @@ UpdateSettings update_settings(const po::variables_map& values) {
     settings.append = flag(values, "append");
     settings.keep_if_empty = flag(values, "keep-if-empty");
     settings.parents = flag(values, "parents");
+    settings.replace.skip_unchanged = flag(values, "skip-unchanged");
     if (values.count("mode")) settings.replace.mode = parse_mode(values["mode"].as<std::string>());
     if (values.count("backup")) {
         settings.replace.backup_suffix = values["backup"].as<std::string>();

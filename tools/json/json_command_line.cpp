@@ -1,13 +1,12 @@
 #include "json/json_command_line.hpp"
 
-#include <cerrno>
-#include <fstream>
 #include <istream>
 #include <iterator>
 #include <sstream>
 
+#include "atomfile/error.hpp"
+#include "atomfile/read_file.hpp"
 #include "cli/tool_options.hpp"
-#include "error_support.hpp"
 #include "json/json_format.hpp"
 #include "json/json_scanner.hpp"
 
@@ -17,9 +16,11 @@ namespace {
 
 // How many arguments each operation takes, path first.
 int arity(const std::string& name) {
-    if (name == "get" || name == "delete") return 1;
+    if (name == "get" || name == "delete" || name == "keys" || name == "length" || name == "type")
+        return 1;
     if (name == "set" || name == "set-string" || name == "append" || name == "test") return 2;
     if (name == "merge" || name == "patch") return -1;  // one JSON argument, no path
+    if (name.size() > 1 && name[0] == '-') throw UsageError("unknown option '" + name + "'");
     throw UsageError("unknown operation '" + name + "'");
 }
 
@@ -56,29 +57,6 @@ void split_option(const std::string& arg, std::string& name, std::optional<std::
     if (split < arg.size()) value = arg.substr(split + (arg[1] == '-' ? 1 : 0));
 }
 
-class OptionReader {
-  public:
-    OptionReader(const std::vector<std::string>& args, Settings& settings)
-        : args_(args), settings_(settings) {}
-    // Reads options; returns the index of FILE.
-    std::size_t read();
-
-  private:
-    std::string take_value(const std::string& name, std::optional<std::string>& inline_value);
-    void apply(const std::string& name, std::optional<std::string> inline_value);
-
-    const std::vector<std::string>& args_;
-    Settings& settings_;
-    std::size_t next_ = 0;
-};
-
-std::string OptionReader::take_value(const std::string& name,
-                                     std::optional<std::string>& inline_value) {
-    if (inline_value) return *inline_value;
-    if (next_ >= args_.size()) throw UsageError(name + " needs a value");
-    return args_[next_++];
-}
-
 // Options without a value; false when name is not one of them.
 bool set_flag(Settings& s, const std::string& name) {
     if (name == "-h" || name == "--help")
@@ -95,9 +73,51 @@ bool set_flag(Settings& s, const std::string& name) {
         s.lock = false;
     else if (name == "--refuse-hard-links")
         s.hard_links = HardLinkPolicy::refuse;
+    else if (name == "--strict")
+        s.strict = true;
+    else if (name == "-r" || name == "--raw")
+        s.raw = true;
+    else if (name == "--if-exists")
+        s.if_exists = true;
     else
         return false;
     return true;
+}
+
+bool takes_value(const std::string& name) {
+    for (const char* option : {"--indent", "-d", "--durability", "--lock-timeout", "--keep-owner",
+                               "--max-depth", "--max-size", "--default"})
+        if (name == option) return true;
+    return false;
+}
+
+bool is_option_name(const std::string& name) {
+    Settings scratch;
+    return set_flag(scratch, name) || takes_value(name) || name == "-b" || name == "--backup";
+}
+
+class OptionReader {
+  public:
+    OptionReader(const std::vector<std::string>& args, Settings& settings)
+        : args_(args), settings_(settings) {}
+    // Reads options wherever they are; returns the other arguments (FILE, operations and their
+    // arguments) in order.
+    std::vector<std::string> read();
+
+  private:
+    std::string take_value(const std::string& name, std::optional<std::string>& inline_value);
+    void apply(const std::string& name, std::optional<std::string> inline_value);
+
+    const std::vector<std::string>& args_;
+    Settings& settings_;
+    std::size_t next_ = 0;
+};
+
+std::string OptionReader::take_value(const std::string& name,
+                                     std::optional<std::string>& inline_value) {
+    if (inline_value) return *inline_value;
+    if (next_ >= args_.size()) throw UsageError(name + " needs a value");
+    return args_[next_++];
 }
 
 void OptionReader::apply(const std::string& name, std::optional<std::string> inline_value) {
@@ -129,23 +149,36 @@ void OptionReader::apply(const std::string& name, std::optional<std::string> inl
         if (s.max_depth == 0) throw UsageError("--max-depth must be at least 1");
     } else if (name == "--max-size") {
         s.max_size = parse_number(name, take_value(name, inline_value), true);
+    } else if (name == "--default") {
+        s.default_value = take_value(name, inline_value);
     } else {
         throw UsageError("unknown option '" + name + "'");
     }
 }
 
-std::size_t OptionReader::read() {
+// Before FILE every argument starting with '-' is an option; after it, only one whose name is an
+// option's, so that values such as -1 stay values.
+std::vector<std::string> OptionReader::read() {
+    std::vector<std::string> operands;
     while (next_ < args_.size()) {
         const std::string& arg = args_[next_];
-        if (arg == "--") return next_ + 1;
-        if (arg.size() < 2 || arg[0] != '-') return next_;
-        ++next_;
+        if (arg == "--") {
+            operands.insert(operands.end(), args_.begin() + static_cast<std::ptrdiff_t>(next_) + 1,
+                            args_.end());
+            break;
+        }
         std::string name;
         std::optional<std::string> value;
-        split_option(arg, name, value);
+        if (arg.size() >= 2 && arg[0] == '-') split_option(arg, name, value);
+        if (name.empty() || (!operands.empty() && !is_option_name(name))) {
+            operands.push_back(arg);
+            ++next_;
+            continue;
+        }
+        ++next_;
         apply(name, value);
     }
-    return next_;
+    return operands;
 }
 
 void read_operations(const std::vector<std::string>& args, std::size_t next, Settings& settings) {
@@ -173,23 +206,29 @@ std::string read_stream(std::istream& in) {
     return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
 }
 
-bool takes_json(const Operation& operation) {
-    return operation.name != "set-string" && !operation.argument.empty() &&
-           operation.argument.front() == '@';
+// "@FILE" or "@-" in place of a JSON argument or set-string's TEXT.
+bool names_file(const Operation& operation) {
+    return !operation.argument.empty() && operation.argument.front() == '@';
 }
 
 }  // namespace
 
+bool Operation::modifies() const {
+    for (const char* editor : {"set", "set-string", "delete", "append", "merge", "patch"})
+        if (name == editor) return true;
+    return false;
+}
+
 Settings parse_command_line(const std::vector<std::string>& args) {
     Settings settings;
-    std::size_t next = OptionReader(args, settings).read();
+    std::vector<std::string> operands = OptionReader(args, settings).read();
     if (settings.help || settings.version) return settings;
     if (settings.lock_timeout && !settings.lock)
         throw UsageError("--lock-timeout and --no-lock contradict each other");
-    if (next >= args.size()) throw UsageError("missing FILE");
-    settings.file = args[next++];
+    if (operands.empty()) throw UsageError("missing FILE");
+    settings.file = operands.front();
     if (settings.file.empty()) throw UsageError("'': empty file name");
-    read_operations(args, next, settings);
+    read_operations(operands, 1, settings);
     if (settings.operations.empty()) throw UsageError("no operation given");
     return settings;
 }
@@ -197,7 +236,7 @@ Settings parse_command_line(const std::vector<std::string>& args) {
 void load_arguments(Settings& settings, std::istream& in) {
     bool stdin_used = settings.file == "-";
     for (Operation& operation : settings.operations) {
-        if (!takes_json(operation)) continue;
+        if (!names_file(operation)) continue;
         std::string source = operation.argument.substr(1);
         if (source == "-") {
             if (stdin_used) throw UsageError("standard input can be read only once");
@@ -205,36 +244,61 @@ void load_arguments(Settings& settings, std::istream& in) {
             operation.argument = read_stream(in);
             continue;
         }
-        errno = 0;
-        std::ifstream file(source, std::ios::binary);
-        if (file) operation.argument = read_stream(file);
-        if (!file.is_open() || file.bad())
-            throw_error(errno ? errno : EIO, "read argument", source);
+        try {
+            operation.argument = read_file(source);
+        } catch (const Error& e) {
+            throw Error(e.code(), "read argument", source);
+        }
     }
 }
 
+namespace {
+
+// A word that is no JSON but would be as a string: set /name hello meant "hello".
+bool bare_word(const std::string& argument) {
+    if (argument.empty() || argument.find_first_of("'\"{}[]:,") != std::string::npos) return false;
+    char first = argument.front();
+    return !(first == '-' || (first >= '0' && first <= '9')) &&
+           argument.find_first_of("\n\r\t") == std::string::npos;
+}
+
+std::string describe_syntax_error(const SyntaxError& e, const std::string& argument) {
+    std::ostringstream message;
+    if (bare_word(argument))
+        message << "not JSON: did you mean '" << quote(argument) << "' or set-string?";
+    else
+        message << "line " << e.line() << ", column " << e.column() << ": " << e.what();
+    return message.str();
+}
+
+// The argument as one validated JSON value, trimmed; where names it in messages.
+std::string validated(const std::string& json, const Settings& settings, bool text,
+                      const std::string& where) {
+    ScanReport report;
+    try {
+        report =
+            validate(json, settings.max_depth, settings.strict ? Dialect::strict : Dialect::jsonc);
+    } catch (const SyntaxError& e) {
+        throw ArgumentError(where + (text ? "not valid UTF-8" : describe_syntax_error(e, json)));
+    }
+    if (!report.duplicates.empty())
+        throw ArgumentError(where + "duplicate key \"" + report.duplicates.front().key + "\"");
+    return json.substr(report.root_begin, report.root_end - report.root_begin);
+}
+
+}  // namespace
+
 void prepare_values(Settings& settings) {
+    if (settings.default_value)
+        settings.default_value = validated(*settings.default_value, settings, false, "--default: ");
     for (std::size_t i = 0; i < settings.operations.size(); ++i) {
         Operation& operation = settings.operations[i];
-        if (operation.name == "get" || operation.name == "delete") continue;
+        if (arity(operation.name) == 1) continue;
         bool text = operation.name == "set-string";
-        std::string json = text ? quote(operation.argument) : operation.argument;
         std::string where =
             "argument of operation " + std::to_string(i + 1) + " (" + operation.name + "): ";
-        ScanReport report;
-        try {
-            report = validate(json, settings.max_depth);
-        } catch (const SyntaxError& e) {
-            std::ostringstream message;
-            if (text)
-                message << "not valid UTF-8";
-            else
-                message << "line " << e.line() << ", column " << e.column() << ": " << e.what();
-            throw ArgumentError(where + message.str());
-        }
-        if (!report.duplicates.empty())
-            throw ArgumentError(where + "duplicate key \"" + report.duplicates.front().key + "\"");
-        operation.value = json.substr(report.root_begin, report.root_end - report.root_begin);
+        operation.value =
+            validated(text ? quote(operation.argument) : operation.argument, settings, text, where);
     }
 }
 

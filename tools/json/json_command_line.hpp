@@ -1,4 +1,9 @@
-// json-edit's command line: options, then FILE, then operations with their arguments.
+// json-edit's command line: FILE, then operations with their arguments, and options anywhere.
+//
+// An argument starting with '-' is an option when its name is one (so `set /x -1` sets a
+// negative number and `json-edit f set /a 1 -n` is a dry run); before FILE, every such argument
+// must be one. `--` ends the options: everything after it is FILE, operations and arguments,
+// for a value that is itself an option's name (`-- set-string /a -n`).
 #pragma once
 
 #include <chrono>
@@ -22,19 +27,25 @@ class UsageError : public std::runtime_error {
 };
 
 struct Operation {
-    std::string name;       // get, set, set-string, delete, append, merge, patch, test
+    // get, keys, length, type, set, set-string, delete, append, merge, patch, test
+    std::string name;
     std::string path_text;  // as given (empty for merge and patch)
     Path path;
     std::string argument;  // the JSON (or, for set-string, the TEXT) as given, @FILE read
     std::string value;     // the argument as one JSON value, trimmed, once validated
-    bool modifies() const { return name != "get" && name != "test"; }
+    bool modifies() const;
+    bool reads_only() const { return !modifies() && name != "test"; }
 };
 
 struct Settings {
     bool help = false, version = false;
     bool dry_run = false, diff = false, create = false, lock = true;
-    std::optional<std::string> indent;  // the unit, from --indent
-    std::string backup_suffix;          // empty: no backup
+    bool strict = false;     // --strict: RFC 8259 only, for FILE and the arguments
+    bool raw = false;        // -r: get prints strings without quotes
+    bool if_exists = false;  // --if-exists: get and delete of a missing PATH do nothing
+    std::optional<std::string> default_value;  // --default: what get prints for a missing PATH
+    std::optional<std::string> indent;         // the unit, from --indent
+    std::string backup_suffix;                 // empty: no backup
     Durability durability = Durability::full;
     std::optional<std::chrono::milliseconds> lock_timeout;  // --lock-timeout; else the library's
     HardLinkPolicy hard_links = HardLinkPolicy::break_link;
@@ -49,8 +60,9 @@ struct Settings {
 // Parses args (without the program name). Throws UsageError, for a bad path too.
 Settings parse_command_line(const std::vector<std::string>& args);
 
-// Replaces "@FILE" and "@-" JSON arguments by their content (at most one "@-", and none when
-// FILE is "-"). Throws UsageError, or atomfile::Error when a file cannot be read.
+// Replaces "@FILE" and "@-" arguments (JSON, and set-string's TEXT) by their content (at most
+// one "@-", and none when FILE is "-"). Throws UsageError, or atomfile::Error (step "read
+// argument") when a file cannot be read.
 void load_arguments(Settings& settings, std::istream& in);
 
 // A JSON argument that is not valid JSON.
@@ -59,8 +71,9 @@ class ArgumentError : public std::runtime_error {
     using std::runtime_error::runtime_error;
 };
 
-// Validates each JSON argument (max_depth applies; duplicate keys are refused) and stores its
-// trimmed text in Operation::value; set-string TEXT becomes a JSON string. Throws ArgumentError.
+// Validates each JSON argument and --default (max_depth and --strict apply; duplicate keys are
+// refused) and stores its trimmed text in Operation::value; set-string TEXT becomes a JSON
+// string. Throws ArgumentError; for a bare word, the message suggests the JSON string.
 void prepare_values(Settings& settings);
 
 }  // namespace atomfile::json

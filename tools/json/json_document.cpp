@@ -1,5 +1,7 @@
 #include "json/json_document.hpp"
 
+#include <algorithm>
+
 namespace atomfile::json {
 
 namespace {
@@ -7,9 +9,9 @@ namespace {
 constexpr std::size_t npos = std::string_view::npos;
 
 std::string describe(const Path& path, std::size_t count) {
-    std::string pointer =
-        to_pointer(Path(path.begin(), path.begin() + static_cast<std::ptrdiff_t>(count)));
-    return pointer.empty() ? "the root" : pointer;
+    std::string text =
+        describe_path(Path(path.begin(), path.begin() + static_cast<std::ptrdiff_t>(count)));
+    return text.empty() ? "the root" : text;
 }
 
 // A member name as a JSON string; a path can carry bytes that are not UTF-8, which JSON cannot.
@@ -23,15 +25,46 @@ std::string key_literal(const std::string& key) {
     return literal;
 }
 
-[[noreturn]] void not_found(const Path& path) {
-    throw OperationError(describe(path, path.size()) + ": no such value");
+// "twice, at lines 2 and 4" / "3 times, at lines 2, 4 and 9".
+std::string occurrences(std::string_view text, const std::vector<std::size_t>& offsets) {
+    std::string lines;
+    for (std::size_t i = 0; i < offsets.size(); ++i) {
+        std::size_t line = 0, column = 0;
+        line_and_column(text, offsets[i], line, column);
+        lines += (i == 0 ? "" : i + 1 == offsets.size() ? " and " : ", ") + std::to_string(line);
+    }
+    std::string count = offsets.size() == 2 ? "twice" : std::to_string(offsets.size()) + " times";
+    return count + ", at lines " + lines;
+}
+
+// A new array starts at [0] or "-": the only positions a missing array has.
+bool starts_array(const PathToken& token) {
+    return token.name == "-" || (token.index && token.name == "0");
 }
 
 }  // namespace
 
-Document::Document(std::string text, std::size_t max_depth)
+const char* type_name(JsonType type) {
+    switch (type) {
+        case JsonType::object:
+            return "object";
+        case JsonType::array:
+            return "array";
+        case JsonType::string:
+            return "string";
+        case JsonType::number:
+            return "number";
+        case JsonType::boolean:
+            return "boolean";
+        case JsonType::null:
+            return "null";
+    }
+    return "null";
+}
+
+Document::Document(std::string text, std::size_t max_depth, Dialect dialect)
     : text_(std::move(text)), max_depth_(max_depth) {
-    ScanReport report = validate(text_, max_depth);
+    ScanReport report = validate(text_, max_depth, dialect);
     duplicates_ = std::move(report.duplicates);
     shallow_ = std::move(report.shallow);
     root_begin_ = report.root_begin;
@@ -42,62 +75,110 @@ void Document::set_indent(std::string unit) {
     style_.indent = std::move(unit);
 }
 
-std::size_t Document::find_member(const Container& container, const std::string& token) const {
-    if (!container.object) {
-        if (token == "-") return npos;
-        auto index = array_index(token);
-        if (!index) throw OperationError("\"" + token + "\" is not an array index");
-        return *index < container.members.size() ? *index : npos;
+// ---- finding values ------------------------------------------------------------------------
+
+// The value one step down without listing the whole container, or npos when the step needs the
+// full list: a key when the document has duplicates (every occurrence must be seen), a [-N].
+std::size_t Document::quick_find(std::size_t open, const PathToken& token,
+                                 const SpanIndex* index) const {
+    if (text_[open] == '{') {
+        if (!duplicates_.empty() || token.from_end()) return npos;
+        return find_key(text_, open, token.name, index);
     }
-    std::size_t found = npos;
-    for (std::size_t i = 0; i < container.members.size(); ++i) {
-        if (container.members[i].key != token) continue;
-        if (found != npos)
-            throw OperationError("the key \"" + token +
-                                 "\" appears more than once; refusing to edit it");
-        found = i;
-    }
-    return found;
+    auto position = token.from_end() ? std::nullopt : array_index(token.name);
+    return position ? find_element(text_, open, *position, index) : npos;
 }
 
-// A value placed inside `enclosing` containers must not take the document past max_depth_.
-void Document::check_depth(std::size_t enclosing, std::string_view value) const {
-    std::size_t depth = enclosing + nesting_depth(value);
-    if (depth > max_depth_)
-        throw OperationError("the result would nest " + std::to_string(depth) +
-                             " levels deep, deeper than the maximum depth of " +
-                             std::to_string(max_depth_));
+std::size_t Document::find_member(const Container& container, const PathToken& token,
+                                  Miss& miss) const {
+    const auto& members = container.members;
+    if (!container.object) {
+        std::optional<std::size_t> position;
+        if (token.from_end()) {
+            std::size_t back = *array_index(token.name.substr(1));
+            if (back <= members.size()) position = members.size() - back;
+        } else if (token.name != "-") {
+            position = array_index(token.name);
+            if (!position) miss = Miss::not_index;
+        }
+        if (position && *position < members.size()) return *position;
+        if (miss == Miss::none) miss = Miss::missing;
+        return npos;
+    }
+    if (token.from_end()) {
+        miss = Miss::from_end_on_object;
+        return npos;
+    }
+    std::vector<std::size_t> found;
+    for (std::size_t i = 0; i < members.size(); ++i)
+        if (members[i].key == token.name) found.push_back(i);
+    if (found.size() > 1) {
+        std::vector<std::size_t> offsets;
+        for (std::size_t i : found) offsets.push_back(members[i].key_begin);
+        throw AmbiguousKey("ambiguous: the key \"" + token.name + "\" appears " +
+                           occurrences(text_, offsets));
+    }
+    if (found.empty()) miss = Miss::missing;
+    return found.empty() ? npos : found.front();
 }
 
 Document::Location Document::locate(const Path& path) {
     std::string_view text = this->text();
+    const SpanIndex* index = kept_original_ ? nullptr : &shallow_;
     Location location;
     location.begin = root_begin_;
     if (path.empty()) location.end = skip_value(text, root_begin_);
-    for (const auto& token : path) {
+    std::size_t outer = npos;  // where the container holding the current value opens
+    for (std::size_t i = 0; i < path.size(); ++i) {
         if (!is_container(text, location.begin)) {
             location.parent.reset();
+            location.miss = Miss::scalar;
             return location;
         }
-        location.parent = list_members(text, location.begin, kept_original_ ? nullptr : &shallow_);
-        std::size_t index = find_member(*location.parent, token);
-        if (index == npos) return location;
-        const Member& member = location.parent->members[index];
-        location.begin = member.value_begin;
+        if (i + 1 < path.size()) {
+            std::size_t child = quick_find(location.begin, path[i], index);
+            if (child != npos) {
+                outer = std::exchange(location.begin, child);
+                ++location.resolved;
+                continue;
+            }
+        }
+        location.parent = list_members(text, location.begin, index);
+        location.enclosing = outer;
+        std::size_t found = find_member(*location.parent, path[i], location.miss);
+        if (found == npos) return location;
+        const Member& member = location.parent->members[found];
+        outer = std::exchange(location.begin, member.value_begin);
         location.end = member.value_end;
-        location.index = index;
+        location.index = found;
         ++location.resolved;
     }
     return location;
 }
 
+void Document::fail(const Path& path, const Location& location) const {
+    std::string where = describe(path, location.resolved);
+    const PathToken& token = path[std::min(location.resolved, path.size() - 1)];
+    switch (location.miss) {
+        case Miss::scalar:
+            throw OperationError(where + " is not an object or array");
+        case Miss::not_index:
+            throw OperationError(
+                where + " is an array, and \"" + token.name + "\" is not an array index" +
+                (token.name.size() > 1 && token.name[0] == '-'
+                     ? " (a JSON Pointer has no negative indices; a dotted path does: [-1])"
+                     : ""));
+        case Miss::from_end_on_object:
+            throw OperationError(where + " is an object: [" + token.name +
+                                 "] counts positions in arrays only");
+        default:
+            throw OperationError(describe(path, path.size()) + ": no such value");
+    }
+}
+
 Document::Location Document::require(const Path& path) {
     Location location = locate(path);
-    if (location.resolved < path.size()) {
-        if (!location.parent)
-            throw OperationError(describe(path, location.resolved) + " is not an object or array");
-        not_found(path);
-    }
+    if (location.resolved < path.size()) fail(path, location);
     return location;
 }
 
@@ -114,24 +195,86 @@ std::string Document::print(const Path& path) {
     return reformat(get(path), style_, "", !style_.indent.empty());
 }
 
+JsonType Document::type(const Path& path) {
+    switch (text_[require(path).begin]) {
+        case '{':
+            return JsonType::object;
+        case '[':
+            return JsonType::array;
+        case '"':
+            return JsonType::string;
+        case 't':
+        case 'f':
+            return JsonType::boolean;
+        case 'n':
+            return JsonType::null;
+        default:
+            return JsonType::number;
+    }
+}
+
+std::vector<std::string> Document::member_names(const Path& path) {
+    Location location = require(path);
+    if (text_[location.begin] != '{')
+        throw OperationError(describe(path, path.size()) + " is not an object");
+    std::vector<std::string> names;
+    for (Member& member : list_members(text_, location.begin).members)
+        names.push_back(std::move(member.key));
+    return names;
+}
+
+std::size_t Document::size(const Path& path) {
+    Location location = require(path);
+    if (!is_container(text_, location.begin))
+        throw OperationError(describe(path, path.size()) + " is not an object or array");
+    return list_members(text_, location.begin).members.size();
+}
+
+// ---- operations ----------------------------------------------------------------------------
+
+// A value placed inside `enclosing` containers must not take the document past max_depth_.
+void Document::check_depth(std::size_t enclosing, std::string_view value) const {
+    std::size_t depth = enclosing + nesting_depth(value);
+    if (depth > max_depth_)
+        throw OperationError("the result would nest " + std::to_string(depth) +
+                             " levels deep, deeper than the maximum depth of " +
+                             std::to_string(max_depth_));
+}
+
+// value wrapped in the containers that path[from...] says are missing: {"key": ...} for a name,
+// [...] for [0] or "-". Built in one pass, so a long missing path costs its length.
+std::string Document::missing_values(const Path& path, std::size_t from,
+                                     std::string_view value) const {
+    std::string opening, closing;
+    for (std::size_t i = from; i < path.size(); ++i) {
+        const PathToken& token = path[i];
+        if (token.index && !starts_array(token))
+            throw OperationError(describe(path, i) +
+                                 " does not exist, and a new array starts at "
+                                 "[0] or -, not [" +
+                                 token.name + "]");
+        opening += starts_array(token) ? "[" : "{" + key_literal(token.name) + ":";
+        closing += starts_array(token) ? ']' : '}';
+    }
+    std::reverse(closing.begin(), closing.end());
+    return opening + std::string(value) + closing;
+}
+
 void Document::set(const Path& path, std::string_view value) {
     check_depth(path.size(), value);
     Location location = locate(path);
     if (location.resolved == path.size()) return replace_value(location, value);
-    if (!location.parent)
-        throw OperationError(describe(path, location.resolved) + " is not an object or array");
+    if (location.miss != Miss::missing) fail(path, location);
     const Container& parent = *location.parent;
-    const std::string& token = path[location.resolved];
+    const PathToken& token = path[location.resolved];
+    std::string created = missing_values(path, location.resolved + 1, value);
     if (!parent.object) {
-        auto index = array_index(token);
-        bool at_end = token == "-" || (index && *index == parent.members.size());
-        if (!at_end || location.resolved + 1 < path.size()) not_found(path);
-        return insert_last(parent, nullptr, value);
+        auto index = token.from_end() ? std::nullopt : array_index(token.name);
+        bool at_end = token.name == "-" || (index && *index == parent.members.size());
+        if (!at_end) fail(path, location);
+        return insert_last(parent, location.enclosing, nullptr, created);
     }
-    std::string nested(value);
-    for (std::size_t i = path.size() - 1; i > location.resolved; --i)
-        nested = "{" + key_literal(path[i]) + ":" + nested + "}";
-    insert_last(parent, &token, nested);
+    insert_last(parent, location.enclosing, &token.name, created);
 }
 
 void Document::add(const Path& path, std::string_view value) {
@@ -140,13 +283,14 @@ void Document::add(const Path& path, std::string_view value) {
     bool found = location.resolved == path.size();
     if (found && (path.empty() || location.parent->object)) return replace_value(location, value);
     if (found) return insert_before(*location.parent, location.index, value);
-    if (location.resolved + 1 < path.size() || !location.parent) not_found(path);
-    const std::string& token = path.back();
-    if (location.parent->object) return insert_last(*location.parent, &token, value);
-    auto index = array_index(token);
-    if (token != "-" && (!index || *index != location.parent->members.size()))
+    if (location.resolved + 1 < path.size() || location.miss != Miss::missing) fail(path, location);
+    const PathToken& token = path.back();
+    if (location.parent->object)
+        return insert_last(*location.parent, location.enclosing, &token.name, value);
+    auto index = array_index(token.name);
+    if (token.name != "-" && (!index || *index != location.parent->members.size()))
         throw OperationError(describe(path, path.size()) + ": array index out of range");
-    insert_last(*location.parent, nullptr, value);
+    insert_last(*location.parent, location.enclosing, nullptr, value);
 }
 
 void Document::replace(const Path& path, std::string_view value) {
@@ -162,10 +306,15 @@ void Document::remove(const Path& path) {
 
 void Document::append(const Path& path, std::string_view value) {
     check_depth(path.size() + 1, value);
-    Location location = require(path);
+    Location location = locate(path);
+    if (location.resolved < path.size()) {
+        if (location.miss != Miss::missing) fail(path, location);
+        return set(path, "[" + std::string(value) + "]");
+    }
     if (text_[location.begin] != '[')
         throw OperationError(describe(path, path.size()) + " is not an array");
-    insert_last(list_members(text_, location.begin), nullptr, value);
+    std::size_t enclosing = location.parent ? location.parent->open : npos;
+    insert_last(list_members(text_, location.begin), enclosing, nullptr, value);
 }
 
 // ---- layout --------------------------------------------------------------------------------
@@ -176,12 +325,20 @@ bool Document::spans_lines(const Container& container) const {
     return !style_.indent.empty() && inside.find('\n') != npos;
 }
 
+// Whether the container opening at `enclosing` (npos: none, the value is the root) is laid out
+// on several lines, so that a value inside it may be too.
+bool Document::encloses_lines(std::size_t enclosing) const {
+    if (style_.indent.empty()) return false;
+    if (enclosing == npos) return true;
+    std::size_t close = skip_value(text_, enclosing);
+    return std::string_view(text_).substr(enclosing, close - enclosing).find('\n') != npos;
+}
+
 // The whitespace that goes after a comma before the member at index.
 std::string Document::separator(const Container& container, std::size_t index) const {
     const auto& members = container.members;
     auto gap_before = [&](std::size_t i) {
-        std::size_t from =
-            i == 0 ? container.open + 1 : skip_space(text_, members[i - 1].value_end) + 1;
+        std::size_t from = i == 0 ? container.open + 1 : members[i - 1].comma + 1;
         return std::string_view(text_).substr(from, members[i].begin() - from);
     };
     if (gap_before(index).find('\n') != npos)
@@ -221,24 +378,69 @@ std::size_t Document::line_tail(std::size_t pos) const {
     }
 }
 
+// Whether member stands on lines of its own: only blanks before it on its first line, and after
+// it (its comma and a comment included) nothing but the line's end. Sets [from, to) to those
+// whole lines, line break included.
+bool Document::own_lines(const Member& member, std::size_t& from, std::size_t& to) const {
+    std::size_t begin = member.begin();
+    std::size_t newline = begin == 0 ? npos : text_.rfind('\n', begin - 1);
+    from = newline == npos ? 0 : newline + 1;
+    if (newline == npos || text_.find_first_not_of(" \t", from) != begin) return false;
+    std::size_t after = member.value_end;
+    if (member.comma != npos) {
+        if (text_.find_first_not_of(" \t", line_tail(after)) != member.comma) return false;
+        after = member.comma + 1;
+    }
+    std::size_t end = text_.find_first_not_of(" \t", line_tail(after));
+    if (end != npos && text_.compare(end, 2, "\r\n") == 0) ++end;
+    if (end == npos || text_[end] != '\n') return false;
+    to = end + 1;
+    return true;
+}
+
+// A one-line value replaced by a short one stays on one line: the new value, printed on one
+// line, fits where the old one was within 80 columns (or the old line's length, if longer).
+bool Document::fits_one_line(std::size_t begin, std::size_t end, std::string_view value) const {
+    std::string_view old = std::string_view(text_).substr(begin, end - begin);
+    if (!is_container(old, 0) || old.find('\n') != npos) return false;
+    std::size_t line_start = text_.rfind('\n', begin == 0 ? 0 : begin - 1);
+    line_start = line_start == npos || begin == 0 ? 0 : line_start + 1;
+    std::size_t line_end = std::min(text_.find('\n', end), text_.size());
+    std::size_t width = std::max<std::size_t>(80, line_end - line_start);
+    std::size_t printed = reformat(value, style_, "", false).size();
+    return line_end - line_start - old.size() + printed <= width;
+}
+
 // ---- edits ---------------------------------------------------------------------------------
 
 void Document::replace_value(const Location& location, std::string_view value) {
     bool multiline = location.parent ? spans_lines(*location.parent) : !style_.indent.empty();
+    if (multiline && fits_one_line(location.begin, location.end, value)) multiline = false;
     std::string printed = reformat(value, style_, line_indent(text_, location.begin), multiline);
+    if (is_container(text_, location.begin) && is_container(printed, 0) &&
+        list_members(text_, location.begin).trailing_comma()) {
+        // The container replaced ended with a trailing comma: so does the new one, unless empty.
+        std::size_t last = printed.find_last_not_of(" \t\r\n", printed.size() - 2);
+        if (last > 0) printed.insert(last + 1, ",");
+    }
     apply({location.begin, location.end, std::move(printed)});
 }
 
-void Document::insert_last(const Container& container, const std::string* key,
-                           std::string_view value) {
-    if (container.members.empty()) return insert_into_empty(container, key, value);
+void Document::insert_last(const Container& container, std::size_t enclosing,
+                           const std::string* key, std::string_view value) {
+    if (container.members.empty()) return insert_into_empty(container, enclosing, key, value);
     const Member& last = container.members.back();
     std::string lead = separator(container, container.members.size() - 1);
     bool multiline = spans_lines(container);
     std::string_view base = multiline ? line_indent(text_, last.begin()) : "";
-    std::size_t tail = lead.find('\n') != npos ? line_tail(last.value_end) : last.value_end;
-    std::string text = "," + text_.substr(last.value_end, tail - last.value_end) + lead +
-                       member_text(container, key, value, base, multiline);
+    std::string member = member_text(container, key, value, base, multiline);
+    bool new_line = lead.find('\n') != npos;
+    if (container.trailing_comma()) {  // the new member ends with one too
+        std::size_t at = new_line ? line_tail(last.comma + 1) : last.comma + 1;
+        return apply({at, at, lead + member + ","});
+    }
+    std::size_t tail = new_line ? line_tail(last.value_end) : last.value_end;
+    std::string text = "," + text_.substr(last.value_end, tail - last.value_end) + lead + member;
     apply({last.value_end, tail, std::move(text)});
 }
 
@@ -252,11 +454,13 @@ void Document::insert_before(const Container& container, std::size_t index,
     apply({at, at, std::move(text)});
 }
 
-void Document::insert_into_empty(const Container& container, const std::string* key,
-                                 std::string_view value) {
+// An empty container is filled on several lines only where the container around it is: a
+// member merged into {"tls": {}} inside a one-line object stays on that line.
+void Document::insert_into_empty(const Container& container, std::size_t enclosing,
+                                 const std::string* key, std::string_view value) {
     std::size_t inner = container.open + 1;
     bool blank = is_blank(std::string_view(text_).substr(inner, container.close - inner));
-    if (style_.indent.empty()) {
+    if (!encloses_lines(enclosing)) {
         std::string text = member_text(container, key, value, "", false);
         return apply({inner, blank ? container.close : inner, std::move(text)});
     }
@@ -270,16 +474,32 @@ void Document::insert_into_empty(const Container& container, const std::string* 
 void Document::remove_member(const Container& container, std::size_t index) {
     const auto& members = container.members;
     const Member& member = members[index];
-    if (members.size() == 1) {
-        std::string_view text = text_;
-        bool alone =
-            is_blank(text.substr(container.open + 1, member.begin() - container.open - 1)) &&
-            is_blank(text.substr(member.value_end, container.close - member.value_end));
-        if (alone) return apply({container.open + 1, container.close, ""});
-        return apply({member.begin(), member.value_end, ""});
-    }
-    if (index + 1 < members.size()) return apply({member.begin(), members[index + 1].begin(), ""});
+    if (members.size() == 1) return remove_only(container);
+    bool last = index + 1 == members.size();
+    std::size_t from = 0, to = 0;
+    if (own_lines(member, from, to) && (!last || member.comma != npos))
+        return apply({from, to, ""});
+    if (!last) return apply({member.begin(), members[index + 1].begin(), ""});
+    if (member.comma != npos)  // `[1, 2,]` becomes `[1,]`: the trailing comma stays
+        return apply({members[index - 1].comma + 1, member.comma + 1, ""});
     remove_last(container);
+}
+
+// The only member: the container becomes empty when nothing else is inside (`{}`), otherwise
+// the member leaves with its lines, or alone, and the comments around it stay.
+void Document::remove_only(const Container& container) {
+    const Member& member = container.members.front();
+    std::size_t from = 0, to = 0;
+    bool lines = own_lines(member, from, to);
+    if (!lines) {
+        from = member.begin();
+        to = member.comma != npos ? member.comma + 1 : member.value_end;
+    }
+    std::string_view text = text_;
+    bool empty = is_blank(text.substr(container.open + 1, from - container.open - 1)) &&
+                 is_blank(text.substr(to, container.close - to));
+    if (empty) return apply({container.open + 1, container.close, ""});
+    apply({from, to, ""});
 }
 
 // Removes the last member and the comma before it; a member alone on its line leaves with its
@@ -287,7 +507,7 @@ void Document::remove_member(const Container& container, std::size_t index) {
 void Document::remove_last(const Container& container) {
     const Member& last = container.members.back();
     const Member& previous = container.members[container.members.size() - 2];
-    std::size_t comma = skip_space(text_, previous.value_end);
+    std::size_t comma = previous.comma;
     std::size_t newline = text_.rfind('\n', last.begin());
     std::size_t line_start = newline == npos ? 0 : newline + 1;
     std::size_t line_break = newline;

@@ -2,8 +2,16 @@
 //
 // Every operation finds the span of the value it touches and replaces just that span (or
 // inserts or removes one member with its comma), so every byte outside the edited values keeps
-// its spelling: indentation, key order, blank lines, comments, number and string spellings, the
-// BOM, CRLF line ends and the final newline. New values are printed in the document's style.
+// its spelling: indentation, key order, blank lines, comments, trailing commas, number and string
+// spellings, the BOM, CRLF line ends and the final newline. New values are printed in the style
+// of the container they go into: on one line in a one-line object, with the document's indent
+// unit and spacing otherwise, with a trailing comma where the container's last member has one.
+// Comments belong to members: a member removed takes the comment on its own line with it and
+// leaves comments standing on lines of their own; a member inserted after one with a comment
+// goes after the comment.
+//
+// Paths are followed one step at a time, walking only the values before each step's member, so
+// a lookup costs one pass over the text it crosses (a [-N] step measures its whole array).
 //
 // The text is validated once on construction; every edit keeps it valid, because values come in
 // as validated JSON text and the splices respect the grammar, and no edit may nest the document
@@ -25,18 +33,29 @@
 
 namespace atomfile::json {
 
-// An operation that cannot be applied: a missing path, a wrong type, a failed test, a
-// duplicated key addressed.
+// An operation that cannot be applied: a missing path, a wrong type, a failed test.
 class OperationError : public std::runtime_error {
   public:
     using std::runtime_error::runtime_error;
 };
 
+// A path through a key that appears more than once in its object: which one is meant is
+// ambiguous, so no operation reads or edits it. what() names the lines of each occurrence.
+class AmbiguousKey : public OperationError {
+  public:
+    using OperationError::OperationError;
+};
+
+enum class JsonType { object, array, string, number, boolean, null };
+// jq's names: "object", "array", "string", "number", "boolean", "null".
+const char* type_name(JsonType type);
+
 class Document {
   public:
     // Validates text (throws SyntaxError) and detects its style. Edits that would nest the text
     // deeper than max_depth throw OperationError.
-    explicit Document(std::string text, std::size_t max_depth = default_max_depth);
+    explicit Document(std::string text, std::size_t max_depth = default_max_depth,
+                      Dialect dialect = Dialect::jsonc);
 
     const std::vector<DuplicateKey>& duplicates() const { return duplicates_; }
     const Style& style() const { return style_; }
@@ -44,18 +63,27 @@ class Document {
     void set_indent(std::string unit);
 
     // Every value argument below is one validated JSON value, without surrounding space.
+    // Whether path names a value (false, not an error, for a path through a scalar or a name
+    // used as an array index; an ambiguous key still throws).
     bool contains(const Path& path);
     // The value at path as written in the document.
     std::string get(const Path& path);
     // The value at path printed in the document's style, at the left margin.
     std::string print(const Path& path);
-    // Sets path to value, creating missing parent objects.
+    JsonType type(const Path& path);
+    // The member names of the object at path, in document order (unescaped).
+    std::vector<std::string> member_names(const Path& path);
+    // The number of members of the object or array at path.
+    std::size_t size(const Path& path);
+    // Sets path to value, creating what is missing: objects, or arrays where the next step is
+    // [0] or "-" (set .new[0] 1 gives "new": [1]; /list/-/x appends {"x": ...}).
     void set(const Path& path, std::string_view value);
     // RFC 6902 "add": replaces a member, inserts into an array ("-" appends); no parents made.
     void add(const Path& path, std::string_view value);
     // RFC 6902 "replace": the value must exist.
     void replace(const Path& path, std::string_view value);
     void remove(const Path& path);
+    // Appends to the array at path, which is created (as by set) when missing.
     void append(const Path& path, std::string_view value);
 
     // Whether the current text differs from the text the document was made from.
@@ -66,11 +94,15 @@ class Document {
     const std::string& text();
 
   private:
+    // Why a walk stopped before the end of its path.
+    enum class Miss { none, missing, scalar, not_index, from_end_on_object };
     struct Location {
-        std::size_t resolved = 0;         // leading path tokens that name existing values
-        std::size_t begin = 0, end = 0;   // span of the deepest value reached
-        std::optional<Container> parent;  // the container that holds (or would hold) the target
-        std::size_t index = 0;            // the target's member index in parent, when found
+        std::size_t resolved = 0;             // leading path tokens that name existing values
+        std::size_t begin = 0, end = 0;       // span of the deepest value reached (end: when found)
+        std::optional<Container> parent;      // the container that holds (or would hold) the target
+        std::size_t enclosing = no_position;  // where the container holding parent opens
+        std::size_t index = 0;                // the target's member index in parent, when found
+        Miss miss = Miss::none;
     };
     struct Edit {
         std::size_t begin, end;
@@ -80,19 +112,27 @@ class Document {
     void check_depth(std::size_t enclosing, std::string_view value) const;
     Location locate(const Path& path);
     Location require(const Path& path);
-    std::size_t find_member(const Container& container, const std::string& token) const;
+    [[noreturn]] void fail(const Path& path, const Location& location) const;
+    std::size_t quick_find(std::size_t open, const PathToken& token, const SpanIndex* index) const;
+    std::size_t find_member(const Container& container, const PathToken& token, Miss& miss) const;
+    std::string missing_values(const Path& path, std::size_t from, std::string_view value) const;
     bool spans_lines(const Container& container) const;
+    bool encloses_lines(std::size_t enclosing) const;
     std::string separator(const Container& container, std::size_t index) const;
     std::string_view colon(const Container& container) const;
     std::string member_text(const Container& container, const std::string* key,
                             std::string_view value, std::string_view base, bool multiline) const;
     std::size_t line_tail(std::size_t pos) const;
+    bool own_lines(const Member& member, std::size_t& from, std::size_t& to) const;
+    bool fits_one_line(std::size_t begin, std::size_t end, std::string_view value) const;
     void replace_value(const Location& location, std::string_view value);
-    void insert_last(const Container& container, const std::string* key, std::string_view value);
+    void insert_last(const Container& container, std::size_t enclosing, const std::string* key,
+                     std::string_view value);
     void insert_before(const Container& container, std::size_t index, std::string_view value);
-    void insert_into_empty(const Container& container, const std::string* key,
-                           std::string_view value);
+    void insert_into_empty(const Container& container, std::size_t enclosing,
+                           const std::string* key, std::string_view value);
     void remove_member(const Container& container, std::size_t index);
+    void remove_only(const Container& container);
     void remove_last(const Container& container);
     void apply(Edit edit);
     void materialize();

@@ -1,18 +1,17 @@
 #include "json/json_edit.hpp"
 
 #include <algorithm>
-#include <cerrno>
 #include <cstdint>
-#include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <iterator>
 #include <optional>
+#include <stdexcept>
 
+#include "atomfile/error.hpp"
+#include "atomfile/read_file.hpp"
 #include "atomfile/replace.hpp"
 #include "atomfile/version.hpp"
 #include "cli/tool_error.hpp"
-#include "error_support.hpp"
 #include "json/json_command_line.hpp"
 #include "json/json_diff.hpp"
 #include "json/json_document.hpp"
@@ -22,20 +21,23 @@ namespace atomfile::json {
 
 namespace {
 
-namespace fs = std::filesystem;
-
 constexpr const char* tool = "json-edit";
 
 constexpr const char* help_text = R"(Usage: json-edit [OPTIONS] FILE OP [OP...]
-Edits a JSON file in place, changing only the bytes of the edited values, and replaces it
-atomically. FILE '-' reads standard input and writes standard output.
+Edits a JSON or JSONC file in place, changing only the bytes of the edited values, and replaces
+it atomically. FILE '-' reads standard input and writes standard output. Options may come
+anywhere; '--' ends them.
 
-Operations (PATH: JSON Pointer "/a/0" or dotted ".a[0]"; JSON '@FILE' or '@-' reads it):
+Operations (PATH: JSON Pointer "/a/0" or jq-style ".a[0]", .a[-1], ."a.b"; JSON or TEXT '@FILE'
+or '@-' reads it):
   get PATH                print the value at PATH
-  set PATH JSON           set PATH, creating missing parent objects
+  keys PATH               print the member names (sorted) or array indices at PATH
+  length PATH             print the number of members, elements or characters at PATH
+  type PATH               print the type of the value at PATH
+  set PATH JSON           set PATH, creating what is missing (.new[0] makes an array)
   set-string PATH TEXT    set PATH to TEXT as a JSON string
   delete PATH             remove PATH
-  append PATH JSON        append to the array at PATH
+  append PATH JSON        append to the array at PATH, creating it if missing
   merge JSON              apply an RFC 7396 merge patch at the root
   patch JSON              apply an RFC 6902 patch, all or nothing
   test PATH JSON          fail unless the value at PATH equals JSON
@@ -43,6 +45,10 @@ Operations (PATH: JSON Pointer "/a/0" or dotted ".a[0]"; JSON '@FILE' or '@-' re
 Options:
   -n, --dry-run           print the new document, write nothing
       --diff              print a unified diff of the change
+  -r, --raw               get prints strings without quotes
+      --default JSON      what get prints when PATH is missing
+      --if-exists         get and delete of a missing PATH do nothing
+      --strict            RFC 8259 only: no comments, no trailing commas
       --indent N|tab      indentation of inserted values (default: detected)
       --create            a missing FILE starts as {}
   -b, --backup[=SUFFIX]   keep the old file as FILE~ (or FILE SUFFIX)
@@ -64,6 +70,12 @@ struct Source {
     bool missing = false;  // FILE did not exist (and --create was given)
 };
 
+// A usage problem found once FILE is read (exit status 2).
+class LateUsageError : public std::runtime_error {
+  public:
+    using std::runtime_error::runtime_error;
+};
+
 void write_pieces(std::ostream& out, const std::array<std::string_view, 3>& pieces) {
     for (auto piece : pieces) out.write(piece.data(), static_cast<std::streamsize>(piece.size()));
 }
@@ -78,11 +90,26 @@ void warn_duplicates(const Document& document, const std::string& text, const So
     }
 }
 
+// --indent tab in a file indented with spaces (or spaces in a tab-indented file) would mix both
+// in one file: refused rather than applied half way.
+void check_indent(const Settings& settings, const Document& document, const Source& source) {
+    const Style& style = document.style();
+    if (!settings.indent || settings.indent->empty() || !style.indented) return;
+    bool tab = *settings.indent == "\t", file_tab = style.indent == "\t";
+    if (tab == file_tab) return;
+    throw LateUsageError(std::string("--indent ") + (tab ? "tab" : "N") + ": " + source.label +
+                         " is indented with " + (file_tab ? "tabs" : "spaces") +
+                         "; inserted values would mix tabs and spaces (leave --indent out to "
+                         "follow the file)");
+}
+
 // Parses the document; reports invalid JSON (exit 3) and warns of duplicate keys.
 std::optional<Document> load(const Settings& settings, std::string text, const Source& source,
                              std::ostream& err) {
     try {
-        Document document(std::move(text), settings.max_depth);
+        Document document(std::move(text), settings.max_depth,
+                          settings.strict ? Dialect::strict : Dialect::jsonc);
+        check_indent(settings, document, source);
         if (settings.indent)
             document.set_indent(*settings.indent);
         else if (source.missing)
@@ -96,10 +123,92 @@ std::optional<Document> load(const Settings& settings, std::string text, const S
     }
 }
 
-void apply_operation(Document& document, const Operation& operation, std::ostream& out) {
+// ---- queries -------------------------------------------------------------------------------
+
+std::string json_array(const std::vector<std::string>& items) {
+    std::string text = "[";
+    for (const auto& item : items) text += (text.size() > 1 ? "," : "") + item;
+    return text + "]";
+}
+
+// jq's keys: an object's names sorted by code point, an array's indices.
+std::string keys_of(Document& document, const Path& path) {
+    std::vector<std::string> items;
+    if (document.type(path) == JsonType::array) {
+        for (std::size_t i = 0, n = document.size(path); i < n; ++i)
+            items.push_back(std::to_string(i));
+        return json_array(items);
+    }
+    std::vector<std::string> names = document.member_names(path);
+    std::sort(names.begin(), names.end());
+    for (const auto& name : names) items.push_back(quote(name));
+    return json_array(items);
+}
+
+std::size_t code_points(std::string_view utf8) {
+    return static_cast<std::size_t>(std::count_if(utf8.begin(), utf8.end(), [](char c) {
+        return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+    }));
+}
+
+// jq's length: members, elements, characters; a number's absolute value; null 0.
+std::string length_of(Document& document, const Path& path) {
+    switch (document.type(path)) {
+        case JsonType::object:
+        case JsonType::array:
+            return std::to_string(document.size(path));
+        case JsonType::null:
+            return "0";
+        case JsonType::boolean:
+            throw OperationError("boolean (" + document.get(path) + ") has no length");
+        case JsonType::number: {
+            std::string number = document.get(path);
+            return number.front() == '-' ? number.substr(1) : number;
+        }
+        case JsonType::string:
+            break;
+    }
+    std::string decoded;
+    decode_json_string(document.get(path), decoded);
+    return std::to_string(code_points(decoded));
+}
+
+// A JSON value as get prints it: in the document's style, or a string's text with -r.
+void print_value(const Settings& settings, const Document& document, const std::string& value,
+                 std::ostream& out) {
+    std::string decoded;
+    if (settings.raw && value.front() == '"' && decode_json_string(value, decoded)) {
+        out << decoded << '\n';
+        return;
+    }
+    const Style& style = document.style();
+    out << reformat(value, style, "", !style.indent.empty()) << '\n';
+}
+
+// Whether an operation on a missing PATH is skipped (--if-exists) or answered (--default).
+bool answered_missing(const Settings& settings, Document& document, const Operation& operation,
+                      std::ostream& out) {
+    bool reads = operation.name == "get";
+    if (!(reads || operation.name == "delete") || document.contains(operation.path)) return false;
+    if (reads && settings.default_value) {
+        print_value(settings, document, *settings.default_value, out);
+        return true;
+    }
+    return settings.if_exists;
+}
+
+void apply_operation(const Settings& settings, Document& document, const Operation& operation,
+                     std::ostream& out) {
     const std::string& name = operation.name;
+    if (answered_missing(settings, document, operation, out)) return;
     if (name == "get")
-        out << document.print(operation.path) << '\n';
+        print_value(settings, document, document.get(operation.path), out);
+    else if (name == "keys")
+        print_value(settings, document, keys_of(document, operation.path), out);
+    else if (name == "length")
+        out << length_of(document, operation.path) << '\n';
+    else if (name == "type")
+        print_value(settings, document, quote(type_name(document.type(operation.path))), out);
     else if (name == "set" || name == "set-string")
         document.set(operation.path, operation.value);
     else if (name == "delete")
@@ -119,7 +228,7 @@ int apply_operations(const Settings& settings, Document& document, const Source&
                      std::ostream& out, std::ostream& err) {
     for (const Operation& operation : settings.operations) {
         try {
-            apply_operation(document, operation, out);
+            apply_operation(settings, document, operation, out);
         } catch (const OperationError& e) {
             err << tool << ": " << source.label << ": " << operation.name
                 << (operation.path_text.empty() && operation.path.empty()
@@ -137,43 +246,12 @@ bool modifies(const Settings& settings) {
                        [](const Operation& operation) { return operation.modifies(); });
 }
 
-// Reads a file that will not be written (no lock needed), in one read of its size.
-std::string read_plain(const std::string& path) {
-    errno = 0;
-    std::ifstream file(path, std::ios::binary | std::ios::ate);
-    std::string text(file ? static_cast<std::size_t>(std::max<std::streamoff>(file.tellg(), 0)) : 0,
-                     '\0');
-    file.seekg(0);
-    file.read(text.data(), static_cast<std::streamsize>(text.size()));
-    text.resize(static_cast<std::size_t>(file.gcount()));
-    if (file) text.append(std::istreambuf_iterator<char>(file), {});
-    if (!file.is_open() || file.bad()) throw_error(errno ? errno : EIO, "read", path);
-    return text;
-}
-
-// Whether FILE is missing (and may be, with --create); throws Error for other problems.
-bool check_file(const Settings& settings) {
-    std::error_code ec;
-    fs::file_status status = fs::status(settings.file, ec);
-    if (ec && status.type() != fs::file_type::not_found) throw Error(ec, "inspect", settings.file);
-    if (status.type() == fs::file_type::not_found) {
-        if (!settings.create) throw_error(ENOENT, "open", settings.file);
-        return true;
-    }
-    if (fs::is_directory(status)) throw_error(EISDIR, "open", settings.file);
-    std::uintmax_t size = fs::is_regular_file(status) ? fs::file_size(settings.file, ec) : 0;
-    if (ec) throw Error(ec, "check size", settings.file);
-    if (settings.max_size && size > *settings.max_size)
-        throw_error(EFBIG, "check size", settings.file);
-    return false;
-}
-
 ReplaceOptions replace_options(const Settings& settings) {
     ReplaceOptions options;
     options.lock = settings.lock;
     options.durability = settings.durability;
     options.backup_suffix = settings.backup_suffix;
-    options.missing_ok = settings.create;
+    options.missing_ok = true;  // a missing FILE is reported below, as "open", unless --create
     if (settings.lock_timeout) options.lock_timeout = *settings.lock_timeout;
     options.hard_links = settings.hard_links;
     options.owner_policy = settings.owner_policy;
@@ -206,16 +284,68 @@ int edit_stream(const Settings& settings, std::istream& in, std::ostream& out, s
     return code;
 }
 
-// Reads FILE (through the AtomicFile, under its lock, when it will be written).
-std::string read_source(const Settings& settings, std::optional<AtomicFile>& file, Source& source) {
-    source.missing = check_file(settings);
-    if (modifies(settings) && !settings.dry_run) {
-        file.emplace(settings.file, replace_options(settings));
-        std::string text = file->read_original();
-        if (source.missing && text.empty()) return "{}\n";
-        return text;
+std::uint64_t size_limit(const Settings& settings) {
+    return settings.max_size.value_or(no_size_limit);
+}
+
+// Reads a FILE that will not be written: any kind of file, a pipe or /dev/stdin included.
+std::string read_only(const Settings& settings, Source& source) {
+    try {
+        return read_file(settings.file, size_limit(settings));
+    } catch (const Error& e) {
+        if (!settings.create || e.step() != "open" ||
+            e.code() != std::errc::no_such_file_or_directory)
+            throw;
     }
-    return source.missing ? "{}\n" : read_plain(settings.file);
+    source.missing = true;
+    return "{}\n";
+}
+
+// An edit of something that is not a regular file (a pipe, a FIFO, a device), which cannot be
+// replaced; the message says how to edit what it holds.
+class NotInPlace : public std::runtime_error {
+  public:
+    using std::runtime_error::runtime_error;
+};
+
+// A pipe reached through /dev/fd/N or /proc/self/fd/N resolves to the kernel's "pipe:[N]" name,
+// which no file has; a FIFO or a device is refused by the engine as not a regular file.
+bool not_replaceable(const Error& e) {
+    if (e.step_id() == Step::not_regular) return e.code() != std::errc::is_a_directory;
+    for (const std::string& path : {e.path(), e.second_path()})
+        for (const char* kind : {"pipe:[", "socket:[", "anon_inode:"})
+            if (path.find(kind) != std::string::npos) return true;
+    return false;
+}
+
+// Reads FILE through the AtomicFile, under its lock, when it will be written.
+std::string read_source(const Settings& settings, std::optional<AtomicFile>& file, Source& source) {
+    if (!modifies(settings) || settings.dry_run) return read_only(settings, source);
+    try {
+        file.emplace(settings.file, replace_options(settings));
+    } catch (const Error& e) {
+        if (not_replaceable(e))
+            throw NotInPlace(
+                "cannot edit in place: not a regular file; to edit what it holds, "
+                "read it as standard input with FILE '-' (json-edit - OPS < " +
+                settings.file + " > NEW)");
+        if (e.code() == std::errc::is_a_directory) throw Error(e.code(), "open", settings.file);
+        throw;
+    }
+    if (file->original_descriptor() < 0) {
+        if (!settings.create)
+            throw Error(std::make_error_code(std::errc::no_such_file_or_directory), "open",
+                        settings.file);
+        source.missing = true;
+        return "{}\n";
+    }
+    std::string text =
+        read_descriptor(file->original_descriptor(), settings.file, size_limit(settings));
+    if (settings.create && text.empty()) {
+        source.missing = true;
+        return "{}\n";
+    }
+    return text;
 }
 
 int edit_file(const Settings& settings, std::ostream& out, std::ostream& err) {
@@ -226,6 +356,9 @@ int edit_file(const Settings& settings, std::ostream& out, std::ostream& err) {
         text = read_source(settings, file, source);
     } catch (const Error& e) {
         cli::report_error(err, tool, e);
+        return exit_code::io_error;
+    } catch (const NotInPlace& e) {
+        err << tool << ": " << settings.file << ": " << e.what() << '\n';
         return exit_code::io_error;
     }
     std::string original = settings.diff ? text : std::string();
@@ -267,8 +400,13 @@ int run(const std::vector<std::string>& args, std::istream& in, std::ostream& ou
         err << tool << ": " << e.what() << '\n';
         return exit_code::invalid_json;
     }
-    if (settings.file == "-") return edit_stream(settings, in, out, err);
-    return edit_file(settings, out, err);
+    try {
+        if (settings.file == "-") return edit_stream(settings, in, out, err);
+        return edit_file(settings, out, err);
+    } catch (const LateUsageError& e) {
+        err << tool << ": " << e.what() << '\n';
+        return exit_code::usage;
+    }
 }
 
 }  // namespace

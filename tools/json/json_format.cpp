@@ -1,5 +1,6 @@
 #include "json/json_format.hpp"
 
+#include <optional>
 #include <stdexcept>
 
 #include "json/json_scanner.hpp"
@@ -11,7 +12,7 @@ namespace {
 constexpr std::size_t style_window = 64 * 1024;
 
 // The smallest indentation among the indented lines; a tab if the first one starts with one.
-std::string detect_indent(std::string_view head) {
+std::string detect_indent(std::string_view head, bool& found) {
     std::size_t smallest = std::string_view::npos;
     for (std::size_t nl = head.find('\n'); nl != std::string_view::npos;
          nl = head.find('\n', nl + 1)) {
@@ -19,14 +20,15 @@ std::string detect_indent(std::string_view head) {
         std::size_t end = head.find_first_not_of(" \t", start);
         if (end == std::string_view::npos) break;
         if (end == start || head[end] == '\r' || head[end] == '\n') continue;
+        found = true;
         if (head[start] == '\t' && smallest == std::string_view::npos) return "\t";
         smallest = std::min(smallest, end - start);
     }
     return smallest == std::string_view::npos ? "  " : std::string(smallest, ' ');
 }
 
-// The spacing after the first ':' or ',' that separates tokens, as written.
-std::string detect_separator(std::string_view head, char separator, const std::string& fallback) {
+// The spacing after the first ':' or ',' that separates tokens on one line, as written.
+std::optional<std::string> detect_separator(std::string_view head, char separator) {
     std::size_t p = skip_space(head, 0);
     while (p < head.size()) {
         char c = head[p];
@@ -36,14 +38,14 @@ std::string detect_separator(std::string_view head, char separator, const std::s
         }
         if (c == separator) {
             std::size_t end = head.find_first_not_of(" \t", p + 1);
-            if (end == std::string_view::npos || head[end] == '\n' || head[end] == '\r' ||
-                head[end] == '/')
-                return fallback;
-            return std::string(head.substr(p, end - p));
+            // Not a line end, a comment, or the close after a trailing comma.
+            if (end != std::string_view::npos &&
+                std::string_view("\n\r/]}").find(head[end]) == std::string_view::npos)
+                return std::string(head.substr(p, end - p));
         }
         p = skip_space(head, p + 1);
     }
-    return fallback;
+    return std::nullopt;
 }
 
 // Emits the next token of a validated value and says what it was.
@@ -80,9 +82,9 @@ Style detect_style(std::string_view text) {
     if (nl != std::string_view::npos && nl > 0 && head[nl - 1] == '\r') style.newline = "\r\n";
     std::size_t root = skip_space(head, head.substr(0, 3) == "\xEF\xBB\xBF" ? 3 : 0);
     bool multiline = head.find('\n', root) < skip_value(head, root);
-    style.indent = multiline ? detect_indent(head) : "";
-    style.colon = detect_separator(head, ':', ": ");
-    style.comma = detect_separator(head, ',', ", ");
+    style.indent = multiline ? detect_indent(head, style.indented) : "";
+    style.colon = detect_separator(head, ':').value_or(": ");
+    style.comma = detect_separator(head, ',').value_or(style.colon == ":" ? "," : ", ");
     return style;
 }
 
@@ -121,6 +123,8 @@ std::string reformat(std::string_view value, const Style& style, std::string_vie
             }
             out += c;
         } else if (c == ',') {
+            if (reader.peek_is_close())
+                continue;  // a trailing comma: the container's style decides
             out += multiline ? "," + style.newline + indent : style.comma;
         } else if (c == ':') {
             out += style.colon;

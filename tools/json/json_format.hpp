@@ -17,16 +17,19 @@ struct Style {
     std::string newline = "\n";  // "\r\n" for CRLF files
     std::string colon = ": ";    // between a key and its value
     std::string comma = ", ";    // between members on one line
+    bool indented = false;       // the document has indented lines (indent was detected)
 };
 
-// Detects the layout of a validated document from its first 64 KiB.
+// Detects the layout of a validated document from its first 64 KiB. The spacing after ',' is the
+// first one written between tokens on one line; with none, it follows the colon (":" gives ",").
 Style detect_style(std::string_view text);
 // Parses an --indent value: a number of spaces (0 to 16) or "tab". Throws std::invalid_argument.
 std::string parse_indent(std::string_view value);
 
 // Prints a validated JSON value. multiline: one member per line, nested levels one indent unit
 // deeper than base (the indentation of the line it starts on); otherwise everything on one line.
-// Comments and whitespace inside the value are dropped; tokens are copied as written.
+// Comments, whitespace and trailing commas inside the value are dropped; tokens are copied as
+// written.
 std::string reformat(std::string_view value, const Style& style, std::string_view base,
                      bool multiline);
 

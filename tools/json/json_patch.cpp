@@ -110,28 +110,50 @@ void apply_patch(Document& document, std::string_view patch) {
     }
 }
 
+// Walks the patch with an explicit stack rather than recursion, so a deep patch (as deep as
+// --max-depth allows) cannot overflow the call stack.
 void apply_merge_patch(Document& document, const Path& path, std::string_view patch) {
     if (patch.front() != '{') return document.set(path, patch);
-    if (!document.contains(path) || document.get(path).front() != '{') document.set(path, "{}");
-    for (const Member& member : list_members(patch, 0).members) {
-        Path child = path;
-        child.push_back(member.key);
-        std::string_view value = member_value(patch, member);
-        if (value != "null") {
-            apply_merge_patch(document, child, value);
-        } else if (document.contains(child)) {
-            document.remove(child);
+    Path at = path;
+    std::vector<std::pair<Container, std::size_t>> open;  // patch objects, next member of each
+    auto enter = [&](std::size_t begin) {
+        if (!document.contains(at) || document.type(at) != JsonType::object) document.set(at, "{}");
+        open.emplace_back(list_members(patch, begin), 0);
+    };
+    enter(0);
+    while (!open.empty()) {
+        auto& [object, next] = open.back();
+        if (next == object.members.size()) {
+            open.pop_back();
+            if (!open.empty()) at.pop_back();
+            continue;
         }
+        const Member member = object.members[next++];
+        std::string_view value = member_value(patch, member);
+        at.emplace_back(member.key);
+        if (value.front() == '{') {
+            enter(member.value_begin);  // `at` keeps the key until this object is done
+            continue;
+        }
+        if (value != "null")
+            document.set(at, value);
+        else if (document.contains(at))
+            document.remove(at);
+        at.pop_back();
     }
 }
 
 bool json_equal(std::string_view a, std::string_view b) {
+    // Printed compactly first: comments and JSONC's trailing commas, which nlohmann does not
+    // read, go.
+    Style compact{"", "\n", ":", ",", false};
+    std::string plain_a = reformat(a, compact, "", false),
+                plain_b = reformat(b, compact, "", false);
     try {
-        return parse_value(a) == parse_value(b);
+        return parse_value(plain_a) == parse_value(plain_b);
     } catch (const nlohmann::json::out_of_range&) {
         // A number beyond double range: compare the spellings, as nothing better is defined.
-        Style compact{"", "\n", ":", ","};
-        return reformat(a, compact, "", false) == reformat(b, compact, "", false);
+        return plain_a == plain_b;
     }
 }
 

@@ -1,5 +1,8 @@
 #include "json/json_path.hpp"
 
+#include <algorithm>
+
+#include "json/json_format.hpp"
 #include "json/json_scanner.hpp"
 
 namespace atomfile::json {
@@ -44,22 +47,41 @@ std::string percent_decode(std::string_view text) {
     return out;
 }
 
-// ["key"] with a JSON string inside, or [N]; pos is at '['. Returns the token, advances pos.
-std::string bracket_segment(std::string_view text, std::size_t& pos) {
-    std::size_t start = ++pos;
-    std::string token;
-    if (pos < text.size() && text[pos] == '"') {
-        std::size_t end = pos + 1;
-        while (end < text.size() && text[end] != '"') end += text[end] == '\\' ? 2u : 1u;
-        if (end >= text.size()) throw PathError("unterminated string in brackets");
-        if (!decode_json_string(text.substr(pos, end + 1 - pos), token))
-            throw PathError("invalid JSON string in brackets");
-        pos = end + 1;
-    } else {
-        while (pos < text.size() && text[pos] >= '0' && text[pos] <= '9') ++pos;
-        if (pos == start) throw PathError("expected a number or a JSON string after '['");
-        token = text.substr(start, pos - start);
-    }
+// A JSON string starting at pos (a quote); returns it decoded and advances pos past it.
+std::string quoted_name(std::string_view text, std::size_t& pos) {
+    std::size_t end = pos + 1;
+    while (end < text.size() && text[end] != '"') end += text[end] == '\\' ? 2u : 1u;
+    if (end >= text.size()) throw PathError("unterminated string at offset " + std::to_string(pos));
+    std::string name;
+    if (!decode_json_string(text.substr(pos, end + 1 - pos), name))
+        throw PathError("invalid JSON string at offset " + std::to_string(pos));
+    pos = end + 1;
+    return name;
+}
+
+// [N] or [-N], written as jq does; leading zeros mean nothing ([01] is [1]).
+PathToken position(std::string_view text, std::size_t& pos) {
+    std::size_t start = pos;
+    bool negative = pos < text.size() && text[pos] == '-';
+    if (negative) ++pos;
+    std::size_t digits = pos;
+    while (pos < text.size() && text[pos] >= '0' && text[pos] <= '9') ++pos;
+    if (pos == digits) throw PathError("expected a number or a JSON string after '['");
+    std::string_view number = text.substr(digits, pos - digits);
+    number.remove_prefix(std::min(number.find_first_not_of('0'), number.size() - 1));
+    if (number.size() > 18) throw PathError("index too large at offset " + std::to_string(start));
+    if (negative && number == "0") throw PathError("[-0] names no element; the last one is [-1]");
+    return PathToken((negative ? "-" : "") + std::string(number), true);
+}
+
+// ["key"] or [N] or [-N]; pos is at '['. Returns the token, advances pos.
+PathToken bracket_segment(std::string_view text, std::size_t& pos) {
+    ++pos;
+    PathToken token;
+    if (pos < text.size() && text[pos] == '"')
+        token = PathToken(quoted_name(text, pos));
+    else
+        token = position(text, pos);
     if (pos >= text.size() || text[pos] != ']') throw PathError("expected ']'");
     ++pos;
     return token;
@@ -78,13 +100,29 @@ Path parse_dotted(std::string_view text) {
             throw PathError("expected '.' or '[' at offset " + std::to_string(pos));
         ++pos;
         if (pos < text.size() && text[pos] == '[') continue;
+        if (pos < text.size() && text[pos] == '"') {
+            path.emplace_back(quoted_name(text, pos));
+            if (pos < text.size() && text[pos] != '.' && text[pos] != '[')
+                throw PathError("expected '.' or '[' after the quoted name, at offset " +
+                                std::to_string(pos));
+            continue;
+        }
         std::size_t end = text.find_first_of(".[", pos);
         if (end == std::string_view::npos) end = text.size();
         if (end == pos) throw PathError("empty name at offset " + std::to_string(pos));
-        path.emplace_back(text.substr(pos, end - pos));
+        path.emplace_back(std::string(text.substr(pos, end - pos)));
         pos = end;
     }
     return path;
+}
+
+bool is_plain_name(const std::string& name) {
+    if (name.empty() || (name[0] >= '0' && name[0] <= '9')) return false;
+    for (char c : name)
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '_'))
+            return false;
+    return true;
 }
 
 }  // namespace
@@ -97,7 +135,7 @@ Path parse_pointer(std::string_view text) {
     while (true) {
         std::size_t end = text.find('/', start);
         if (end == std::string_view::npos) end = text.size();
-        path.push_back(unescape_token(text.substr(start, end - start)));
+        path.emplace_back(unescape_token(text.substr(start, end - start)));
         if (end == text.size()) return path;
         start = end + 1;
     }
@@ -113,7 +151,7 @@ std::string to_pointer(const Path& path) {
     std::string pointer;
     for (const auto& token : path) {
         pointer += '/';
-        for (char c : token) {
+        for (char c : token.name) {
             if (c == '~')
                 pointer += "~0";
             else if (c == '/')
@@ -123,6 +161,26 @@ std::string to_pointer(const Path& path) {
         }
     }
     return pointer;
+}
+
+std::string to_dotted(const Path& path) {
+    if (path.empty()) return ".";
+    std::string dotted;
+    for (const auto& token : path) {
+        if (token.index)
+            dotted += "[" + token.name + "]";
+        else if (is_plain_name(token.name))
+            dotted += "." + token.name;
+        else
+            dotted += "[" + quote(token.name) + "]";
+    }
+    return dotted;
+}
+
+std::string describe_path(const Path& path) {
+    for (const auto& token : path)
+        if (token.from_end()) return to_dotted(path);
+    return to_pointer(path);
 }
 
 std::optional<std::size_t> array_index(std::string_view token) {

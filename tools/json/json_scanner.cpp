@@ -4,7 +4,8 @@
 #include <array>
 #include <cstdint>
 #include <cstring>
-#include <deque>
+#include <forward_list>
+#include <memory>
 #include <unordered_set>
 
 #if defined(__SSE2__)
@@ -244,18 +245,17 @@ std::size_t comment_end(std::string_view text, std::size_t pos) {
 }
 
 // Keys seen in one open object, for duplicate detection; a hash set once the object grows.
-struct Level {
-    bool object = false;
-    std::size_t open = 0;
+// Made only for objects and kept apart from Level, so that a document nested millions of levels
+// deep costs a few words per array level (nothing here allocates until a key is added).
+struct KeySet {
     bool indexed = false;
     std::vector<std::string_view> keys;
     std::unordered_set<std::string_view> index;
-    std::deque<std::string> unescaped;
+    std::forward_list<std::string> unescaped;  // never moves a string, whose keys view it
 
-    void reset(bool is_object) {
-        object = is_object;
+    void clear() {
         keys.clear();
-        if (!unescaped.empty()) unescaped.clear();
+        unescaped.clear();
         if (indexed) index = {};
         indexed = false;
     }
@@ -275,9 +275,16 @@ struct Level {
     }
 };
 
+struct Level {
+    bool object = false;
+    std::size_t open = 0;
+    std::unique_ptr<KeySet> keys;  // objects only; reused when the level is
+};
+
 class Validator {
   public:
-    Validator(std::string_view text, std::size_t max_depth) : t_(text), max_depth_(max_depth) {}
+    Validator(std::string_view text, std::size_t max_depth, Dialect dialect)
+        : t_(text), max_depth_(max_depth), strict_(dialect == Dialect::strict) {}
     ScanReport run();
 
   private:
@@ -292,13 +299,16 @@ class Validator {
     void scan_key();
     void open_level(bool object);
     void close_level();
+    void after_comma(std::size_t comma);
+    void refuse_misplaced_comma() const;
 
     std::string_view t_;
     std::size_t p_ = 0;
     std::size_t max_depth_;
+    bool strict_;
     std::size_t depth_ = 0;
-    bool escaped_ = false;      // the last string scanned held an escape
-    std::deque<Level> levels_;  // a deque never moves a Level, whose keys view its own strings
+    bool escaped_ = false;  // the last string scanned held an escape
+    std::vector<Level> levels_;
     ScanReport report_;
 };
 
@@ -313,6 +323,7 @@ void Validator::skip_ws_slow() {
         p_ = skip_spaces(t_, p_);
         while (p_ < t_.size() && space_table[at(t_, p_)]) ++p_;
         if (p_ >= t_.size() || t_[p_] != '/') return;
+        if (strict_) fail(p_, "a comment, which strict JSON (RFC 8259) does not allow");
         std::size_t end = comment_end(t_, p_);
         if (end == std::string_view::npos) fail(p_, "invalid or unterminated comment");
         p_ = end;
@@ -378,33 +389,50 @@ void Validator::scan_scalar() {
             return;
         }
     }
+    refuse_misplaced_comma();
     fail(p_, "expected a value");
 }
 
 void Validator::scan_key() {
-    if (p_ >= t_.size() || t_[p_] != '"') fail(p_, "expected a string key");
+    if (p_ >= t_.size() || t_[p_] != '"') {
+        refuse_misplaced_comma();
+        fail(p_, "expected a string key");
+    }
     std::size_t begin = p_;
     scan_string();
-    Level& level = levels_[depth_ - 1];
+    KeySet& keys = *levels_[depth_ - 1].keys;
     std::string_view key = t_.substr(begin + 1, p_ - begin - 2);
     if (escaped_) {
-        level.unescaped.emplace_back();
-        decode_json_string(t_.substr(begin, p_ - begin), level.unescaped.back());
-        key = level.unescaped.back();
+        keys.unescaped.emplace_front();
+        decode_json_string(t_.substr(begin, p_ - begin), keys.unescaped.front());
+        key = keys.unescaped.front();
     }
-    if (!level.add(key)) report_.duplicates.push_back({std::string(key), begin});
+    if (!keys.add(key)) report_.duplicates.push_back({std::string(key), begin});
     skip_ws();
     if (p_ >= t_.size() || t_[p_] != ':') fail(p_, "expected ':' after the key");
     ++p_;
     skip_ws();
 }
 
+// A comma where a value or key was expected: say where JSONC allows one.
+void Validator::refuse_misplaced_comma() const {
+    if (p_ >= t_.size() || t_[p_] != ',' || depth_ == 0) return;
+    bool first = skip_space(t_, levels_[depth_ - 1].open + 1) == p_;
+    fail(p_, std::string(first ? "a comma before the first member" : "two commas in a row") +
+                 (strict_ ? "" : ": a trailing comma is allowed only after the last member"));
+}
+
 void Validator::open_level(bool object) {
     if (depth_ >= max_depth_)
         fail(p_, "nesting deeper than the maximum depth of " + std::to_string(max_depth_));
     if (levels_.size() <= depth_) levels_.emplace_back();
-    levels_[depth_].reset(object);
-    levels_[depth_++].open = p_;
+    Level& level = levels_[depth_++];
+    level.object = object;
+    level.open = p_;
+    if (object && level.keys)
+        level.keys->clear();
+    else if (object)
+        level.keys = std::make_unique<KeySet>();
     ++p_;
     skip_ws();
 }
@@ -413,6 +441,16 @@ void Validator::close_level() {
     ++p_;
     if (depth_ <= 2) report_.shallow.emplace_back(levels_[depth_ - 1].open, p_);
     --depth_;
+}
+
+// After a comma inside a container: the next member, or (JSONC) the closing bracket.
+void Validator::after_comma(std::size_t comma) {
+    bool object = levels_[depth_ - 1].object;
+    if (p_ < t_.size() && t_[p_] == (object ? '}' : ']')) {
+        if (strict_) fail(comma, "a trailing comma, which strict JSON (RFC 8259) does not allow");
+        return close_level();
+    }
+    if (object) scan_key();
 }
 
 ScanReport Validator::run() {
@@ -442,10 +480,11 @@ ScanReport Validator::run() {
         bool object = levels_[depth_ - 1].object;
         char c = p_ < t_.size() ? t_[p_] : '\0';
         if (c == ',') {
-            ++p_;
+            std::size_t comma = p_++;
             skip_ws();
-            if (object) scan_key();
-            need_value = true;
+            std::size_t depth = depth_;
+            after_comma(comma);
+            need_value = depth_ == depth;
         } else if (c == (object ? '}' : ']')) {
             close_level();
         } else {
@@ -454,6 +493,10 @@ ScanReport Validator::run() {
     }
     report_.root_end = p_;
     skip_ws();
+    if (p_ < t_.size() && t_[p_] == ',')
+        fail(p_,
+             "a comma after the document: a trailing comma is allowed only inside an object "
+             "or array");
     if (p_ != t_.size()) fail(p_, "unexpected content after the document");
     std::sort(report_.shallow.begin(), report_.shallow.end());
     return std::move(report_);
@@ -476,8 +519,8 @@ SyntaxError::SyntaxError(const std::string& what, std::size_t offset, std::size_
                          std::size_t column)
     : std::runtime_error(what), offset_(offset), line_(line), column_(column) {}
 
-ScanReport validate(std::string_view text, std::size_t max_depth) {
-    return Validator(text, max_depth).run();
+ScanReport validate(std::string_view text, std::size_t max_depth, Dialect dialect) {
+    return Validator(text, max_depth, dialect).run();
 }
 
 void line_and_column(std::string_view text, std::size_t offset, std::size_t& line,
@@ -615,12 +658,55 @@ Container list_members(std::string_view text, std::size_t open, const SpanIndex*
         }
         member.value_begin = p;
         member.value_end = p = indexed_end(text, p, index);
-        container.members.push_back(std::move(member));
         p = skip_space(text, p);
-        if (p < text.size() && text[p] == ',') p = skip_space(text, p + 1);
+        if (p < text.size() && text[p] == ',') {
+            member.comma = p;
+            p = skip_space(text, p + 1);
+        }
+        container.members.push_back(std::move(member));
     }
     container.close = p;
     return container;
+}
+
+namespace {
+
+// Walks the members of the container at open until wanted(key position, member number) says
+// stop; returns where that member's value begins, or no_position.
+template <class Wanted>
+std::size_t find_member_value(std::string_view text, std::size_t open, const SpanIndex* index,
+                              Wanted wanted) {
+    bool object = text[open] == '{';
+    char close = object ? '}' : ']';
+    std::size_t p = skip_space(text, open + 1);
+    for (std::size_t n = 0; p < text.size() && text[p] != close; ++n) {
+        std::size_t key = p;
+        if (object) p = skip_space(text, skip_space(text, skip_string(text, p)) + 1);
+        if (wanted(key, n)) return p;
+        p = skip_space(text, indexed_end(text, p, index));
+        if (p < text.size() && text[p] == ',') p = skip_space(text, p + 1);
+    }
+    return no_position;
+}
+
+}  // namespace
+
+std::size_t find_key(std::string_view text, std::size_t open, std::string_view key,
+                     const SpanIndex* index) {
+    std::string decoded;
+    return find_member_value(text, open, index, [&](std::size_t at, std::size_t) {
+        std::string_view quoted = text.substr(at, skip_string(text, at) - at);
+        // Most keys hold no escape: compare the bytes between the quotes first.
+        if (quoted.find('\\') == std::string_view::npos)
+            return quoted.substr(1, quoted.size() - 2) == key;
+        return decode_json_string(quoted, decoded) && decoded == key;
+    });
+}
+
+std::size_t find_element(std::string_view text, std::size_t open, std::size_t n,
+                         const SpanIndex* index) {
+    return find_member_value(text, open, index,
+                             [n](std::size_t, std::size_t number) { return number == n; });
 }
 
 }  // namespace atomfile::json

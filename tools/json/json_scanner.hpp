@@ -1,10 +1,17 @@
 // The span scanner: validates a JSON text without building a DOM and finds the bytes of values.
 //
-// validate() checks a whole document (RFC 8259, plus JSONC "//" and "/* */" comments wherever
-// whitespace may appear, and a leading UTF-8 BOM) at memory speed, in one pass and with an
-// explicit stack, so nesting deeper than max_depth is refused with a SyntaxError rather than a
-// stack overflow. It accepts what nlohmann::json::parse(text, nullptr, true, true) accepts, except
-// that numbers too large for a double (1e400) are kept as written rather than refused.
+// validate() checks a whole document at memory speed, in one pass and with an explicit stack, so
+// nesting deeper than max_depth is refused with a SyntaxError rather than a stack overflow. It
+// reads one of two dialects:
+//   Dialect::jsonc   RFC 8259 plus what tsc and VS Code accept in their JSONC files: "//" and
+//                    "/* */" comments wherever whitespace may appear, and one trailing comma
+//                    after the last member of an object or array ({"a": 1,} and [1, 2,]).
+//   Dialect::strict  RFC 8259 alone: no comments, no trailing commas.
+// Both accept a leading UTF-8 BOM. Strict accepts what nlohmann::json::parse(text) accepts, and
+// JSONC what nlohmann::json::parse(text, nullptr, true, true) accepts once trailing commas are
+// taken out, except that numbers too large for a double (1e400) are kept as written rather than
+// refused. A comma JSONC does not allow either ([,], [1,,2]) is refused with a message saying
+// where JSONC allows one.
 //
 // The other functions walk text that validate() has accepted; on other input their result is
 // unspecified (but they never read out of bounds).
@@ -48,8 +55,11 @@ struct ScanReport {
 
 inline constexpr std::size_t default_max_depth = 1000;
 
+enum class Dialect { jsonc, strict };
+
 // Throws SyntaxError naming the first problem.
-ScanReport validate(std::string_view text, std::size_t max_depth = default_max_depth);
+ScanReport validate(std::string_view text, std::size_t max_depth = default_max_depth,
+                    Dialect dialect = Dialect::jsonc);
 
 // 1-based line and byte column of an offset.
 void line_and_column(std::string_view text, std::size_t offset, std::size_t& line,
@@ -70,10 +80,13 @@ bool ends_in_line_comment(std::string_view gap);
 // How many containers deep a value nests: 0 for a scalar, 1 for [] or {"a":1}, 2 for [[]].
 std::size_t nesting_depth(std::string_view value);
 
+inline constexpr std::size_t no_position = std::string_view::npos;
+
 struct Member {
     std::size_t key_begin = 0, key_end = 0;  // the quoted key (objects only)
     std::size_t value_begin = 0, value_end = 0;
-    std::string key;  // unescaped (objects only)
+    std::size_t comma = no_position;  // the comma after the value, if any
+    std::string key;                  // unescaped (objects only)
     std::size_t begin() const { return key_end > key_begin ? key_begin : value_begin; }
 };
 
@@ -81,11 +94,23 @@ struct Container {
     bool object = false;
     std::size_t open = 0, close = 0;  // positions of the brackets
     std::vector<Member> members;
+    // Whether the last member is followed by a comma (JSONC's trailing comma).
+    bool trailing_comma() const { return !members.empty() && members.back().comma != no_position; }
 };
 
 bool is_container(std::string_view text, std::size_t pos);
 // The members of the object or array whose opening bracket is at open. An index from validate()
 // of this very text saves walking over the containers it lists.
 Container list_members(std::string_view text, std::size_t open, const SpanIndex* index = nullptr);
+
+// Where the value of one member of the container at open begins, stopping at that member:
+// only the values before it are walked, so a path followed one step at a time costs one pass
+// over the text it crosses. no_position when there is no such member.
+// The first member named key (objects):
+std::size_t find_key(std::string_view text, std::size_t open, std::string_view key,
+                     const SpanIndex* index = nullptr);
+// The element at position n (arrays):
+std::size_t find_element(std::string_view text, std::size_t open, std::size_t n,
+                         const SpanIndex* index = nullptr);
 
 }  // namespace atomfile::json

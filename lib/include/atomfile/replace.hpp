@@ -108,8 +108,9 @@ struct OwnerNotKept {
     bool group_kept = false;            // false: new_gid differs from old_gid
 };
 
-// How a replace is done. The fields fall into five concerns, in this order:
+// How a replace is done. The fields fall into six concerns, in this order:
 //   durability          durability
+//   content             skip_unchanged
 //   target resolution   follow_symlinks, protected_symlinks, protected_regular, create_only,
 //                       missing_ok
 //   metadata            mode, keep_mode, keep_owner, owner_policy, on_owner_not_kept,
@@ -122,6 +123,26 @@ struct OwnerNotKept {
 struct ReplaceOptions {
     // --- Durability.
     Durability durability = Durability::full;
+
+    // --- Content: whether a write that changes nothing happens at all.
+    // When the new bytes equal the target's old content, write nothing: commit() drops the temp
+    // and releases the lock with no sync, no backup and no rename, so the file keeps its inode,
+    // mtime, ctime, owner, extended attributes and hard links, and watchers, make and rsync see
+    // no write. AtomicFile::replaced(), write_atomic and safe_update report whether the target
+    // was replaced. Compared at commit, in constant memory: sizes first, then the bytes, read
+    // through the descriptor held since open (the content the lock protects). The write is
+    // still done, as if this were false, when
+    //   - the target does not exist, or is a symlink replaced itself (follow_symlinks false):
+    //     a missing or non-regular target is never unchanged;
+    //   - the options would change the file's metadata: keep_mode false with a mode (mode, or
+    //     0666 & ~umask) other than the file's, or keep_owner false / OwnerPolicy::ignore on a
+    //     file whose owner or group is not the caller's (the new file would be the caller's).
+    //     keep_xattrs false alone is not a change: a skipped write keeps the file's xattrs;
+    //   - the target name no longer holds the file opened (replaced meanwhile by a writer that
+    //     does not take the lock): the new content is not there, so it is written.
+    // Errors reading either file fail the commit (step "read target" or "inspect temp file")
+    // and leave the target unchanged.
+    bool skip_unchanged = false;
 
     // --- Target resolution: which file is replaced, and whether it may or must exist.
     // Follow a symlinked target and replace the file it points to (in that file's directory),
@@ -221,6 +242,11 @@ struct ReplaceOptions {
         durability = value;
         return *this;
     }
+    // Content.
+    ReplaceOptions& with_skip_unchanged(bool value) {
+        skip_unchanged = value;
+        return *this;
+    }
     // Target resolution.
     ReplaceOptions& with_follow_symlinks(bool value) {
         follow_symlinks = value;
@@ -306,10 +332,12 @@ ATOMFILE_API bool is_replaced_but_not_durable(const Error& e) noexcept;
 // is never one of these: the backup is made before the replace.)
 ATOMFILE_API bool is_replaced(const Error& e) noexcept;
 
-// Replaces or creates path with data.
-ATOMFILE_API void write_atomic(const PathArg& path, std::string_view data,
+// Replaces or creates path with data. Returns true when the target was replaced, false when
+// skip_unchanged found data equal to its content and nothing was written (always true without
+// skip_unchanged). The error_code form returns false on failure.
+ATOMFILE_API bool write_atomic(const PathArg& path, std::string_view data,
                                const ReplaceOptions& options = {});
-ATOMFILE_API void write_atomic(const PathArg& path, std::string_view data,
+ATOMFILE_API bool write_atomic(const PathArg& path, std::string_view data,
                                const ReplaceOptions& options, std::error_code& ec) noexcept;
 
 using Transform = std::function<std::string(std::string)>;
@@ -318,10 +346,12 @@ using Transform = std::function<std::string(std::string)>;
 // exclusive update lock from the read to the commit so that concurrent safe_update calls (in
 // any process) never lose an update. A transform that throws leaves the file untouched and its
 // exception propagates unchanged. (The error_code form cannot propagate it: a system_error's
-// code is reported, any other exception becomes std::errc::io_error.)
-ATOMFILE_API void safe_update(const PathArg& path, const Transform& transform,
+// code is reported, any other exception becomes std::errc::io_error.) Returns what
+// write_atomic returns: false when skip_unchanged found the transform's result equal to the
+// old content (nothing written), or on failure in the error_code form.
+ATOMFILE_API bool safe_update(const PathArg& path, const Transform& transform,
                               const ReplaceOptions& options = {});
-ATOMFILE_API void safe_update(const PathArg& path, const Transform& transform,
+ATOMFILE_API bool safe_update(const PathArg& path, const Transform& transform,
                               const ReplaceOptions& options, std::error_code& ec) noexcept;
 
 // A streaming writer: write() as often as needed, then commit(). Destroyed without commit() it
@@ -385,9 +415,15 @@ class ATOMFILE_API AtomicFile {
     // The resolved path that commit() will replace.
     const std::string& target_path() const noexcept;
     // Publishes the temp (steps 4-7 above) and releases the lock. Once it has failed or
-    // succeeded the object is spent: further calls fail with bad_file_descriptor.
+    // succeeded the object is spent: further calls fail with bad_file_descriptor. With
+    // skip_unchanged and content equal to the old (see ReplaceOptions), it succeeds having
+    // written nothing: replaced() tells which.
     void commit();
     void commit(std::error_code& ec) noexcept;
+    // True once commit() has succeeded in putting the new file at the target name; false
+    // before, after a failed commit or a discard(), and after a commit() that skip_unchanged
+    // turned into no write at all.
+    bool replaced() const noexcept;
     // Drops the temp without touching the target, and releases the lock. Called by the
     // destructor.
     void discard() noexcept;

@@ -31,6 +31,7 @@ struct AtomicFile::State {
     // seen, which only makes write-behind hand the disk a range a little off).
     std::int64_t position = 0;
     std::optional<WriteBehind> behind;
+    bool replaced = false;  // by commit(): false when skip_unchanged found nothing to write
 };
 
 namespace {
@@ -160,8 +161,7 @@ std::uint64_t AtomicFile::write_original(const StopRequested& stop) {
     return stream_into(state_, original, stop);
 }
 
-std::uint64_t AtomicFile::write_original(const StopRequested& stop,
-                                         std::error_code& ec) noexcept {
+std::uint64_t AtomicFile::write_original(const StopRequested& stop, std::error_code& ec) noexcept {
     std::uint64_t total = 0;
     capture_error(ec, [&] { total = write_original(stop); });
     return total;
@@ -219,7 +219,10 @@ const std::string& AtomicFile::target_path() const noexcept {
 void AtomicFile::commit() {
     ReplaceTemp& temp = live_temp(state_, step::rename);
     try {
+        if (changes_nothing(temp.fd(), state_->original, state_->target, state_->options))
+            return discard();  // nothing written: the target keeps its inode, mtime and links
         commit_temp(temp, state_->original, state_->target, state_->options);
+        state_->replaced = true;
     } catch (...) {
         discard();
         throw;
@@ -229,6 +232,10 @@ void AtomicFile::commit() {
 
 void AtomicFile::commit(std::error_code& ec) noexcept {
     capture_error(ec, [&] { commit(); });
+}
+
+bool AtomicFile::replaced() const noexcept {
+    return state_ && state_->replaced;
 }
 
 void AtomicFile::discard() noexcept {

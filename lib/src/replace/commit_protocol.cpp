@@ -1,6 +1,8 @@
 #include "replace/commit_protocol.hpp"
 
+#include <algorithm>
 #include <cerrno>
+#include <vector>
 
 #include "error_support.hpp"
 #include "replace/steps.hpp"
@@ -54,7 +56,53 @@ void sync_file_system_of(const Target& target, int file_fd) {
     if (platform::sync_file_system(file_fd) != 0) throw_errno(step::directory_sync, target.path);
 }
 
+// Fills buffer from fd at offset; false when the file ends first.
+bool read_exactly(int fd, char* buffer, std::size_t size, std::int64_t offset, Step what,
+                  const Target& target) {
+    std::size_t filled = 0;
+    while (filled < size) {
+        long got = platform::pread_some(fd, buffer + filled, size - filled,
+                                        offset + static_cast<std::int64_t>(filled));
+        if (got < 0) throw_errno(what, target.path);
+        if (got == 0) return false;
+        filled += static_cast<std::size_t>(got);
+    }
+    return true;
+}
+
+bool same_bytes(int new_fd, int old_fd, std::int64_t size, const Target& target) {
+    constexpr std::int64_t piece = 64 * 1024;
+    std::vector<char> fresh(static_cast<std::size_t>(std::min(piece, size)));
+    std::vector<char> old(fresh.size());
+    for (std::int64_t at = 0; at < size; at += piece) {
+        const auto length = static_cast<std::size_t>(std::min(piece, size - at));
+        if (!read_exactly(new_fd, fresh.data(), length, at, Step::inspect_temp, target) ||
+            !read_exactly(old_fd, old.data(), length, at, step::read_target, target))
+            return false;  // one shrank meanwhile: not the same
+        if (!std::equal(fresh.begin(), fresh.begin() + static_cast<std::ptrdiff_t>(length),
+                        old.begin()))
+            return false;
+    }
+    return true;
+}
+
 }  // namespace
+
+bool changes_nothing(int file_fd, const Original& original, const Target& target,
+                     const ReplaceOptions& options) {
+    if (!options.skip_unchanged || !original.fd || !original.status ||
+        original.status->type != platform::FileType::regular)
+        return false;
+    platform::FileStatus fresh, old;
+    if (platform::stat_fd(file_fd, fresh) != 0) throw_errno(Step::inspect_temp, target.path);
+    if (platform::stat_fd(original.fd.get(), old) != 0) throw_errno(step::read_target, target.path);
+    if (fresh.size != old.size || !keeps_metadata(old, options)) return false;
+    // Without the lock another writer may have put a new file at the name since open: skipping
+    // would then leave its content there instead of ours.
+    std::optional<platform::FileStatus> now = stat_target(target);
+    if (!now || !same_inode(*now, old)) return false;
+    return same_bytes(file_fd, original.fd.get(), old.size, target);
+}
 
 void sync_file(int fd, Durability durability, const Target& target) {
     if (durability == Durability::none) return;

@@ -19,6 +19,14 @@ void sync_file(int fd, Durability durability, const Target& target);
 // Fails with conflict_error() when the target name no longer refers to what was opened.
 void check_unchanged(const Original& original, const Target& target);
 
+// ReplaceOptions::skip_unchanged: true when publishing file_fd would change nothing, so the
+// commit may be skipped. Always false without the option, for a missing or non-regular target,
+// when the metadata would change (keeps_metadata), or when the target name no longer holds the
+// file opened. Compares sizes, then the bytes of both descriptors in fixed-size pieces with
+// pread (neither file offset moves). Errors: Step::inspect_temp or step "read target".
+bool changes_nothing(int file_fd, const Original& original, const Target& target,
+                     const ReplaceOptions& options);
+
 // Publishes the temp at the target name: rename over it, or under create_only a no-replace
 // link or rename.
 void publish(ReplaceTemp& temp, const Target& target, const ReplaceOptions& options);

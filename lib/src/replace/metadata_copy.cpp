@@ -160,4 +160,10 @@ void copy_metadata(const Original& original, int temp_fd, const Target& target,
     if (options.keep_xattrs) copy_xattrs(original.fd.get(), temp_fd, target);
 }
 
+bool keeps_metadata(const platform::FileStatus& old, const ReplaceOptions& options) {
+    if (!options.keep_mode && new_file_mode(options) != old.mode) return false;
+    if (options.keep_owner && options.owner_policy != OwnerPolicy::ignore) return true;
+    return old.uid == platform::current_uid() && old.gid == platform::current_gid();
+}
+
 }  // namespace atomfile::replace

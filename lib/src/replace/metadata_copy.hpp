@@ -29,4 +29,9 @@ Original open_original(const Target& target, const ReplaceOptions& options);
 void copy_metadata(const Original& original, int temp_fd, const Target& target,
                    const ReplaceOptions& options);
 
+// Whether copy_metadata would give the new file the mode, owner and group old has (old being a
+// regular file's status): false when keep_mode is off and the new mode differs, or when the
+// owner is not kept and old is not the caller's. Extended attributes are not compared.
+bool keeps_metadata(const platform::FileStatus& old, const ReplaceOptions& options);
+
 }  // namespace atomfile::replace

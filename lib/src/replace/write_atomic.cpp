@@ -21,29 +21,35 @@ bool is_replaced(const Error& e) noexcept {
     return is_replaced_but_not_durable(e);
 }
 
-void write_atomic(const PathArg& path, std::string_view data, const ReplaceOptions& options) {
+bool write_atomic(const PathArg& path, std::string_view data, const ReplaceOptions& options) {
     AtomicFile file(path, options);
     file.write(data);
     file.commit();
+    return file.replaced();
 }
 
-void write_atomic(const PathArg& path, std::string_view data, const ReplaceOptions& options,
+bool write_atomic(const PathArg& path, std::string_view data, const ReplaceOptions& options,
                   std::error_code& ec) noexcept {
-    capture_error(ec, [&] { write_atomic(path, data, options); });
+    bool replaced = false;
+    capture_error(ec, [&] { replaced = write_atomic(path, data, options); });
+    return replaced;
 }
 
-void safe_update(const PathArg& path, const Transform& transform, const ReplaceOptions& options) {
+bool safe_update(const PathArg& path, const Transform& transform, const ReplaceOptions& options) {
     ReplaceOptions locked = options;
     locked.lock = true;
     AtomicFile file(path, locked);
     // If the transform throws, the AtomicFile's destructor drops the temp and the lock.
     file.write(transform(file.read_original()));
     file.commit();
+    return file.replaced();
 }
 
-void safe_update(const PathArg& path, const Transform& transform, const ReplaceOptions& options,
+bool safe_update(const PathArg& path, const Transform& transform, const ReplaceOptions& options,
                  std::error_code& ec) noexcept {
-    capture_error(ec, [&] { safe_update(path, transform, options); });
+    bool replaced = false;
+    capture_error(ec, [&] { replaced = safe_update(path, transform, options); });
+    return replaced;
 }
 
 }  // namespace atomfile
