@@ -4,7 +4,7 @@
 # -DSOURCE_DIR=<top of the source tree> -DLISTED=<file with one absolute path per line>
 cmake_minimum_required(VERSION 3.16)
 file(STRINGS ${LISTED} listed)
-file(GLOB_RECURSE on_disk ${SOURCE_DIR}/lib/src/*.cpp)
+file(GLOB_RECURSE on_disk ${SOURCE_DIR}/lib/src/*.cpp ${SOURCE_DIR}/lib/json/src/*.cpp)
 file(GLOB more ${SOURCE_DIR}/tools/cli/*.cpp ${SOURCE_DIR}/tools/json/*.cpp
     ${SOURCE_DIR}/tools/main/*.cpp ${SOURCE_DIR}/tests/lib/test_*.cpp
     ${SOURCE_DIR}/tests/tools/test_*.cpp ${SOURCE_DIR}/tests/json/test_*.cpp

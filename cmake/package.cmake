@@ -7,13 +7,16 @@ set(CPACK_PACKAGE_VENDOR "atomfile developers")
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "Crash-safe file updates built on secure temporary files")
 set(CPACK_PACKAGE_DESCRIPTION
     "atomfile replaces files atomically and durably (write, sync, rename, sync the directory) and \
-creates temporary files and directories safely. The package holds the C++ library and its \
-headers and the tools atomic-write, atomic-edit, json-edit and with-tempdir.")
+creates temporary files and directories safely. The package holds the C++ libraries (atomfile, and \
+atomfile_json, the format-preserving JSON editor) with their headers, and the tools atomic-write, \
+atomic-edit, atomic-install, json-edit and with-tempdir.")
 set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
 set(CPACK_DEBIAN_PACKAGE_MAINTAINER "atomfile developers")
 set(CPACK_DEBIAN_PACKAGE_SECTION utils)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
+# atomfile/json.hpp includes nlohmann/json.hpp: programs built on atomfile::json need its headers.
+set(CPACK_DEBIAN_PACKAGE_SUGGESTS "nlohmann-json3-dev (>= 3.10)")
 # A shared build's own library is in the package: record it in DEBIAN/shlibs, so packages linking
 # it get a dependency on this one.
 set(CPACK_DEBIAN_PACKAGE_GENERATE_SHLIBS ON)

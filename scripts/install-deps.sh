@@ -6,7 +6,8 @@ set -euo pipefail
 packages=(
     build-essential cmake pkg-config git
     libboost-filesystem-dev libboost-program-options-dev doctest-dev nlohmann-json3-dev
-    strace util-linux e2fsprogs attr clang libclang-rt-14-dev
+    strace util-linux e2fsprogs xfsprogs btrfs-progs libfuse3-dev fuse3 attr clang
+    libclang-rt-14-dev
     python3 jq moreutils libglib2.0-dev
     dpkg-dev file
 )

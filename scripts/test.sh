@@ -50,11 +50,12 @@ if [[ -f tests/fuzz/CMakeLists.txt ]]; then
     bash scripts/run-fuzzers.sh build-fuzz "${ATOMFILE_FUZZ_SECONDS:-60}"
 fi
 
-echo "== ThreadSanitizer: the library, tsan_threads (8 threads racing) and ScheduledWriter =="
+echo "== ThreadSanitizer: the library, tsan_threads (8 threads racing), ScheduledWriter, Batch =="
 cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DATOMFILE_SANITIZE=thread \
     -DATOMFILE_BUILD_TOOLS=OFF -DATOMFILE_BUILD_BENCHMARKS=OFF >/dev/null
-cmake --build build-tsan -j"$jobs" --target tsan_threads lib_test_scheduled_writer
-ctest --test-dir build-tsan --output-on-failure -R '^(reliability/tsan|lib/test_scheduled_writer)$'
+cmake --build build-tsan -j"$jobs" --target tsan_threads lib_test_scheduled_writer lib_test_batch
+ctest --test-dir build-tsan --output-on-failure \
+    -R '^(reliability/tsan|lib/test_scheduled_writer|lib/test_batch)$'
 
 echo "== build and test under AddressSanitizer + UndefinedBehaviorSanitizer =="
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DATOMFILE_SANITIZE=ON >/dev/null

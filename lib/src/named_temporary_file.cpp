@@ -17,13 +17,13 @@ NamedTemporaryFile::NamedTemporaryFile(const NamedTemporaryFileOptions& options)
     FileDescriptor dir_fd = detail::open_temp_directory(directory);
     std::string name;
     fd_ = detail::create_unique_file(dir_fd.get(), directory, options.prefix, options.suffix, name);
-    path_ = detail::join_path(directory, name);
+    name_ = detail::join_path(directory, name);
     // Remembered so that removal can tell our file from one put at the same path later.
     platform::FileStatus status;
     if (platform::stat_fd(fd_.get(), status) != 0) {
         int error = errno;
         platform::unlink_file_at(dir_fd.get(), name.c_str());
-        throw_error(error, Step::inspect_temp, path_);
+        throw_error(error, Step::inspect_temp, name_);
     }
     device_ = status.device;
     inode_ = status.inode;
@@ -36,23 +36,21 @@ NamedTemporaryFile::NamedTemporaryFile(const NamedTemporaryFileOptions& options,
 }
 
 NamedTemporaryFile::NamedTemporaryFile(NamedTemporaryFile&& other) noexcept
-    : fd_(std::move(other.fd_)),
-      path_(std::move(other.path_)),
+    : TempFileIo(std::move(other)),
       device_(other.device_),
       inode_(other.inode_),
       delete_file_(other.delete_file_),
       delete_on_close_(other.delete_on_close_),
       cleaned_up_(std::exchange(other.cleaned_up_, true)) {
-    other.path_.clear();
+    other.name_.clear();
 }
 
 NamedTemporaryFile& NamedTemporaryFile::operator=(NamedTemporaryFile&& other) noexcept {
     if (this != &other) {
         std::error_code ignored;
         cleanup(ignored);
-        fd_ = std::move(other.fd_);
-        path_ = std::move(other.path_);
-        other.path_.clear();
+        TempFileIo::operator=(std::move(other));
+        other.name_.clear();
         device_ = other.device_;
         inode_ = other.inode_;
         delete_file_ = other.delete_file_;
@@ -65,67 +63,6 @@ NamedTemporaryFile& NamedTemporaryFile::operator=(NamedTemporaryFile&& other) no
 NamedTemporaryFile::~NamedTemporaryFile() {
     std::error_code ignored;
     cleanup(ignored);
-}
-
-std::size_t NamedTemporaryFile::write(std::string_view data) {
-    return detail::write_fd(fd_.get(), data, path_);
-}
-
-std::size_t NamedTemporaryFile::write(std::string_view data, std::error_code& ec) noexcept {
-    return detail::write_fd(fd_.get(), data, path_, ec);
-}
-
-std::string NamedTemporaryFile::read(std::size_t size) {
-    return detail::read_fd(fd_.get(), size, path_);
-}
-
-std::string NamedTemporaryFile::read(std::size_t size, std::error_code& ec) noexcept {
-    return detail::read_fd(fd_.get(), size, path_, ec);
-}
-
-std::int64_t NamedTemporaryFile::seek(std::int64_t offset, Whence whence) {
-    return detail::seek_fd(fd_.get(), offset, whence, path_);
-}
-
-std::int64_t NamedTemporaryFile::seek(std::int64_t offset, Whence whence,
-                                      std::error_code& ec) noexcept {
-    return detail::seek_fd(fd_.get(), offset, whence, path_, ec);
-}
-
-std::int64_t NamedTemporaryFile::tell() const {
-    return detail::seek_fd(fd_.get(), 0, Whence::current, path_);
-}
-
-std::int64_t NamedTemporaryFile::tell(std::error_code& ec) const noexcept {
-    return detail::seek_fd(fd_.get(), 0, Whence::current, path_, ec);
-}
-
-std::int64_t NamedTemporaryFile::truncate(std::int64_t size) {
-    return detail::truncate_fd(fd_.get(), size, path_);
-}
-
-std::int64_t NamedTemporaryFile::truncate(std::int64_t size, std::error_code& ec) noexcept {
-    return detail::truncate_fd(fd_.get(), size, path_, ec);
-}
-
-std::int64_t NamedTemporaryFile::truncate() {
-    return truncate(tell());
-}
-
-void NamedTemporaryFile::flush() {
-    detail::require_open(fd_.get(), path_);
-}
-
-void NamedTemporaryFile::flush(std::error_code& ec) noexcept {
-    detail::require_open(fd_.get(), path_, ec);
-}
-
-void NamedTemporaryFile::sync() {
-    detail::sync_fd(fd_.get(), path_);
-}
-
-void NamedTemporaryFile::sync(std::error_code& ec) noexcept {
-    detail::sync_fd(fd_.get(), path_, ec);
 }
 
 void NamedTemporaryFile::close() {
@@ -159,21 +96,21 @@ void NamedTemporaryFile::keep() noexcept {
 std::string NamedTemporaryFile::release() noexcept {
     fd_.reset();
     cleaned_up_ = true;
-    return std::exchange(path_, std::string());
+    return std::exchange(name_, std::string());
 }
 
 // Removes the path only while it still names the file we created: after a rename away, the
 // path may name someone else's file, which is not ours to delete. A file already gone is fine.
 void NamedTemporaryFile::remove_if_ours() const {
     platform::FileStatus status;
-    if (platform::stat_at(platform::current_directory, path_.c_str(), status, false) != 0) {
+    if (platform::stat_at(platform::current_directory, name_.c_str(), status, false) != 0) {
         if (errno == ENOENT) return;
-        throw_errno(Step::inspect_temp_to_remove, path_);
+        throw_errno(Step::inspect_temp_to_remove, name_);
     }
     if (status.device != device_ || status.inode != inode_) return;
-    if (platform::unlink_file_at(platform::current_directory, path_.c_str()) != 0 &&
+    if (platform::unlink_file_at(platform::current_directory, name_.c_str()) != 0 &&
         errno != ENOENT)
-        throw_errno(Step::remove_temp, path_);
+        throw_errno(Step::remove_temp, name_);
 }
 
 }  // namespace atomfile

@@ -27,16 +27,15 @@ TemporaryFile::TemporaryFile() : TemporaryFile(TemporaryFileOptions{}) {}
 
 TemporaryFile::TemporaryFile(const TemporaryFileOptions& options) {
     detail::check_affixes(options.prefix, options.suffix);
-    directory_ = detail::temp_directory(options.dir.str());
-    FileDescriptor dir_fd = detail::open_temp_directory(directory_);
+    name_ = detail::temp_directory(options.dir.str());
+    FileDescriptor dir_fd = detail::open_temp_directory(name_);
     fd_.reset(platform::create_anonymous(dir_fd.get(), 0600));
     if (fd_) {
         anonymous_ = true;
         return;
     }
-    if (!platform::anonymous_unsupported(errno))
-        throw_errno(Step::create_anonymous_temp, directory_);
-    fd_ = create_and_unlink(dir_fd.get(), directory_, options);
+    if (!platform::anonymous_unsupported(errno)) throw_errno(Step::create_anonymous_temp, name_);
+    fd_ = create_and_unlink(dir_fd.get(), name_, options);
 }
 
 TemporaryFile::TemporaryFile(const TemporaryFileOptions& options, std::error_code& ec) noexcept {
@@ -44,14 +43,11 @@ TemporaryFile::TemporaryFile(const TemporaryFileOptions& options, std::error_cod
 }
 
 TemporaryFile::TemporaryFile(TemporaryFile&& other) noexcept
-    : fd_(std::move(other.fd_)),
-      directory_(std::move(other.directory_)),
-      anonymous_(other.anonymous_) {}
+    : TempFileIo(std::move(other)), anonymous_(other.anonymous_) {}
 
 TemporaryFile& TemporaryFile::operator=(TemporaryFile&& other) noexcept {
     if (this != &other) {
-        fd_ = std::move(other.fd_);
-        directory_ = std::move(other.directory_);
+        TempFileIo::operator=(std::move(other));
         anonymous_ = other.anonymous_;
     }
     return *this;
@@ -59,68 +55,8 @@ TemporaryFile& TemporaryFile::operator=(TemporaryFile&& other) noexcept {
 
 TemporaryFile::~TemporaryFile() = default;
 
-std::size_t TemporaryFile::write(std::string_view data) {
-    return detail::write_fd(fd_.get(), data, directory_);
-}
-
-std::size_t TemporaryFile::write(std::string_view data, std::error_code& ec) noexcept {
-    return detail::write_fd(fd_.get(), data, directory_, ec);
-}
-
-std::string TemporaryFile::read(std::size_t size) {
-    return detail::read_fd(fd_.get(), size, directory_);
-}
-
-std::string TemporaryFile::read(std::size_t size, std::error_code& ec) noexcept {
-    return detail::read_fd(fd_.get(), size, directory_, ec);
-}
-
-std::int64_t TemporaryFile::seek(std::int64_t offset, Whence whence) {
-    return detail::seek_fd(fd_.get(), offset, whence, directory_);
-}
-
-std::int64_t TemporaryFile::seek(std::int64_t offset, Whence whence, std::error_code& ec) noexcept {
-    return detail::seek_fd(fd_.get(), offset, whence, directory_, ec);
-}
-
-std::int64_t TemporaryFile::tell() const {
-    return detail::seek_fd(fd_.get(), 0, Whence::current, directory_);
-}
-
-std::int64_t TemporaryFile::tell(std::error_code& ec) const noexcept {
-    return detail::seek_fd(fd_.get(), 0, Whence::current, directory_, ec);
-}
-
-std::int64_t TemporaryFile::truncate(std::int64_t size) {
-    return detail::truncate_fd(fd_.get(), size, directory_);
-}
-
-std::int64_t TemporaryFile::truncate(std::int64_t size, std::error_code& ec) noexcept {
-    return detail::truncate_fd(fd_.get(), size, directory_, ec);
-}
-
-std::int64_t TemporaryFile::truncate() {
-    return truncate(tell());
-}
-
-void TemporaryFile::flush() {
-    detail::require_open(fd_.get(), directory_);
-}
-
-void TemporaryFile::flush(std::error_code& ec) noexcept {
-    detail::require_open(fd_.get(), directory_, ec);
-}
-
-void TemporaryFile::sync() {
-    detail::sync_fd(fd_.get(), directory_);
-}
-
-void TemporaryFile::sync(std::error_code& ec) noexcept {
-    detail::sync_fd(fd_.get(), directory_, ec);
-}
-
 void TemporaryFile::link_to(const PathArg& path) {
-    detail::require_open(fd_.get(), directory_);
+    detail::require_open(fd_.get(), name_);
     if (!anonymous_) throw_error(EOPNOTSUPP, Step::link_named_temp, path.str());
     std::filesystem::path target(detail::absolute_path(path.str()));
     std::string parent = target.parent_path().string();

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # install/completions: each tool's bash completion (tools/completions/TOOL) loads in a plain
 # bash, offers every long option the built tool's --help lists, completes option values, file
-# operands and, for atomic-edit and with-tempdir, a command.
+# operands (directories only after atomic-install -t) and, for atomic-edit and with-tempdir, a
+# command.
 # Usage: completions.sh COMPLETIONS_DIR TOOLS_DIR
 set -euo pipefail
 completions=${1:?usage: completions.sh COMPLETIONS_DIR TOOLS_DIR}
@@ -43,7 +44,7 @@ expect() {
     fi
 }
 
-for tool in atomic-write atomic-edit json-edit with-tempdir; do
+for tool in atomic-write atomic-edit atomic-install json-edit with-tempdir; do
     for option in $("$tools/$tool" --help | grep -oE -- '--[a-z][a-z-]*' | sort -u); do
         expect "$tool offers $option" "$option" "$tool" --
     done
@@ -62,6 +63,14 @@ expect "atomic-edit completes a command after FILE" bash atomic-edit -b f bas
 expect "atomic-edit completes a command after --" bash atomic-edit -- f -- bas
 expect "with-tempdir completes a command after --" bash with-tempdir -C -- bas
 expect "with-tempdir completes --dir with a directory" "$scratch" with-tempdir --dir "$scratch"
+expect "atomic-install completes a durability level" none atomic-install --durability n
+expect "atomic-install completes --durability=LEVEL" data atomic-install --durability = d
+expect "atomic-install completes -t with a directory" "$scratch" atomic-install -t "$scratch"
+if complete_words atomic-install -t "$scratch/" | grep -qF settings.json; then
+    echo "FAIL: atomic-install -t offers a file, not only directories" >&2
+    failures=$((failures + 1))
+fi
+expect "atomic-install completes SOURCE" "$scratch/settings.json" atomic-install -D "$scratch/set"
 expect "json-edit completes FILE" "$scratch/settings.json" json-edit "$scratch/set"
 expect "json-edit completes an operation after FILE" set-string json-edit f.json set-
 expect "json-edit completes the next operation" delete json-edit f.json set /a 1 de

@@ -8,6 +8,7 @@ add_test(NAME consumer/find_package
         -DSTAGE=${consumer_stage}
         -DCXX=${CMAKE_CXX_COMPILER}
         -DSANITIZE=${ATOMFILE_SANITIZE}
+        -DJSON=$<TARGET_EXISTS:atomfile_json>
         -P ${CMAKE_CURRENT_SOURCE_DIR}/consumer/run_consumer.cmake)
 set_tests_properties(consumer/find_package PROPERTIES LABELS "install" TIMEOUT 600)
 
@@ -18,6 +19,13 @@ if(atomfile_type STREQUAL "SHARED_LIBRARY")
         COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/consumer/exported_symbols.sh
                 $<TARGET_FILE:atomfile>)
     set_tests_properties(install/exported_symbols PROPERTIES LABELS "install")
+    if(TARGET atomfile_json)
+        add_test(NAME install/exported_symbols_json
+            COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/consumer/exported_symbols.sh
+                    $<TARGET_FILE:atomfile_json> "atomfile::json::Document::parse("
+                    "atomfile::json::update(" "typeinfo for atomfile::json::ParseError")
+        set_tests_properties(install/exported_symbols_json PROPERTIES LABELS "install")
+    endif()
 endif()
 
 if(ATOMFILE_BUILD_TOOLS)

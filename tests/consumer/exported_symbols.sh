@@ -2,13 +2,18 @@
 # install/exported_symbols: the shared library exports the public API and nothing else. Its
 # internals (atomfile::detail, atomfile::platform, the fault-injection seam) are hidden, so
 # they are not part of the installed library's ABI.
-# Usage: exported_symbols.sh LIBRARY
+# libatomfile_json.so is checked the same way, its core (atomfile::json::detail) hidden.
+# Usage: exported_symbols.sh LIBRARY [PUBLIC_SYMBOL...]  (default: atomfile's own)
 set -euo pipefail
-library=${1:?usage: exported_symbols.sh LIBRARY}
+library=${1:?usage: exported_symbols.sh LIBRARY [PUBLIC_SYMBOL...]}
+shift
+publics=("$@")
+if [[ ${#publics[@]} -eq 0 ]]; then
+    publics=('atomfile::write_atomic(' 'atomfile::AtomicFile::commit()' 'typeinfo for atomfile::Error')
+fi
 
 symbols=$(nm -D --defined-only --demangle "$library" | cut -d' ' -f3-)
-for public in 'atomfile::write_atomic(' 'atomfile::AtomicFile::commit()' \
-    'typeinfo for atomfile::Error'; do
+for public in "${publics[@]}"; do
     if ! grep -qF "$public" <<<"$symbols"; then
         echo "exported_symbols: FAIL: $library does not export $public" >&2
         exit 1
@@ -20,7 +25,7 @@ done
 # are libstdc++'s template instantiations (std::__detail), which the std namespace's default
 # visibility exports.
 internal=$(nm -D --defined-only "$library" | cut -d' ' -f3- |
-    grep -E '^_Z(T[VIST]|GV|Th[^_]*_|Tv[^_]*_[^_]*_)?NK?8atomfile(6detail|8platform)|[0-9](set_fault|[Ff]ault)' |
+    grep -E '^_Z(T[VIST]|GV|Th[^_]*_|Tv[^_]*_[^_]*_)?NK?8atomfile(4json)?(6detail|8platform)|[0-9](set_fault|[Ff]ault)' |
     c++filt || true)
 if [[ -n $internal ]]; then
     echo "exported_symbols: FAIL: $library exports internal symbols:" >&2

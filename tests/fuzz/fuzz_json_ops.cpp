@@ -11,8 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "atomfile/json.hpp"
 #include "json/json_edit.hpp"
-#include "json/json_scanner.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     std::string input(reinterpret_cast<const char*>(data), size);
@@ -45,6 +45,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     for (std::size_t i = 1; i < fields.size(); ++i)
         for (const char* query : {"get", "keys", "length", "type"})
             only_edits = only_edits && fields[i] != query;
-    if (code == 0 && modifies && only_edits) atomfile::json::validate(out.str(), 200);
+    if (code == 0 && modifies && only_edits)
+        atomfile::json::Document::parse(out.str(), {atomfile::json::Dialect::jsonc, 200});
     return 0;
 }

@@ -6,9 +6,10 @@
 #include <cstdlib>
 #include <string_view>
 
-#include "json/json_path.hpp"
+#include "json_path.hpp"
 
 using namespace atomfile::json;
+using namespace atomfile::json::detail;
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     std::string_view text(reinterpret_cast<const char*>(data), size);

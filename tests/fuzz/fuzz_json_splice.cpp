@@ -14,10 +14,11 @@
 #include <string>
 #include <vector>
 
-#include "json/json_document.hpp"
-#include "json/json_scanner.hpp"
+#include "json_document.hpp"
+#include "json_scanner.hpp"
 
 using namespace atomfile::json;
+using namespace atomfile::json::detail;
 using nlohmann::json;
 
 namespace {
@@ -84,7 +85,7 @@ Path to_path(const json::json_pointer& pointer) {
     return parse_pointer(pointer.to_string());
 }
 
-void check(Document& document, const json& expected) {
+void check(Splicer& document, const json& expected) {
     if (parse_jsonc(document.text()) != expected) std::abort();
     validate(document.text(), 100000);
 }
@@ -94,29 +95,29 @@ void edit_everywhere(const std::string& text, const json& dom) {
     collect(dom, json::json_pointer(), paths);
     if (paths.size() > 64) paths.resize(64);
     for (const auto& pointer : paths) {
-        Document replaced(text, 100000);
+        Splicer replaced(text, 100000);
         replaced.replace(to_path(pointer), "[1.50, {\"k\": \"v\"}]");
         json expected = dom;
         expected.at(pointer) = json::parse("[1.5, {\"k\": \"v\"}]");
         check(replaced, expected);
         if (pointer.empty()) continue;
-        Document removed(text, 100000);
+        Splicer removed(text, 100000);
         removed.remove(to_path(pointer));
         check(removed, dom.patch(json{{{"op", "remove"}, {"path", pointer.to_string()}}}));
         const json& value = dom.at(pointer);
         if (!value.is_object() && !value.is_array()) continue;
-        Document added(text, 100000);
+        Splicer added(text, 100000);
         json::json_pointer inside = pointer / (value.is_object() ? "new key" : "0");
         added.add(to_path(inside), "null");
         check(added,
               dom.patch(json{{{"op", "add"}, {"path", inside.to_string()}, {"value", nullptr}}}));
         if (!value.is_array()) continue;
-        Document appended(text, 100000);
+        Splicer appended(text, 100000);
         appended.append(to_path(pointer), "{\"k\": [1,]}");
         json grown = dom;
         grown.at(pointer).push_back(json{{"k", {1}}});
         check(appended, grown);
-        Document created(text, 100000);
+        Splicer created(text, 100000);
         Path through = to_path(pointer);
         through.emplace_back(PathToken("-1", true));
         if (value.empty()) continue;
@@ -135,19 +136,19 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     ScanReport report;
     try {
         report = validate(text, 100000);
-    } catch (const SyntaxError&) {
+    } catch (const ParseError&) {
         accepted = false;
     }
     try {
         validate(text, 100000, Dialect::strict);
-    } catch (const SyntaxError&) {
+    } catch (const ParseError&) {
         strict = false;
     }
     // nlohmann stops reading at a NUL byte as if the input ended there; the scanner refuses it.
     if (text.find('\0') != std::string::npos) return 0;
     bool nlohmann_strict = true;
     try {
-        json::parse(text);
+        static_cast<void>(json::parse(text));
     } catch (const json::out_of_range&) {
         return 0;  // a number nlohmann cannot hold: the scanner keeps it as written
     } catch (const json::parse_error&) {

@@ -17,9 +17,9 @@ TEST_CASE("before FILE every dash word is an option; after it only option names 
     CHECK(s.file == "f.json");
     REQUIRE(s.operations.size() == 3);
     CHECK(s.operations[0].name == "set");
-    CHECK(s.operations[0].path == Path{"x"});
+    CHECK(s.operations[0].path_text == "/x");
     CHECK(s.operations[0].argument == "-1");
-    CHECK(s.operations[1].path == Path{"a", PathToken("0", true)});
+    CHECK(s.operations[1].path_text == ".a[0]");
     CHECK(s.operations[2].name == "merge");
     CHECK(s.operations[2].argument == "{}");
 }
@@ -39,6 +39,19 @@ TEST_CASE("every option is read, with attached or separate values") {
     CHECK(s.file == "-weird-name");
     CHECK(parse_command_line({"--backup=.bak", "f", "get", ""}).backup_suffix == ".bak");
     CHECK(parse_command_line({"-", "get", ""}).file == "-");
+}
+
+TEST_CASE("--indent takes a number of spaces from 0 to 16 or tab") {
+    auto indent = [](const std::string& value) {
+        return parse_command_line({"--indent", value, "f", "get", ""}).indent;
+    };
+    CHECK(indent("4") == std::string("    "));
+    CHECK(indent("0") == std::string());
+    CHECK(indent("16") == std::string(16, ' '));
+    CHECK(indent("tab") == std::string("\t"));
+    CHECK_THROWS_AS(indent("17"), UsageError);
+    CHECK_THROWS_AS(indent("x"), UsageError);
+    CHECK_THROWS_AS(indent(""), UsageError);
 }
 
 TEST_CASE("bad usage is refused with a message") {

@@ -4,15 +4,16 @@
 #include <random>
 #include <string>
 
-#include "json/json_document.hpp"
-#include "json/json_patch.hpp"
+#include "json_document.hpp"
+#include "json_patch.hpp"
 
 using namespace atomfile::json;
+using namespace atomfile::json::detail;
 
 namespace {
 
-std::string edited(std::string text, void (*edit)(Document&)) {
-    Document document(std::move(text));
+std::string edited(std::string text, void (*edit)(Splicer&)) {
+    Splicer document(std::move(text));
     edit(document);
     return document.text();
 }
@@ -23,74 +24,93 @@ TEST_CASE("every byte outside the edited value is kept: spellings, BOM, CRLF, bl
     std::string before =
         "\xEF\xBB\xBF{\r\n  \"price\": 1.50,\r\n\r\n  \"id\": 9007199254740993,\r\n"
         "  \"huge\": 1e400,\r\n  \"name\": \"caf\\u00e9\",\r\n  \"n\": 1\r\n}\r\n";
-    std::string after = edited(before, [](Document& d) { d.set({"n"}, "2"); });
+    std::string after = edited(before, [](Splicer& d) { d.set({"n"}, "2"); });
     std::string expected = before;
     expected.replace(expected.find("\"n\": 1") + 5, 1, "2");
     CHECK(after == expected);
 }
 
+TEST_CASE("revert restores the validated text after any number of edits, which then start over") {
+    const std::string text = "{\"a\": [1, 2], \"b\": {\"c\": 1}}";
+    Splicer document(text);
+    CHECK(document.pristine());
+    document.set({"a", "0"}, "9");
+    CHECK_FALSE(document.pristine());
+    document.remove({"b"});
+    document.set({"z"}, "true");
+    REQUIRE(document.text() == "{\"a\": [9, 2], \"z\": true}");
+    document.revert();
+    CHECK(document.pristine());
+    CHECK_FALSE(document.changed());
+    CHECK(document.text() == text);
+    document.set({"b", "c"}, "2");
+    CHECK(document.text() == "{\"a\": [1, 2], \"b\": {\"c\": 2}}");
+    document.revert();
+    CHECK(document.text() == text);
+}
+
 TEST_CASE("an inserted member is indented like its siblings, with the file's line ends") {
     std::string four = "{\n    \"a\": {\n        \"b\": 1\n    }\n}\n";
     CHECK(edited(four,
-                 [](Document& d) {
+                 [](Splicer& d) {
                      d.set({"a", "c"}, "[1,{\"x\":2}]");
                  }) ==
           "{\n    \"a\": {\n        \"b\": 1,\n        \"c\": [\n            1,\n"
           "            {\n                \"x\": 2\n            }\n        ]\n    }\n}\n");
     std::string tabs = "{\r\n\t\"a\": 1\r\n}";
-    CHECK(edited(tabs, [](Document& d) { d.set({"b"}, "{\"c\":true}"); }) ==
+    CHECK(edited(tabs, [](Splicer& d) { d.set({"b"}, "{\"c\":true}"); }) ==
           "{\r\n\t\"a\": 1,\r\n\t\"b\": {\r\n\t\t\"c\": true\r\n\t}\r\n}");
 }
 
 TEST_CASE("missing parent objects are created by set") {
-    CHECK(edited("{\"a\": 1}", [](Document& d) {
+    CHECK(edited("{\"a\": 1}", [](Splicer& d) {
               d.set({"x", "y", "z"}, "0");
           }) == "{\"a\": 1, \"x\": {\"y\": {\"z\": 0}}}");
-    Document document("{\"a\": [1]}");
+    Splicer document("{\"a\": [1]}");
     CHECK_THROWS_AS(document.set({"a", "5", "b"}, "0"), OperationError);
     CHECK_THROWS_AS(document.set({"a", "0", "b"}, "0"), OperationError);
 }
 
 TEST_CASE("a removed member takes its comma with it, wherever it is") {
     std::string text = "{\n  \"a\": 1,\n  \"b\": 2,\n  \"c\": 3\n}\n";
-    CHECK(edited(text, [](Document& d) { d.remove({"a"}); }) == "{\n  \"b\": 2,\n  \"c\": 3\n}\n");
-    CHECK(edited(text, [](Document& d) { d.remove({"b"}); }) == "{\n  \"a\": 1,\n  \"c\": 3\n}\n");
-    CHECK(edited(text, [](Document& d) { d.remove({"c"}); }) == "{\n  \"a\": 1,\n  \"b\": 2\n}\n");
-    CHECK(edited("[1, 2, 3]", [](Document& d) { d.remove({"2"}); }) == "[1, 2]");
-    CHECK(edited("[1, 2, 3]", [](Document& d) { d.remove({"0"}); }) == "[2, 3]");
-    CHECK(edited("{\"only\": [1]}", [](Document& d) { d.remove({"only"}); }) == "{}");
-    CHECK(edited("{\n  \"a\": {\n    \"b\": 1\n  }\n}", [](Document& d) {
+    CHECK(edited(text, [](Splicer& d) { d.remove({"a"}); }) == "{\n  \"b\": 2,\n  \"c\": 3\n}\n");
+    CHECK(edited(text, [](Splicer& d) { d.remove({"b"}); }) == "{\n  \"a\": 1,\n  \"c\": 3\n}\n");
+    CHECK(edited(text, [](Splicer& d) { d.remove({"c"}); }) == "{\n  \"a\": 1,\n  \"b\": 2\n}\n");
+    CHECK(edited("[1, 2, 3]", [](Splicer& d) { d.remove({"2"}); }) == "[1, 2]");
+    CHECK(edited("[1, 2, 3]", [](Splicer& d) { d.remove({"0"}); }) == "[2, 3]");
+    CHECK(edited("{\"only\": [1]}", [](Splicer& d) { d.remove({"only"}); }) == "{}");
+    CHECK(edited("{\n  \"a\": {\n    \"b\": 1\n  }\n}", [](Splicer& d) {
               d.remove({"a", "b"});
           }) == "{\n  \"a\": {}\n}");
 }
 
 TEST_CASE("an edit inside an empty object or array looks hand-typed") {
     std::string pretty = "{\n  \"o\": {},\n  \"l\": []\n}\n";
-    CHECK(edited(pretty, [](Document& d) {
+    CHECK(edited(pretty, [](Splicer& d) {
               d.set({"o", "k"}, "1");
           }) == "{\n  \"o\": {\n    \"k\": 1\n  },\n  \"l\": []\n}\n");
-    CHECK(edited(pretty, [](Document& d) { d.append({"l"}, "\"x\""); }) ==
+    CHECK(edited(pretty, [](Splicer& d) { d.append({"l"}, "\"x\""); }) ==
           "{\n  \"o\": {},\n  \"l\": [\n    \"x\"\n  ]\n}\n");
-    CHECK(edited("{\"o\":{}}", [](Document& d) { d.set({"o", "k"}, "1"); }) == "{\"o\":{\"k\":1}}");
-    CHECK(edited("{}", [](Document& d) { d.set({"k"}, "[1,2]"); }) == "{\"k\": [1, 2]}");
+    CHECK(edited("{\"o\":{}}", [](Splicer& d) { d.set({"o", "k"}, "1"); }) == "{\"o\":{\"k\":1}}");
+    CHECK(edited("{}", [](Splicer& d) { d.set({"k"}, "[1,2]"); }) == "{\"k\": [1, 2]}");
 }
 
 TEST_CASE("one-line containers in a pretty document stay on one line") {
     std::string text = "{\n  \"tags\": [\"a\", \"b\"],\n  \"p\": {\"x\": 1}\n}";
-    CHECK(edited(text, [](Document& d) { d.append({"tags"}, "{\"c\": [3]}"); }) ==
+    CHECK(edited(text, [](Splicer& d) { d.append({"tags"}, "{\"c\": [3]}"); }) ==
           "{\n  \"tags\": [\"a\", \"b\", {\"c\": [3]}],\n  \"p\": {\"x\": 1}\n}");
-    CHECK(edited(text, [](Document& d) {
+    CHECK(edited(text, [](Splicer& d) {
               d.set({"p", "y"}, "2");
           }) == "{\n  \"tags\": [\"a\", \"b\"],\n  \"p\": {\"x\": 1, \"y\": 2}\n}");
 }
 
 TEST_CASE("RFC 6902 add inserts into arrays before the index, or appends with -") {
     std::string text = "[\n  1,\n  2\n]";
-    CHECK(edited(text, [](Document& d) { d.add({"1"}, "9"); }) == "[\n  1,\n  9,\n  2\n]");
-    CHECK(edited(text, [](Document& d) { d.add({"0"}, "9"); }) == "[\n  9,\n  1,\n  2\n]");
-    CHECK(edited(text, [](Document& d) { d.add({"-"}, "9"); }) == "[\n  1,\n  2,\n  9\n]");
-    CHECK(edited(text, [](Document& d) { d.add({"2"}, "9"); }) == "[\n  1,\n  2,\n  9\n]");
-    Document document(text);
+    CHECK(edited(text, [](Splicer& d) { d.add({"1"}, "9"); }) == "[\n  1,\n  9,\n  2\n]");
+    CHECK(edited(text, [](Splicer& d) { d.add({"0"}, "9"); }) == "[\n  9,\n  1,\n  2\n]");
+    CHECK(edited(text, [](Splicer& d) { d.add({"-"}, "9"); }) == "[\n  1,\n  2,\n  9\n]");
+    CHECK(edited(text, [](Splicer& d) { d.add({"2"}, "9"); }) == "[\n  1,\n  2,\n  9\n]");
+    Splicer document(text);
     CHECK_THROWS_AS(document.add({"3"}, "9"), OperationError);
     CHECK_THROWS_AS(document.add({"01"}, "9"), OperationError);
 }
@@ -98,28 +118,28 @@ TEST_CASE("RFC 6902 add inserts into arrays before the index, or appends with -"
 TEST_CASE("JSONC comments are kept, and a member's trailing comment stays with it") {
     std::string text =
         "// settings\n{\n  \"a\": 1, // first\n  /* block */\n  \"b\": 2 // second\n}\n";
-    CHECK(edited(text, [](Document& d) { d.set({"c"}, "3"); }) ==
+    CHECK(edited(text, [](Splicer& d) { d.set({"c"}, "3"); }) ==
           "// settings\n{\n  \"a\": 1, // first\n  /* block */\n  \"b\": 2, // second\n  \"c\": "
           "3\n}\n");
-    CHECK(edited(text, [](Document& d) { d.remove({"b"}); }) ==
+    CHECK(edited(text, [](Splicer& d) { d.remove({"b"}); }) ==
           "// settings\n{\n  \"a\": 1 // first\n  /* block */\n}\n");
-    CHECK(edited(text, [](Document& d) { d.set({"a"}, "[]"); }) ==
+    CHECK(edited(text, [](Splicer& d) { d.set({"a"}, "[]"); }) ==
           "// settings\n{\n  \"a\": [], // first\n  /* block */\n  \"b\": 2 // second\n}\n");
 }
 
 TEST_CASE("removing a last member never lets a kept line comment swallow the closing bracket") {
     std::string text = "[0.50,//\n \n //\n //\n {\"k\":\"v\"}]";
-    std::string result = edited(text, [](Document& d) { d.remove({"1"}); });
+    std::string result = edited(text, [](Splicer& d) { d.remove({"1"}); });
     CHECK(result == "[0.50//\n \n //\n //\n]");
     CHECK(nlohmann::json::parse(result, nullptr, true, true) == nlohmann::json::parse("[0.5]"));
     std::string crlf = "{\"a\": 1, // one\r\n  \"b\": 2}";
-    CHECK(edited(crlf, [](Document& d) { d.remove({"b"}); }) == "{\"a\": 1 // one\r\n}");
+    CHECK(edited(crlf, [](Splicer& d) { d.remove({"b"}); }) == "{\"a\": 1 // one\r\n}");
     std::string closed = "[1, // one\n  2\n]";
-    CHECK(edited(closed, [](Document& d) { d.remove({"1"}); }) == "[1 // one\n]");
+    CHECK(edited(closed, [](Splicer& d) { d.remove({"1"}); }) == "[1 // one\n]");
 }
 
 TEST_CASE("duplicate keys are reported, and any operation through one is ambiguous") {
-    Document document("{\"a\": 1,\n \"a\": 2, \"b\": {\"c\": 0}}");
+    Splicer document("{\"a\": 1,\n \"a\": 2, \"b\": {\"c\": 0}}");
     REQUIRE(document.duplicates().size() == 1);
     CHECK(document.duplicates()[0].key == "a");
     CHECK_THROWS_WITH_AS(document.set({"a"}, "3"),
@@ -134,7 +154,7 @@ TEST_CASE("duplicate keys are reported, and any operation through one is ambiguo
 }
 
 TEST_CASE("setting a value to its own spelling changes nothing") {
-    Document document("{\"a\": 1.50}");
+    Splicer document("{\"a\": 1.50}");
     document.set({"a"}, "1.50");
     CHECK_FALSE(document.changed());
     document.set({"a"}, "2");
@@ -145,7 +165,7 @@ TEST_CASE("setting a value to its own spelling changes nothing") {
 }
 
 TEST_CASE("the result comes out as three pieces until a second edit needs the text") {
-    Document document("{\"a\": 1, \"b\": 2}");
+    Splicer document("{\"a\": 1, \"b\": 2}");
     document.replace({"b"}, "3");
     auto pieces = document.pieces();
     CHECK(std::string(pieces[0]) + std::string(pieces[1]) + std::string(pieces[2]) ==
@@ -154,7 +174,7 @@ TEST_CASE("the result comes out as three pieces until a second edit needs the te
 }
 
 TEST_CASE("get returns the value as written and print re-indents it to the margin") {
-    Document document("{\n  \"a\": {\n    \"b\": [1.0, \"\\u00e9\"] // c\n  }\n}");
+    Splicer document("{\n  \"a\": {\n    \"b\": [1.0, \"\\u00e9\"] // c\n  }\n}");
     CHECK(document.get({"a", "b"}) == "[1.0, \"\\u00e9\"]");
     CHECK(document.print({"a"}) == "{\n  \"b\": [\n    1.0,\n    \"\\u00e9\"\n  ]\n}");
     CHECK_THROWS_WITH_AS(document.get({"a", "x"}), "/a/x: no such value", OperationError);
@@ -277,7 +297,7 @@ bool is_prefix(const std::string& a, const std::string& b) {
 
 // Applies one random operation to both and checks they agree; false when it failed (a failed
 // patch may leave the document half-edited: the command then writes nothing).
-bool step(Random& random, Document& document, json& dom) {
+bool step(Random& random, Splicer& document, json& dom) {
     int kind = random.below(10);
     json before = dom;
     bool dom_failed = false, document_failed = false;
@@ -350,7 +370,7 @@ bool step(Random& random, Document& document, json& dom) {
 }  // namespace
 
 TEST_CASE("no edit nests the document deeper than its max_depth, so it reads back") {
-    Document document("{\"a\": [[1]]}", 4);
+    Splicer document("{\"a\": [[1]]}", 4);
     CHECK_THROWS_WITH_AS(document.set({"a", "0", "0"}, "[[2]]"),
                          "the result would nest 5 levels deep, deeper than the maximum depth of 4",
                          OperationError);
@@ -372,7 +392,7 @@ TEST_CASE("differential: random documents and operations agree with nlohmann's D
         std::string text = random.print(dom);
         CAPTURE(seed);
         CAPTURE(text);
-        Document document(text);
+        Splicer document(text);
         for (int i = random.below(6) + 1; i > 0 && step(random, document, dom); --i) {
         }
     }
@@ -392,7 +412,7 @@ TEST_CASE("RFC 6901 examples resolve to the values the RFC lists, in both notati
       " ": 7,
       "m~n": 8
    })";
-    Document document(text);
+    Splicer document(text);
     CHECK(nlohmann::json::parse(document.get(parse_path(""))) == nlohmann::json::parse(text));
     CHECK(nlohmann::json::parse(document.get(parse_path("#"))) == nlohmann::json::parse(text));
     CHECK(document.get(parse_path("/foo")) == R"(["bar", "baz"])");
@@ -410,7 +430,7 @@ TEST_CASE("RFC 6901 examples resolve to the values the RFC lists, in both notati
 }
 
 TEST_CASE("a new key that is not valid UTF-8 is refused rather than written") {
-    Document document("{\"a\": {}}");
+    Splicer document("{\"a\": {}}");
     CHECK_THROWS_AS(document.set({"a", "\xD7"}, "1"), OperationError);
     CHECK_THROWS_AS(document.set({"\xD7", "b"}, "1"), OperationError);
     CHECK_THROWS_AS(document.add({"\xFF"}, "1"), OperationError);
@@ -421,72 +441,72 @@ TEST_CASE("a new key that is not valid UTF-8 is refused rather than written") {
 
 TEST_CASE("trailing commas are read and kept, and members inserted after them follow suit") {
     std::string pretty = "{\n  \"a\": 1,\n  \"b\": [\n    1,\n  ],\n}\n";
-    CHECK(edited(pretty, [](Document& d) { d.set({"c"}, "true"); }) ==
+    CHECK(edited(pretty, [](Splicer& d) { d.set({"c"}, "true"); }) ==
           "{\n  \"a\": 1,\n  \"b\": [\n    1,\n  ],\n  \"c\": true,\n}\n");
-    CHECK(edited(pretty, [](Document& d) { d.append({"b"}, "2"); }) ==
+    CHECK(edited(pretty, [](Splicer& d) { d.append({"b"}, "2"); }) ==
           "{\n  \"a\": 1,\n  \"b\": [\n    1,\n    2,\n  ],\n}\n");
-    CHECK(edited("[1, 2,]", [](Document& d) { d.append({}, "3"); }) == "[1, 2, 3,]");
-    CHECK(edited("{\"a\": 1,}", [](Document& d) { d.set({"b"}, "2"); }) == "{\"a\": 1, \"b\": 2,}");
+    CHECK(edited("[1, 2,]", [](Splicer& d) { d.append({}, "3"); }) == "[1, 2, 3,]");
+    CHECK(edited("{\"a\": 1,}", [](Splicer& d) { d.set({"b"}, "2"); }) == "{\"a\": 1, \"b\": 2,}");
     // A container without one gets none.
-    CHECK(edited("[1, 2]", [](Document& d) { d.append({}, "3"); }) == "[1, 2, 3]");
+    CHECK(edited("[1, 2]", [](Splicer& d) { d.append({}, "3"); }) == "[1, 2, 3]");
 }
 
 TEST_CASE("a removed member takes its own trailing comma; the container keeps the style") {
     std::string pretty = "{\n  \"a\": 1,\n  \"b\": 2,\n}\n";
-    CHECK(edited(pretty, [](Document& d) { d.remove({"b"}); }) == "{\n  \"a\": 1,\n}\n");
-    CHECK(edited(pretty, [](Document& d) { d.remove({"a"}); }) == "{\n  \"b\": 2,\n}\n");
-    CHECK(edited("[1, 2,]", [](Document& d) { d.remove({"1"}); }) == "[1,]");
-    CHECK(edited("[1, 2,]", [](Document& d) { d.remove({"0"}); }) == "[2,]");
-    CHECK(edited("[1,]", [](Document& d) { d.remove({"0"}); }) == "[]");
-    CHECK(edited("{\n  \"a\": 1,\n}", [](Document& d) { d.remove({"a"}); }) == "{}");
+    CHECK(edited(pretty, [](Splicer& d) { d.remove({"b"}); }) == "{\n  \"a\": 1,\n}\n");
+    CHECK(edited(pretty, [](Splicer& d) { d.remove({"a"}); }) == "{\n  \"b\": 2,\n}\n");
+    CHECK(edited("[1, 2,]", [](Splicer& d) { d.remove({"1"}); }) == "[1,]");
+    CHECK(edited("[1, 2,]", [](Splicer& d) { d.remove({"0"}); }) == "[2,]");
+    CHECK(edited("[1,]", [](Splicer& d) { d.remove({"0"}); }) == "[]");
+    CHECK(edited("{\n  \"a\": 1,\n}", [](Splicer& d) { d.remove({"a"}); }) == "{}");
 }
 
 TEST_CASE("a deleted member takes the comment on its line; comments on their own lines stay") {
     std::string text = "{\n  \"a\": 1, // why a is 1\n  // about b\n  \"b\": 2,\n  \"c\": 3\n}\n";
-    CHECK(edited(text, [](Document& d) { d.remove({"a"}); }) ==
+    CHECK(edited(text, [](Splicer& d) { d.remove({"a"}); }) ==
           "{\n  // about b\n  \"b\": 2,\n  \"c\": 3\n}\n");
-    CHECK(edited(text, [](Document& d) { d.remove({"b"}); }) ==
+    CHECK(edited(text, [](Splicer& d) { d.remove({"b"}); }) ==
           "{\n  \"a\": 1, // why a is 1\n  // about b\n  \"c\": 3\n}\n");
-    CHECK(edited("{\n  \"a\": 1 // only\n}", [](Document& d) { d.remove({"a"}); }) == "{}");
-    CHECK(edited("{\n  // keep\n  \"a\": 1\n}", [](Document& d) { d.remove({"a"}); }) ==
+    CHECK(edited("{\n  \"a\": 1 // only\n}", [](Splicer& d) { d.remove({"a"}); }) == "{}");
+    CHECK(edited("{\n  // keep\n  \"a\": 1\n}", [](Splicer& d) { d.remove({"a"}); }) ==
           "{\n  // keep\n}");
-    CHECK(edited("{\r\n  \"a\": 1, // a\r\n  \"b\": 2\r\n}",
-                 [](Document& d) { d.remove({"a"}); }) == "{\r\n  \"b\": 2\r\n}");
+    CHECK(edited("{\r\n  \"a\": 1, // a\r\n  \"b\": 2\r\n}", [](Splicer& d) { d.remove({"a"}); }) ==
+          "{\r\n  \"b\": 2\r\n}");
 }
 
 TEST_CASE("a member inserted after one with a trailing comment goes after the comment") {
-    CHECK(edited("{\n  \"a\": 1 // note\n}", [](Document& d) { d.set({"b"}, "2"); }) ==
+    CHECK(edited("{\n  \"a\": 1 // note\n}", [](Splicer& d) { d.set({"b"}, "2"); }) ==
           "{\n  \"a\": 1, // note\n  \"b\": 2\n}");
-    CHECK(edited("{\n  \"a\": 1, // note\n}", [](Document& d) { d.set({"b"}, "2"); }) ==
+    CHECK(edited("{\n  \"a\": 1, // note\n}", [](Splicer& d) { d.set({"b"}, "2"); }) ==
           "{\n  \"a\": 1, // note\n  \"b\": 2,\n}");
 }
 
 TEST_CASE("inserted values follow the style of the container they go into") {
     // A member merged into a one-line object stays on its line, however deep it goes.
-    Document merged("{\n  \"server\": {\"host\": \"h\", \"port\": 80}\n}\n");
+    Splicer merged("{\n  \"server\": {\"host\": \"h\", \"port\": 80}\n}\n");
     apply_merge_patch(merged, {}, "{\"server\":{\"tls\":{\"on\":true}}}");
     CHECK(merged.text() ==
           "{\n  \"server\": {\"host\": \"h\", \"port\": 80, \"tls\": {\"on\": true}}\n}\n");
     // No spaces in the file, none in what is added.
-    CHECK(edited("{\"a\":{\"b\":1}}", [](Document& d) {
+    CHECK(edited("{\"a\":{\"b\":1}}", [](Splicer& d) {
               d.set({"a", "c"}, "1");
           }) == "{\"a\":{\"b\":1,\"c\":1}}");
-    CHECK(edited("{\"a\":{}}", [](Document& d) {
+    CHECK(edited("{\"a\":{}}", [](Splicer& d) {
               d.set({"a", "c"}, "[1,2]");
           }) == "{\"a\":{\"c\":[1,2]}}");
     // A one-line array replaced by a short one stays on one line; a long one does not.
     std::string text = "{\n  \"tags\": [\"a\", \"b\"]\n}";
-    CHECK(edited(text, [](Document& d) { d.set({"tags"}, "[\"a\",\"b\",\"c\"]"); }) ==
+    CHECK(edited(text, [](Splicer& d) { d.set({"tags"}, "[\"a\",\"b\",\"c\"]"); }) ==
           "{\n  \"tags\": [\"a\", \"b\", \"c\"]\n}");
     std::string long_value = "[\"" + std::string(40, 'x') + "\", \"" + std::string(40, 'y') + "\"]";
     CHECK(edited(text,
-                 [](Document& d) {
+                 [](Splicer& d) {
                      d.set({"tags"},
                            "[\"" + std::string(40, 'x') + "\",\"" + std::string(40, 'y') + "\"]");
                  }) == "{\n  \"tags\": [\n    \"" + std::string(40, 'x') + "\",\n    \"" +
                            std::string(40, 'y') + "\"\n  ]\n}");
     // A trailing comma in a value is the argument's, not the container's: it goes.
-    CHECK(edited("{\"a\": 1}", [](Document& d) { d.set({"b"}, "[1, 2,]"); }) ==
+    CHECK(edited("{\"a\": 1}", [](Splicer& d) { d.set({"b"}, "[1, 2,]"); }) ==
           "{\"a\": 1, \"b\": [1, 2]}");
 }
 
@@ -494,18 +514,18 @@ TEST_CASE("inserted values follow the style of the container they go into") {
 
 TEST_CASE("set through a missing parent makes an array where the next step is [0] or -") {
     Path index_zero{"new", PathToken("0", true)};
-    CHECK(edited("{}", [](Document& d) {
+    CHECK(edited("{}", [](Splicer& d) {
               d.set({"new", PathToken("0", true)}, "1");
           }) == "{\"new\": [1]}");
-    CHECK(edited("{\"a\": 1}", [](Document& d) {
+    CHECK(edited("{\"a\": 1}", [](Splicer& d) {
               d.set({"list", "-", "x"}, "1");
           }) == "{\"a\": 1, \"list\": [{\"x\": 1}]}");
-    CHECK(edited("{\"list\": [0]}", [](Document& d) {
+    CHECK(edited("{\"list\": [0]}", [](Splicer& d) {
               d.set({"list", "-", "x"}, "1");
           }) == "{\"list\": [0, {\"x\": 1}]}");
     // A pointer's /new/0 names a member, as before: only [0] and - say "array".
-    CHECK(edited("{}", [](Document& d) { d.set({"new", "0"}, "1"); }) == "{\"new\": {\"0\": 1}}");
-    Document document("{}");
+    CHECK(edited("{}", [](Splicer& d) { d.set({"new", "0"}, "1"); }) == "{\"new\": {\"0\": 1}}");
+    Splicer document("{}");
     CHECK_THROWS_WITH_AS(document.set({"new", PathToken("2", true)}, "1"),
                          "/new does not exist, and a new array starts at [0] or -, not [2]",
                          OperationError);
@@ -513,13 +533,13 @@ TEST_CASE("set through a missing parent makes an array where the next step is [0
 }
 
 TEST_CASE("append to a missing path creates the array") {
-    CHECK(edited("{}", [](Document& d) { d.append({"a", "b"}, "1"); }) == "{\"a\": {\"b\": [1]}}");
-    Document document("{\"s\": 1}");
+    CHECK(edited("{}", [](Splicer& d) { d.append({"a", "b"}, "1"); }) == "{\"a\": {\"b\": [1]}}");
+    Splicer document("{\"s\": 1}");
     CHECK_THROWS_WITH_AS(document.append({"s"}, "1"), "/s is not an array", OperationError);
 }
 
 TEST_CASE("[-N] counts from the end of an array; a pointer's -1 is no index") {
-    Document document("{\"a\": [1, 2, 3], \"o\": {\"-1\": true}}");
+    Splicer document("{\"a\": [1, 2, 3], \"o\": {\"-1\": true}}");
     CHECK(document.get({"a", PathToken("-1", true)}) == "3");
     CHECK(document.get({"a", PathToken("-3", true)}) == "1");
     CHECK_FALSE(document.contains({"a", PathToken("-4", true)}));
@@ -539,7 +559,7 @@ TEST_CASE("[-N] counts from the end of an array; a pointer's -1 is no index") {
 }
 
 TEST_CASE("type, member names and size describe the value at a path") {
-    Document document(
+    Splicer document(
         "{\"o\": {\"b\": 1, \"a\": 2}, \"l\": [1, 2], \"s\": \"x\", \"n\": -1.5, "
         "\"t\": true, \"z\": null}");
     CHECK(document.type({"o"}) == JsonType::object);
@@ -561,7 +581,7 @@ TEST_CASE("a 20,000-step path into a document 3 million levels deep is followed 
     // Bounded by the test's timeout: following each step by listing its whole container took
     // time quadratic in the depth (over ten minutes for this document).
     const std::size_t depth = 3000000, steps = 20000;
-    Document document(std::string(depth, '[') + std::string(depth, ']'), depth + 1);
+    Splicer document(std::string(depth, '[') + std::string(depth, ']'), depth + 1);
     Path path(steps, PathToken("0", true));
     CHECK(document.type(path) == JsonType::array);
     CHECK(document.contains(path));

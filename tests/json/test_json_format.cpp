@@ -1,8 +1,9 @@
 #include <doctest/doctest.h>
 
-#include "json/json_format.hpp"
+#include "json_format.hpp"
 
 using namespace atomfile::json;
+using namespace atomfile::json::detail;
 
 TEST_CASE("the indent unit, line ending and separators are detected from the document") {
     Style two = detect_style("{\n  \"a\": {\n    \"b\": 1\n  },\n  \"c\": [1, 2]\n}\n");
@@ -36,15 +37,6 @@ TEST_CASE("reformat prints values in the style, keeping token spellings") {
     CHECK(reformat(value, style, "", false) ==
           "{\"a\": [1.50, 1e400, {}], \"b\": \"\\u00e9\", \"c\": []}");
     CHECK(reformat(" 42 ", style, "", true) == "42");
-}
-
-TEST_CASE("parse_indent accepts a number of spaces or tab") {
-    CHECK(parse_indent("4") == "    ");
-    CHECK(parse_indent("0").empty());
-    CHECK(parse_indent("tab") == "\t");
-    CHECK_THROWS(parse_indent("17"));
-    CHECK_THROWS(parse_indent("x"));
-    CHECK_THROWS(parse_indent(""));
 }
 
 TEST_CASE("quote escapes what JSON requires and nothing else") {

@@ -3,16 +3,17 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "json/json_patch.hpp"
+#include "json_patch.hpp"
 
 using namespace atomfile::json;
+using namespace atomfile::json::detail;
 using nlohmann::json;
 
 namespace {
 
 // Applies patch to document; returns the result parsed, or "error" when the patch failed.
 json patched(const std::string& document_text, const std::string& patch) {
-    Document document(document_text);
+    Splicer document(document_text);
     try {
         apply_patch(document, patch);
     } catch (const OperationError&) {
@@ -22,7 +23,7 @@ json patched(const std::string& document_text, const std::string& patch) {
 }
 
 json merged(const std::string& target, const std::string& patch) {
-    Document document(target);
+    Splicer document(target);
     apply_merge_patch(document, {}, patch);
     return json::parse(document.text());
 }
@@ -126,7 +127,7 @@ TEST_CASE("RFC 6902 A.16 adding an array value") {
 }
 
 TEST_CASE("malformed patch operations fail with a message naming the operation") {
-    Document document(R"({"a": 1})");
+    Splicer document(R"({"a": 1})");
     CHECK_THROWS_WITH_AS(apply_patch(document, R"([{"op": "remove", "path": "/b"}])"),
                          "patch operation 1 (remove /b): /b: no such value", OperationError);
     CHECK_THROWS_WITH_AS(apply_patch(document, R"([{"op": "frob", "path": "/a"}])"),
@@ -143,7 +144,7 @@ TEST_CASE("malformed patch operations fail with a message naming the operation")
 }
 
 TEST_CASE("patched values keep their spelling and take the document's layout") {
-    Document document("{\n  \"a\": 1\n}\n");
+    Splicer document("{\n  \"a\": 1\n}\n");
     apply_patch(document, R"([{"op": "add", "path": "/b", "value": {"n": 1.50, "s": "\u00e9"}}])");
     CHECK(document.text() ==
           "{\n  \"a\": 1,\n  \"b\": {\n    \"n\": 1.50,\n    \"s\": \"\\u00e9\"\n  }\n}\n");

@@ -1,14 +1,14 @@
 #include <doctest/doctest.h>
 
-#include "json/json_path.hpp"
+#include "json_path.hpp"
 
-using atomfile::json::array_index;
-using atomfile::json::parse_path;
-using atomfile::json::parse_pointer;
-using atomfile::json::Path;
 using atomfile::json::PathError;
-using atomfile::json::PathToken;
-using atomfile::json::to_pointer;
+using atomfile::json::detail::array_index;
+using atomfile::json::detail::parse_path;
+using atomfile::json::detail::parse_pointer;
+using atomfile::json::detail::Path;
+using atomfile::json::detail::PathToken;
+using atomfile::json::detail::to_pointer;
 
 TEST_CASE("a JSON Pointer splits at slashes and unescapes ~1 then ~0 (RFC 6901 section 4)") {
     CHECK(parse_pointer("") == Path{});
@@ -91,8 +91,8 @@ TEST_CASE("[-N] is a position from the end; leading zeros mean nothing; -0 is re
 }
 
 TEST_CASE("to_dotted spells a path that parse_path reads back, and messages use it for [-N]") {
-    using atomfile::json::describe_path;
-    using atomfile::json::to_dotted;
+    using atomfile::json::detail::describe_path;
+    using atomfile::json::detail::to_dotted;
     Path path{"plain", "with.dot", "q\"uote", PathToken("0", true), PathToken("-2", true), "0", ""};
     CHECK(to_dotted(path) == ".plain[\"with.dot\"][\"q\\\"uote\"][0][-2][\"0\"][\"\"]");
     CHECK(parse_path(to_dotted(path)) == path);

@@ -4,9 +4,10 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "json/json_scanner.hpp"
+#include "json_scanner.hpp"
 
 using namespace atomfile::json;
+using namespace atomfile::json::detail;
 
 namespace {
 
@@ -66,7 +67,7 @@ bool strict_accepts(const std::string& text) {
     try {
         validate(text, default_max_depth, Dialect::strict);
         return true;
-    } catch (const SyntaxError&) {
+    } catch (const ParseError&) {
         return false;
     }
 }
@@ -75,19 +76,19 @@ bool scanner_accepts(const std::string& text) {
     try {
         validate(text);
         return true;
-    } catch (const SyntaxError&) {
+    } catch (const ParseError&) {
         return false;
     }
 }
 
-SyntaxError error_of(const std::string& text, std::size_t max_depth = default_max_depth) {
+ParseError error_of(const std::string& text, std::size_t max_depth = default_max_depth) {
     try {
         validate(text, max_depth);
-    } catch (const SyntaxError& e) {
+    } catch (const ParseError& e) {
         return e;
     }
     FAIL("accepted: " << text);
-    return SyntaxError("", 0, 0, 0);
+    return ParseError("", 0, 0, 0);
 }
 
 }  // namespace
@@ -179,18 +180,18 @@ TEST_CASE("numbers beyond double range are accepted as written") {
 }
 
 TEST_CASE("a syntax error names its line and column") {
-    SyntaxError e = error_of("{\n  \"a\": 1,\n  \"b\" 2\n}");
+    ParseError e = error_of("{\n  \"a\": 1,\n  \"b\" 2\n}");
     CHECK(e.line() == 3);
     CHECK(e.column() == 7);
     CHECK(std::string(e.what()) == "expected ':' after the key");
-    SyntaxError end = error_of("[1,\n");
+    ParseError end = error_of("[1,\n");
     CHECK(end.line() == 2);
     CHECK(end.column() == 1);
 }
 
 TEST_CASE("nesting deeper than max_depth is refused without recursion, even 100000 deep") {
     std::string deep(100000, '[');
-    SyntaxError e = error_of(deep + std::string(100000, ']'));
+    ParseError e = error_of(deep + std::string(100000, ']'));
     CHECK(std::string(e.what()).find("maximum depth of 1000") != std::string::npos);
     CHECK(e.column() == 1001);
     CHECK(scanner_accepts(std::string(1000, '[') + std::string(1000, ']')));
@@ -296,7 +297,7 @@ TEST_CASE("a comma where JSONC allows none is refused with a message saying wher
     CHECK(std::string(error_of("{} ,").what()) ==
           "a comma after the document: a trailing comma is allowed only inside an object or "
           "array");
-    SyntaxError e = error_of("[\n  1,,\n]");
+    ParseError e = error_of("[\n  1,,\n]");
     CHECK(e.line() == 2);
     CHECK(e.column() == 5);
 }
@@ -305,7 +306,7 @@ TEST_CASE("strict JSON refuses comments and trailing commas, saying which") {
     auto strict_error = [](const std::string& text) {
         try {
             validate(text, default_max_depth, Dialect::strict);
-        } catch (const SyntaxError& e) {
+        } catch (const ParseError& e) {
             return std::string(e.what());
         }
         return std::string("accepted");
@@ -341,5 +342,5 @@ TEST_CASE("list_members records each comma; find_key and find_element stop at th
 TEST_CASE("a document nested 3 million levels deep validates with an explicit stack") {
     std::string deep = std::string(3000000, '[') + std::string(3000000, ']');
     CHECK_NOTHROW(validate(deep, 3000000));
-    CHECK_THROWS_AS(validate(deep, 2999999), SyntaxError);
+    CHECK_THROWS_AS(validate(deep, 2999999), ParseError);
 }

@@ -3,6 +3,8 @@
 // Usage: reliability_driver MODE ARGS...
 //
 //   write     TARGET SOURCE [full|data|none]   write_atomic
+//   create    TARGET SOURCE                    write_atomic with create_only (refused, status 1,
+//                                              when TARGET exists)
 //   stream    TARGET SOURCE [full|data|none]   AtomicFile, 16 KiB writes
 //   persist   TARGET SOURCE                    NamedTemporaryFile::persist
 //   increment TARGET COUNT                     COUNT safe_update increments
@@ -51,6 +53,12 @@ atomfile::ReplaceOptions options_for(const Args& args, std::size_t index) {
 
 void write(const Args& args) {
     atomfile::write_atomic(args.at(0), slurp(args.at(1)), options_for(args, 2));
+}
+
+void create(const Args& args) {
+    atomfile::ReplaceOptions options;
+    options.create_only = true;
+    atomfile::write_atomic(args.at(0), slurp(args.at(1)), options);
 }
 
 void stream(const Args& args) {
@@ -135,10 +143,11 @@ void fd_probe(const Args& args) {
 
 int main(int argc, char** argv) {
     static const std::map<std::string, void (*)(const Args&)> modes = {
-        {"write", write},         {"stream", stream}, {"persist", persist},
+        {"write", write},         {"create", create}, {"stream", stream},    {"persist", persist},
         {"increment", increment}, {"temp", temp},     {"fd-probe", fd_probe}};
     if (argc < 2 || modes.count(argv[1]) == 0) {
-        std::cerr << "usage: reliability_driver write|stream|persist|increment|temp|fd-probe ...\n";
+        std::cerr << "usage: reliability_driver "
+                     "write|create|stream|persist|increment|temp|fd-probe ...\n";
         return 2;
     }
     try {

@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -65,6 +66,66 @@ int file_kind_at(const char* path, bool follow, FileKind& kind) {
            : type == S_IFSOCK ? FileKind::socket
                               : FileKind::regular;
     return 0;
+}
+
+namespace {
+
+FileKind kind_of(mode_t mode) {
+    const mode_t type = mode & S_IFMT;
+    return type == S_IFDIR    ? FileKind::directory
+           : type == S_IFLNK  ? FileKind::symlink
+           : type == S_IFCHR  ? FileKind::character_device
+           : type == S_IFBLK  ? FileKind::block_device
+           : type == S_IFIFO  ? FileKind::fifo
+           : type == S_IFSOCK ? FileKind::socket
+                              : FileKind::regular;
+}
+
+void fill_identity(const struct stat& st, FileIdentity& identity) {
+    identity.device = st.st_dev;
+    identity.inode = st.st_ino;
+    identity.kind = kind_of(st.st_mode);
+}
+
+}  // namespace
+
+int file_identity_at(const char* path, bool follow, FileIdentity& identity) {
+    struct stat st;
+    if ((follow ? ::stat(path, &st) : ::lstat(path, &st)) != 0) return -1;
+    fill_identity(st, identity);
+    return 0;
+}
+
+int descriptor_identity(int fd, FileIdentity& identity) {
+    struct stat st;
+    if (::fstat(fd, &st) != 0) return -1;
+    fill_identity(st, identity);
+    return 0;
+}
+
+int open_for_reading(const char* path) {
+    const int fd = ::open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    if (fd < 0) return -1;
+    const int flags = ::fcntl(fd, F_GETFL);
+    if (flags < 0 || ::fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) != 0) {
+        const int error = errno;
+        ::close(fd);
+        errno = error;
+        return -1;
+    }
+    return fd;
+}
+
+int raise_open_file_limit() {
+    struct rlimit limit;
+    if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) return -1;
+    if (limit.rlim_cur == limit.rlim_max) return 0;
+    limit.rlim_cur = limit.rlim_max;
+    return ::setrlimit(RLIMIT_NOFILE, &limit);
+}
+
+int change_mode(const char* path, unsigned mode) {
+    return ::chmod(path, static_cast<mode_t>(mode));
 }
 
 int spawn(const SpawnRequest& request) {
@@ -258,6 +319,5 @@ int wait_child_or_signal(int pid, int& exit_status) {
     ::close(process_fd);
     return wait_child(pid, exit_status);
 }
-
 
 }  // namespace atomfile::cli::system

@@ -2,13 +2,13 @@
 
 #include <istream>
 #include <iterator>
+#include <optional>
 #include <sstream>
+#include <stdexcept>
 
 #include "atomfile/error.hpp"
 #include "atomfile/read_file.hpp"
 #include "cli/tool_options.hpp"
-#include "json/json_format.hpp"
-#include "json/json_scanner.hpp"
 
 namespace atomfile::json {
 
@@ -41,6 +41,18 @@ std::uint64_t parse_number(const std::string& option, const std::string& text, b
     }
     if (end == 0 || !rest.empty()) throw UsageError(option + " needs a number, not '" + text + "'");
     return value * scale;
+}
+
+// --indent: a number of spaces (0 to 16) or "tab".
+std::string parse_indent(const std::string& value) {
+    if (value == "tab") return "\t";
+    std::size_t spaces = 0;
+    for (char c : value) {
+        if (c < '0' || c > '9' || spaces > 16) throw std::invalid_argument("bad --indent");
+        spaces = spaces * 10 + static_cast<std::size_t>(c - '0');
+    }
+    if (value.empty() || spaces > 16) throw std::invalid_argument("bad --indent");
+    return std::string(spaces, ' ');
 }
 
 Durability parse_durability(const std::string& text) {
@@ -194,7 +206,7 @@ void read_operations(const std::vector<std::string>& args, std::size_t next, Set
         if (count > 0) operation.path_text = args[next++];
         if (count != 1) operation.argument = args[next++];
         try {
-            operation.path = parse_path(operation.path_text);
+            validate_path(operation.path_text);
         } catch (const PathError& e) {
             throw UsageError("bad path '" + operation.path_text + "': " + e.what());
         }
@@ -262,43 +274,54 @@ bool bare_word(const std::string& argument) {
            argument.find_first_of("\n\r\t") == std::string::npos;
 }
 
-std::string describe_syntax_error(const SyntaxError& e, const std::string& argument) {
+std::string describe_parse_error(const ParseError& e, const std::string& argument) {
     std::ostringstream message;
     if (bare_word(argument))
-        message << "not JSON: did you mean '" << quote(argument) << "' or set-string?";
+        message << "not JSON: did you mean '"
+                << nlohmann::json(argument).dump(-1, ' ', false,
+                                                 nlohmann::json::error_handler_t::replace)
+                << "' or set-string?";
     else
         message << "line " << e.line() << ", column " << e.column() << ": " << e.what();
     return message.str();
 }
 
 // The argument as one validated JSON value, trimmed; where names it in messages.
-std::string validated(const std::string& json, const Settings& settings, bool text,
-                      const std::string& where) {
-    ScanReport report;
+std::string validated(const std::string& json, const Settings& settings, const std::string& where) {
+    std::optional<Document> document;
     try {
-        report =
-            validate(json, settings.max_depth, settings.strict ? Dialect::strict : Dialect::jsonc);
-    } catch (const SyntaxError& e) {
-        throw ArgumentError(where + (text ? "not valid UTF-8" : describe_syntax_error(e, json)));
+        document = Document::parse(
+            json, {settings.strict ? Dialect::strict : Dialect::jsonc, settings.max_depth});
+    } catch (const ParseError& e) {
+        throw ArgumentError(where + describe_parse_error(e, json));
     }
-    if (!report.duplicates.empty())
-        throw ArgumentError(where + "duplicate key \"" + report.duplicates.front().key + "\"");
-    return json.substr(report.root_begin, report.root_end - report.root_begin);
+    if (!document->duplicates().empty())
+        throw ArgumentError(where + "duplicate key \"" + document->duplicates().front().key + "\"");
+    return *document->get_text("");
+}
+
+// set-string's TEXT as a JSON string.
+std::string quoted(const std::string& text, const std::string& where) {
+    try {
+        return nlohmann::json(text).dump();
+    } catch (const nlohmann::json::exception&) {
+        throw ArgumentError(where + "not valid UTF-8");
+    }
 }
 
 }  // namespace
 
 void prepare_values(Settings& settings) {
     if (settings.default_value)
-        settings.default_value = validated(*settings.default_value, settings, false, "--default: ");
+        settings.default_value = validated(*settings.default_value, settings, "--default: ");
     for (std::size_t i = 0; i < settings.operations.size(); ++i) {
         Operation& operation = settings.operations[i];
         if (arity(operation.name) == 1) continue;
         bool text = operation.name == "set-string";
         std::string where =
             "argument of operation " + std::to_string(i + 1) + " (" + operation.name + "): ";
-        operation.value =
-            validated(text ? quote(operation.argument) : operation.argument, settings, text, where);
+        operation.value = validated(text ? quoted(operation.argument, where) : operation.argument,
+                                    settings, where);
     }
 }
 

@@ -16,8 +16,8 @@
 #include <string>
 #include <vector>
 
+#include "atomfile/json.hpp"
 #include "atomfile/replace.hpp"
-#include "json/json_path.hpp"
 
 namespace atomfile::json {
 
@@ -29,10 +29,9 @@ class UsageError : public std::runtime_error {
 struct Operation {
     // get, keys, length, type, set, set-string, delete, append, merge, patch, test
     std::string name;
-    std::string path_text;  // as given (empty for merge and patch)
-    Path path;
-    std::string argument;  // the JSON (or, for set-string, the TEXT) as given, @FILE read
-    std::string value;     // the argument as one JSON value, trimmed, once validated
+    std::string path_text;  // as given, checked (empty for merge and patch)
+    std::string argument;   // the JSON (or, for set-string, the TEXT) as given, @FILE read
+    std::string value;      // the argument as one JSON value, trimmed, once validated
     bool modifies() const;
     bool reads_only() const { return !modifies() && name != "test"; }
 };
@@ -71,9 +70,10 @@ class ArgumentError : public std::runtime_error {
     using std::runtime_error::runtime_error;
 };
 
-// Validates each JSON argument and --default (max_depth and --strict apply; duplicate keys are
-// refused) and stores its trimmed text in Operation::value; set-string TEXT becomes a JSON
-// string. Throws ArgumentError; for a bare word, the message suggests the JSON string.
+// Validates each JSON argument and --default as atomfile::json reads a document (max_depth and
+// --strict apply; duplicate keys are refused) and stores its trimmed text in Operation::value;
+// set-string TEXT becomes a JSON string. Throws ArgumentError; for a bare word, the message
+// suggests the JSON string.
 void prepare_values(Settings& settings);
 
 }  // namespace atomfile::json

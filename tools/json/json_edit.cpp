@@ -8,14 +8,13 @@
 #include <stdexcept>
 
 #include "atomfile/error.hpp"
+#include "atomfile/json.hpp"
 #include "atomfile/read_file.hpp"
 #include "atomfile/replace.hpp"
 #include "atomfile/version.hpp"
 #include "cli/tool_error.hpp"
 #include "json/json_command_line.hpp"
 #include "json/json_diff.hpp"
-#include "json/json_document.hpp"
-#include "json/json_patch.hpp"
 
 namespace atomfile::json {
 
@@ -80,22 +79,17 @@ void write_pieces(std::ostream& out, const std::array<std::string_view, 3>& piec
     for (auto piece : pieces) out.write(piece.data(), static_cast<std::streamsize>(piece.size()));
 }
 
-void warn_duplicates(const Document& document, const std::string& text, const Source& source,
-                     std::ostream& err) {
-    for (const DuplicateKey& duplicate : document.duplicates()) {
-        std::size_t line = 0, column = 0;
-        line_and_column(text, duplicate.offset, line, column);
+void warn_duplicates(const Document& document, const Source& source, std::ostream& err) {
+    for (const DuplicateKey& duplicate : document.duplicates())
         err << tool << ": " << source.label << ": warning: duplicate key \"" << duplicate.key
-            << "\" at line " << line << ", column " << column << '\n';
-    }
+            << "\" at line " << duplicate.line << ", column " << duplicate.column << '\n';
 }
 
 // --indent tab in a file indented with spaces (or spaces in a tab-indented file) would mix both
 // in one file: refused rather than applied half way.
 void check_indent(const Settings& settings, const Document& document, const Source& source) {
-    const Style& style = document.style();
-    if (!settings.indent || settings.indent->empty() || !style.indented) return;
-    bool tab = *settings.indent == "\t", file_tab = style.indent == "\t";
+    if (!settings.indent || settings.indent->empty() || !document.indented()) return;
+    bool tab = *settings.indent == "\t", file_tab = document.indent() == "\t";
     if (tab == file_tab) return;
     throw LateUsageError(std::string("--indent ") + (tab ? "tab" : "N") + ": " + source.label +
                          " is indented with " + (file_tab ? "tabs" : "spaces") +
@@ -107,16 +101,17 @@ void check_indent(const Settings& settings, const Document& document, const Sour
 std::optional<Document> load(const Settings& settings, std::string text, const Source& source,
                              std::ostream& err) {
     try {
-        Document document(std::move(text), settings.max_depth,
-                          settings.strict ? Dialect::strict : Dialect::jsonc);
+        Document document = Document::parse(
+            std::move(text),
+            {settings.strict ? Dialect::strict : Dialect::jsonc, settings.max_depth});
         check_indent(settings, document, source);
         if (settings.indent)
             document.set_indent(*settings.indent);
         else if (source.missing)
             document.set_indent("  ");
-        if (!document.duplicates().empty()) warn_duplicates(document, document.text(), source, err);
+        warn_duplicates(document, source, err);
         return document;
-    } catch (const SyntaxError& e) {
+    } catch (const ParseError& e) {
         err << tool << ": " << source.label << ": line " << e.line() << ", column " << e.column()
             << ": " << e.what() << '\n';
         return std::nullopt;
@@ -125,6 +120,11 @@ std::optional<Document> load(const Settings& settings, std::string text, const S
 
 // ---- queries -------------------------------------------------------------------------------
 
+// A JSON string literal, for names and words that are printed as JSON.
+std::string quote(const std::string& text) {
+    return nlohmann::json(text).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 std::string json_array(const std::vector<std::string>& items) {
     std::string text = "[";
     for (const auto& item : items) text += (text.size() > 1 ? "," : "") + item;
@@ -132,14 +132,14 @@ std::string json_array(const std::vector<std::string>& items) {
 }
 
 // jq's keys: an object's names sorted by code point, an array's indices.
-std::string keys_of(Document& document, const Path& path) {
+std::string keys_of(const Document& document, const std::string& path) {
     std::vector<std::string> items;
-    if (document.type(path) == JsonType::array) {
+    if (document.type(path) == Type::array) {
         for (std::size_t i = 0, n = document.size(path); i < n; ++i)
             items.push_back(std::to_string(i));
         return json_array(items);
     }
-    std::vector<std::string> names = document.member_names(path);
+    std::vector<std::string> names = document.keys(path);
     std::sort(names.begin(), names.end());
     for (const auto& name : names) items.push_back(quote(name));
     return json_array(items);
@@ -152,44 +152,66 @@ std::size_t code_points(std::string_view utf8) {
 }
 
 // jq's length: members, elements, characters; a number's absolute value; null 0.
-std::string length_of(Document& document, const Path& path) {
+std::string length_of(const Document& document, const std::string& path) {
     switch (document.type(path)) {
-        case JsonType::object:
-        case JsonType::array:
+        case Type::object:
+        case Type::array:
             return std::to_string(document.size(path));
-        case JsonType::null:
+        case Type::null:
             return "0";
-        case JsonType::boolean:
-            throw OperationError("boolean (" + document.get(path) + ") has no length");
-        case JsonType::number: {
-            std::string number = document.get(path);
-            return number.front() == '-' ? number.substr(1) : number;
+        case Type::boolean:
+            throw OperationError("boolean (" + *document.get_text(path) + ") has no length");
+        case Type::number: {
+            std::string number = document.get_text(path).value_or("");
+            return number.rfind('-', 0) == 0 ? number.substr(1) : number;
         }
-        case JsonType::string:
+        case Type::string:
             break;
     }
-    std::string decoded;
-    decode_json_string(document.get(path), decoded);
-    return std::to_string(code_points(decoded));
+    return std::to_string(code_points(document.get(path)->get<std::string>()));
 }
 
-// A JSON value as get prints it: in the document's style, or a string's text with -r.
+// Fails an operation on a missing PATH, saying why the path names nothing (type() throws that).
+[[noreturn]] void fail_missing(const Document& document, const std::string& path) {
+    document.type(path);
+    throw OperationError(path + ": no such value");
+}
+
+// get: the value in the document's style, or with -r a string's text.
+void print_get(const Settings& settings, const Document& document, const std::string& path,
+               std::ostream& out) {
+    if (settings.raw && document.type(path) == Type::string) {
+        try {
+            out << document.get(path)->get<std::string>() << '\n';
+            return;
+        } catch (const OperationError&) {
+            // Escapes nlohmann does not decode (a lone surrogate): printed as JSON below.
+        }
+    }
+    std::optional<std::string> value = document.print(path);
+    if (!value) fail_missing(document, path);
+    out << *value << '\n';
+}
+
+// A JSON value made by the command (keys, type, --default), printed as get prints values.
 void print_value(const Settings& settings, const Document& document, const std::string& value,
                  std::ostream& out) {
-    std::string decoded;
-    if (settings.raw && value.front() == '"' && decode_json_string(value, decoded)) {
-        out << decoded << '\n';
-        return;
+    if (settings.raw && value.front() == '"') {
+        try {
+            out << nlohmann::json::parse(value).get<std::string>() << '\n';
+            return;
+        } catch (const nlohmann::json::exception&) {
+        }
     }
-    const Style& style = document.style();
-    out << reformat(value, style, "", !style.indent.empty()) << '\n';
+    out << document.format(value) << '\n';
 }
 
 // Whether an operation on a missing PATH is skipped (--if-exists) or answered (--default).
-bool answered_missing(const Settings& settings, Document& document, const Operation& operation,
-                      std::ostream& out) {
+bool answered_missing(const Settings& settings, const Document& document,
+                      const Operation& operation, std::ostream& out) {
     bool reads = operation.name == "get";
-    if (!(reads || operation.name == "delete") || document.contains(operation.path)) return false;
+    if (!(reads || operation.name == "delete") || document.contains(operation.path_text))
+        return false;
     if (reads && settings.default_value) {
         print_value(settings, document, *settings.default_value, out);
         return true;
@@ -197,29 +219,34 @@ bool answered_missing(const Settings& settings, Document& document, const Operat
     return settings.if_exists;
 }
 
+void remove(Document& document, const std::string& path) {
+    if (!document.remove(path)) fail_missing(document, path);
+}
+
 void apply_operation(const Settings& settings, Document& document, const Operation& operation,
                      std::ostream& out) {
     const std::string& name = operation.name;
+    const std::string& path = operation.path_text;
     if (answered_missing(settings, document, operation, out)) return;
     if (name == "get")
-        print_value(settings, document, document.get(operation.path), out);
+        print_get(settings, document, path, out);
     else if (name == "keys")
-        print_value(settings, document, keys_of(document, operation.path), out);
+        print_value(settings, document, keys_of(document, path), out);
     else if (name == "length")
-        out << length_of(document, operation.path) << '\n';
+        out << length_of(document, path) << '\n';
     else if (name == "type")
-        print_value(settings, document, quote(type_name(document.type(operation.path))), out);
+        print_value(settings, document, quote(type_name(document.type(path))), out);
     else if (name == "set" || name == "set-string")
-        document.set(operation.path, operation.value);
+        document.set_text(path, operation.value);
     else if (name == "delete")
-        document.remove(operation.path);
+        remove(document, path);
     else if (name == "append")
-        document.append(operation.path, operation.value);
+        document.append_text(path, operation.value);
     else if (name == "merge")
-        apply_merge_patch(document, {}, operation.value);
+        document.merge_text(operation.value);
     else if (name == "patch")
-        apply_patch(document, operation.value);
-    else if (!json_equal(document.get(operation.path), operation.value))
+        document.apply_patch_text(operation.value);
+    else if (!document.test_text(path, operation.value))
         throw OperationError("the value differs");
 }
 
@@ -231,10 +258,8 @@ int apply_operations(const Settings& settings, Document& document, const Source&
             apply_operation(settings, document, operation, out);
         } catch (const OperationError& e) {
             err << tool << ": " << source.label << ": " << operation.name
-                << (operation.path_text.empty() && operation.path.empty()
-                        ? ""
-                        : " " + (operation.path_text.empty() ? "\"\"" : operation.path_text))
-                << ": " << e.what() << '\n';
+                << (operation.path_text.empty() ? "" : " " + operation.path_text) << ": "
+                << e.what() << '\n';
             return exit_code::operation_failed;
         }
     }

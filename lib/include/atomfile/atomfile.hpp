@@ -2,6 +2,7 @@
 // Including this header gives the whole public API; see docs/architecture.md for a map.
 #pragma once
 
+#include "atomfile/batch.hpp"
 #include "atomfile/directories.hpp"
 #include "atomfile/error.hpp"
 #include "atomfile/file_descriptor.hpp"
@@ -13,6 +14,7 @@
 #include "atomfile/replace.hpp"
 #include "atomfile/scheduled_writer.hpp"
 #include "atomfile/spooled_temporary_file.hpp"
+#include "atomfile/temp_file_io.hpp"
 #include "atomfile/tempdir.hpp"
 #include "atomfile/temporary_directory.hpp"
 #include "atomfile/temporary_file.hpp"

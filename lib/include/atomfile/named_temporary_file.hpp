@@ -68,7 +68,7 @@ struct NamedTemporaryFileOptions {
     }
 };
 
-class ATOMFILE_API NamedTemporaryFile {
+class ATOMFILE_API NamedTemporaryFile : public TempFileIo {
   public:
     NamedTemporaryFile();
     explicit NamedTemporaryFile(const NamedTemporaryFileOptions& options);
@@ -81,29 +81,9 @@ class ATOMFILE_API NamedTemporaryFile {
     ~NamedTemporaryFile();
 
     // The absolute path (Python's .name); empty once released.
-    const std::string& path() const noexcept { return path_; }
-    // The descriptor, or -1 once closed.
-    int fileno() const noexcept { return fd_.get(); }
-    bool closed() const noexcept { return !fd_.valid(); }
+    const std::string& path() const noexcept { return name_; }
     bool delete_file() const noexcept { return delete_file_; }
     bool delete_on_close() const noexcept { return delete_on_close_; }
-
-    std::size_t write(std::string_view data);
-    std::size_t write(std::string_view data, std::error_code& ec) noexcept;
-    std::string read(std::size_t size = std::string::npos);
-    std::string read(std::size_t size, std::error_code& ec) noexcept;
-    std::int64_t seek(std::int64_t offset, Whence whence = Whence::set);
-    std::int64_t seek(std::int64_t offset, Whence whence, std::error_code& ec) noexcept;
-    std::int64_t tell() const;
-    std::int64_t tell(std::error_code& ec) const noexcept;
-    std::int64_t truncate(std::int64_t size);
-    std::int64_t truncate(std::int64_t size, std::error_code& ec) noexcept;
-    std::int64_t truncate();
-    // Nothing is buffered: present for parity, checks only that the file is open.
-    void flush();
-    void flush(std::error_code& ec) noexcept;
-    void sync();
-    void sync(std::error_code& ec) noexcept;
 
     // Closes the descriptor; removes the file when delete_file and delete_on_close are both
     // true. Idempotent. Throws only when that removal fails (the descriptor is closed anyway).
@@ -133,8 +113,6 @@ class ATOMFILE_API NamedTemporaryFile {
   private:
     void remove_if_ours() const;
 
-    FileDescriptor fd_;
-    std::string path_;
     std::uint64_t device_ = 0;
     std::uint64_t inode_ = 0;
     bool delete_file_ = true;

@@ -429,6 +429,7 @@ class ATOMFILE_API AtomicFile {
     void discard() noexcept;
 
   private:
+    friend class Batch;  // commits many AtomicFiles together (batch.hpp)
     struct State;
     std::unique_ptr<State> state_;
 };

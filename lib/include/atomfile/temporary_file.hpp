@@ -5,8 +5,7 @@
 // system or kernel refuses O_TMPFILE (EOPNOTSUPP, EISDIR, EINVAL) the file is created like
 // mkstemp() (exclusive, 0600, random name) and its name removed at once, as Python does.
 //
-// I/O is unbuffered: write() hands the bytes to the kernel before returning, so flush() has
-// nothing to do and exists for parity. Data is binary; there is no text mode.
+// I/O (write, read, seek, tell, truncate, flush, sync) is TempFileIo's: unbuffered and binary.
 //
 // Beyond Python: link_to(path) gives an O_TMPFILE temp a name (linkat), e.g. to publish a file
 // only once it is complete. A temp made by the fallback cannot be linked (its name is already
@@ -28,11 +27,9 @@
 #include "atomfile/export.hpp"
 #include "atomfile/file_descriptor.hpp"
 #include "atomfile/path_arg.hpp"
+#include "atomfile/temp_file_io.hpp"
 
 namespace atomfile {
-
-// Origin of a seek, as Python's whence (0, 1, 2).
-enum class Whence { set, current, end };
 
 // Python's TemporaryFile(suffix=None, prefix=None, dir=None); suffix and prefix only matter
 // for the fallback's short-lived name.
@@ -71,7 +68,7 @@ struct TemporaryFileOptions {
     }
 };
 
-class ATOMFILE_API TemporaryFile {
+class ATOMFILE_API TemporaryFile : public TempFileIo {
   public:
     TemporaryFile();
     explicit TemporaryFile(const TemporaryFileOptions& options);
@@ -83,36 +80,11 @@ class ATOMFILE_API TemporaryFile {
     TemporaryFile& operator=(const TemporaryFile&) = delete;
     ~TemporaryFile();
 
-    // The descriptor (read-write, close-on-exec), or -1 once closed. Still owned by this object.
-    int fileno() const noexcept { return fd_.get(); }
-    bool closed() const noexcept { return !fd_.valid(); }
     // True when the file came from O_TMPFILE and link_to() can name it.
     bool linkable() const noexcept { return anonymous_; }
     // The directory holding the file (absolute).
-    const std::string& directory() const noexcept { return directory_; }
+    const std::string& directory() const noexcept { return name_; }
 
-    // Writes all of data at the current position; returns data.size().
-    std::size_t write(std::string_view data);
-    std::size_t write(std::string_view data, std::error_code& ec) noexcept;
-    // Reads up to size bytes (fewer only at end of file); read() reads to the end.
-    std::string read(std::size_t size = std::string::npos);
-    std::string read(std::size_t size, std::error_code& ec) noexcept;
-    // Moves the position; returns the new one.
-    std::int64_t seek(std::int64_t offset, Whence whence = Whence::set);
-    std::int64_t seek(std::int64_t offset, Whence whence, std::error_code& ec) noexcept;
-    std::int64_t tell() const;
-    std::int64_t tell(std::error_code& ec) const noexcept;
-    // Sets the size to size (extending with zeros); the position does not move. Returns size.
-    std::int64_t truncate(std::int64_t size);
-    std::int64_t truncate(std::int64_t size, std::error_code& ec) noexcept;
-    // Truncates at the current position.
-    std::int64_t truncate();
-    // Nothing is buffered: present for parity, checks only that the file is open.
-    void flush();
-    void flush(std::error_code& ec) noexcept;
-    // fsync: beyond Python, for callers that link the file and need it durable.
-    void sync();
-    void sync(std::error_code& ec) noexcept;
     // Gives the file the name path (which must not exist: std::errc::file_exists). The file
     // stays open here and is no longer temporary: closing it leaves it at path.
     void link_to(const PathArg& path);
@@ -121,8 +93,6 @@ class ATOMFILE_API TemporaryFile {
     void close() noexcept;
 
   private:
-    FileDescriptor fd_;
-    std::string directory_;
     bool anonymous_ = false;
 };
 

@@ -17,12 +17,16 @@ std::atomic<bool> any_plan{false};
 }  // namespace
 
 const char* call_name(Call call) {
-    static const char* const names[] = {
-        "open",      "create",   "create_anonymous", "read",      "write",      "seek",
-        "truncate",  "fsync",    "fdatasync",        "fstat",     "fstatat",    "fchmod",
-        "fchown",    "rename",   "link",             "unlink",    "rmdir",      "mkdir",
-        "readlink",  "xattr_list", "xattr_get",      "xattr_set", "lock",       "close",
-        "getrandom", "copy",     "writeback",        "open_path", "wait"};
+    static const char* const names[] = {"open",      "create",     "create_anonymous",
+                                        "read",      "write",      "seek",
+                                        "truncate",  "fsync",      "fdatasync",
+                                        "fstat",     "fstatat",    "fchmod",
+                                        "fchown",    "rename",     "link",
+                                        "unlink",    "rmdir",      "mkdir",
+                                        "readlink",  "xattr_list", "xattr_get",
+                                        "xattr_set", "lock",       "close",
+                                        "getrandom", "copy",       "writeback",
+                                        "open_path", "wait"};
     static_assert(sizeof(names) / sizeof(names[0]) == static_cast<int>(Call::count_));
     return names[static_cast<int>(call)];
 }

@@ -7,6 +7,7 @@
 #include "atomfile/replace.hpp"
 #include "error_support.hpp"
 #include "platform/linux.hpp"
+#include "replace/atomic_file_state.hpp"
 #include "replace/commit_protocol.hpp"
 #include "replace/metadata_copy.hpp"
 #include "replace/replace_temp.hpp"
@@ -18,21 +19,6 @@
 namespace atomfile {
 
 using namespace replace;
-
-// Members are declared in the order they are acquired, so they are released in reverse: the
-// temp and the lock refer to the target's directory descriptor.
-struct AtomicFile::State {
-    ReplaceOptions options;
-    Target target;
-    UpdateLock lock;
-    Original original;
-    std::optional<ReplaceTemp> temp;
-    // The temp's offset as this object last left it (writes through temp_descriptor() are not
-    // seen, which only makes write-behind hand the disk a range a little off).
-    std::int64_t position = 0;
-    std::optional<WriteBehind> behind;
-    bool replaced = false;  // by commit(): false when skip_unchanged found nothing to write
-};
 
 namespace {
 

@@ -1,10 +1,10 @@
-#include "json/json_patch.hpp"
+#include "json_patch.hpp"
 
 #include <nlohmann/json.hpp>
 
-#include "json/json_scanner.hpp"
+#include "json_scanner.hpp"
 
-namespace atomfile::json {
+namespace atomfile::json::detail {
 
 namespace {
 
@@ -65,7 +65,7 @@ bool is_proper_prefix(const Path& prefix, const Path& path) {
     return prefix.size() < path.size() && std::equal(prefix.begin(), prefix.end(), path.begin());
 }
 
-void apply_operation(Document& document, const PatchOperation& operation) {
+void apply_operation(Splicer& document, const PatchOperation& operation) {
     const std::string& op = operation.op;
     if (op == "add") return document.add(operation.path, *operation.value);
     if (op == "remove") return document.remove(operation.path);
@@ -91,7 +91,7 @@ nlohmann::json parse_value(std::string_view text) {
 
 }  // namespace
 
-void apply_patch(Document& document, std::string_view patch) {
+void apply_patch(Splicer& document, std::string_view patch) {
     if (patch.empty() || patch.front() != '[')
         throw OperationError("a JSON Patch must be an array of operations");
     const Container operations = list_members(patch, 0);
@@ -112,7 +112,7 @@ void apply_patch(Document& document, std::string_view patch) {
 
 // Walks the patch with an explicit stack rather than recursion, so a deep patch (as deep as
 // --max-depth allows) cannot overflow the call stack.
-void apply_merge_patch(Document& document, const Path& path, std::string_view patch) {
+void apply_merge_patch(Splicer& document, const Path& path, std::string_view patch) {
     if (patch.front() != '{') return document.set(path, patch);
     Path at = path;
     std::vector<std::pair<Container, std::size_t>> open;  // patch objects, next member of each
@@ -157,4 +157,4 @@ bool json_equal(std::string_view a, std::string_view b) {
     }
 }
 
-}  // namespace atomfile::json
+}  // namespace atomfile::json::detail

@@ -1,8 +1,8 @@
-#include "json/json_document.hpp"
+#include "json_document.hpp"
 
 #include <algorithm>
 
-namespace atomfile::json {
+namespace atomfile::json::detail {
 
 namespace {
 
@@ -19,7 +19,7 @@ std::string key_literal(const std::string& key) {
     std::string literal = quote(key);
     try {
         validate(literal);
-    } catch (const SyntaxError&) {
+    } catch (const ParseError&) {
         throw OperationError("the key \"" + key + "\" is not valid UTF-8");
     }
     return literal;
@@ -44,25 +44,7 @@ bool starts_array(const PathToken& token) {
 
 }  // namespace
 
-const char* type_name(JsonType type) {
-    switch (type) {
-        case JsonType::object:
-            return "object";
-        case JsonType::array:
-            return "array";
-        case JsonType::string:
-            return "string";
-        case JsonType::number:
-            return "number";
-        case JsonType::boolean:
-            return "boolean";
-        case JsonType::null:
-            return "null";
-    }
-    return "null";
-}
-
-Document::Document(std::string text, std::size_t max_depth, Dialect dialect)
+Splicer::Splicer(std::string text, std::size_t max_depth, Dialect dialect)
     : text_(std::move(text)), max_depth_(max_depth) {
     ScanReport report = validate(text_, max_depth, dialect);
     duplicates_ = std::move(report.duplicates);
@@ -71,7 +53,7 @@ Document::Document(std::string text, std::size_t max_depth, Dialect dialect)
     style_ = detect_style(text_);
 }
 
-void Document::set_indent(std::string unit) {
+void Splicer::set_indent(std::string unit) {
     style_.indent = std::move(unit);
 }
 
@@ -79,8 +61,8 @@ void Document::set_indent(std::string unit) {
 
 // The value one step down without listing the whole container, or npos when the step needs the
 // full list: a key when the document has duplicates (every occurrence must be seen), a [-N].
-std::size_t Document::quick_find(std::size_t open, const PathToken& token,
-                                 const SpanIndex* index) const {
+std::size_t Splicer::quick_find(std::size_t open, const PathToken& token,
+                                const SpanIndex* index) const {
     if (text_[open] == '{') {
         if (!duplicates_.empty() || token.from_end()) return npos;
         return find_key(text_, open, token.name, index);
@@ -89,8 +71,8 @@ std::size_t Document::quick_find(std::size_t open, const PathToken& token,
     return position ? find_element(text_, open, *position, index) : npos;
 }
 
-std::size_t Document::find_member(const Container& container, const PathToken& token,
-                                  Miss& miss) const {
+std::size_t Splicer::find_member(const Container& container, const PathToken& token,
+                                 Miss& miss) const {
     const auto& members = container.members;
     if (!container.object) {
         std::optional<std::size_t> position;
@@ -122,7 +104,7 @@ std::size_t Document::find_member(const Container& container, const PathToken& t
     return found.empty() ? npos : found.front();
 }
 
-Document::Location Document::locate(const Path& path) {
+Splicer::Location Splicer::locate(const Path& path) {
     std::string_view text = this->text();
     const SpanIndex* index = kept_original_ ? nullptr : &shallow_;
     Location location;
@@ -156,7 +138,7 @@ Document::Location Document::locate(const Path& path) {
     return location;
 }
 
-void Document::fail(const Path& path, const Location& location) const {
+void Splicer::fail(const Path& path, const Location& location) const {
     std::string where = describe(path, location.resolved);
     const PathToken& token = path[std::min(location.resolved, path.size() - 1)];
     switch (location.miss) {
@@ -176,26 +158,26 @@ void Document::fail(const Path& path, const Location& location) const {
     }
 }
 
-Document::Location Document::require(const Path& path) {
+Splicer::Location Splicer::require(const Path& path) {
     Location location = locate(path);
     if (location.resolved < path.size()) fail(path, location);
     return location;
 }
 
-bool Document::contains(const Path& path) {
+bool Splicer::contains(const Path& path) {
     return locate(path).resolved == path.size();
 }
 
-std::string Document::get(const Path& path) {
+std::string Splicer::get(const Path& path) {
     Location location = require(path);
     return text_.substr(location.begin, location.end - location.begin);
 }
 
-std::string Document::print(const Path& path) {
+std::string Splicer::print(const Path& path) {
     return reformat(get(path), style_, "", !style_.indent.empty());
 }
 
-JsonType Document::type(const Path& path) {
+JsonType Splicer::type(const Path& path) {
     switch (text_[require(path).begin]) {
         case '{':
             return JsonType::object;
@@ -213,7 +195,7 @@ JsonType Document::type(const Path& path) {
     }
 }
 
-std::vector<std::string> Document::member_names(const Path& path) {
+std::vector<std::string> Splicer::member_names(const Path& path) {
     Location location = require(path);
     if (text_[location.begin] != '{')
         throw OperationError(describe(path, path.size()) + " is not an object");
@@ -223,7 +205,7 @@ std::vector<std::string> Document::member_names(const Path& path) {
     return names;
 }
 
-std::size_t Document::size(const Path& path) {
+std::size_t Splicer::size(const Path& path) {
     Location location = require(path);
     if (!is_container(text_, location.begin))
         throw OperationError(describe(path, path.size()) + " is not an object or array");
@@ -233,7 +215,7 @@ std::size_t Document::size(const Path& path) {
 // ---- operations ----------------------------------------------------------------------------
 
 // A value placed inside `enclosing` containers must not take the document past max_depth_.
-void Document::check_depth(std::size_t enclosing, std::string_view value) const {
+void Splicer::check_depth(std::size_t enclosing, std::string_view value) const {
     std::size_t depth = enclosing + nesting_depth(value);
     if (depth > max_depth_)
         throw OperationError("the result would nest " + std::to_string(depth) +
@@ -243,8 +225,8 @@ void Document::check_depth(std::size_t enclosing, std::string_view value) const 
 
 // value wrapped in the containers that path[from...] says are missing: {"key": ...} for a name,
 // [...] for [0] or "-". Built in one pass, so a long missing path costs its length.
-std::string Document::missing_values(const Path& path, std::size_t from,
-                                     std::string_view value) const {
+std::string Splicer::missing_values(const Path& path, std::size_t from,
+                                    std::string_view value) const {
     std::string opening, closing;
     for (std::size_t i = from; i < path.size(); ++i) {
         const PathToken& token = path[i];
@@ -260,7 +242,7 @@ std::string Document::missing_values(const Path& path, std::size_t from,
     return opening + std::string(value) + closing;
 }
 
-void Document::set(const Path& path, std::string_view value) {
+void Splicer::set(const Path& path, std::string_view value) {
     check_depth(path.size(), value);
     Location location = locate(path);
     if (location.resolved == path.size()) return replace_value(location, value);
@@ -277,7 +259,7 @@ void Document::set(const Path& path, std::string_view value) {
     insert_last(parent, location.enclosing, &token.name, created);
 }
 
-void Document::add(const Path& path, std::string_view value) {
+void Splicer::add(const Path& path, std::string_view value) {
     check_depth(path.size(), value);
     Location location = locate(path);
     bool found = location.resolved == path.size();
@@ -293,18 +275,18 @@ void Document::add(const Path& path, std::string_view value) {
     insert_last(*location.parent, location.enclosing, nullptr, value);
 }
 
-void Document::replace(const Path& path, std::string_view value) {
+void Splicer::replace(const Path& path, std::string_view value) {
     check_depth(path.size(), value);
     replace_value(require(path), value);
 }
 
-void Document::remove(const Path& path) {
+void Splicer::remove(const Path& path) {
     if (path.empty()) throw OperationError("the root cannot be removed");
     Location location = require(path);
     remove_member(*location.parent, location.index);
 }
 
-void Document::append(const Path& path, std::string_view value) {
+void Splicer::append(const Path& path, std::string_view value) {
     check_depth(path.size() + 1, value);
     Location location = locate(path);
     if (location.resolved < path.size()) {
@@ -319,7 +301,7 @@ void Document::append(const Path& path, std::string_view value) {
 
 // ---- layout --------------------------------------------------------------------------------
 
-bool Document::spans_lines(const Container& container) const {
+bool Splicer::spans_lines(const Container& container) const {
     if (container.members.empty()) return !style_.indent.empty();
     auto inside = std::string_view(text_).substr(container.open, container.close - container.open);
     return !style_.indent.empty() && inside.find('\n') != npos;
@@ -327,7 +309,7 @@ bool Document::spans_lines(const Container& container) const {
 
 // Whether the container opening at `enclosing` (npos: none, the value is the root) is laid out
 // on several lines, so that a value inside it may be too.
-bool Document::encloses_lines(std::size_t enclosing) const {
+bool Splicer::encloses_lines(std::size_t enclosing) const {
     if (style_.indent.empty()) return false;
     if (enclosing == npos) return true;
     std::size_t close = skip_value(text_, enclosing);
@@ -335,7 +317,7 @@ bool Document::encloses_lines(std::size_t enclosing) const {
 }
 
 // The whitespace that goes after a comma before the member at index.
-std::string Document::separator(const Container& container, std::size_t index) const {
+std::string Splicer::separator(const Container& container, std::size_t index) const {
     const auto& members = container.members;
     auto gap_before = [&](std::size_t i) {
         std::size_t from = i == 0 ? container.open + 1 : members[i - 1].comma + 1;
@@ -347,7 +329,7 @@ std::string Document::separator(const Container& container, std::size_t index) c
     return style_.comma.substr(1);
 }
 
-std::string_view Document::colon(const Container& container) const {
+std::string_view Splicer::colon(const Container& container) const {
     if (!container.object || container.members.empty()) return style_.colon;
     const Member& first = container.members.front();
     auto written = std::string_view(text_).substr(first.key_end, first.value_begin - first.key_end);
@@ -355,16 +337,16 @@ std::string_view Document::colon(const Container& container) const {
     return plain ? written : std::string_view(style_.colon);
 }
 
-std::string Document::member_text(const Container& container, const std::string* key,
-                                  std::string_view value, std::string_view base,
-                                  bool multiline) const {
+std::string Splicer::member_text(const Container& container, const std::string* key,
+                                 std::string_view value, std::string_view base,
+                                 bool multiline) const {
     std::string text;
     if (key) text = key_literal(*key) + std::string(colon(container));
     return text + reformat(value, style_, base, multiline);
 }
 
 // The end of pos's line's trailing comments: a member's comment stays with it.
-std::size_t Document::line_tail(std::size_t pos) const {
+std::size_t Splicer::line_tail(std::size_t pos) const {
     while (true) {
         std::size_t next = text_.find_first_not_of(" \t", pos);
         if (next == npos || text_[next] != '/' || next + 1 >= text_.size()) return pos;
@@ -381,7 +363,7 @@ std::size_t Document::line_tail(std::size_t pos) const {
 // Whether member stands on lines of its own: only blanks before it on its first line, and after
 // it (its comma and a comment included) nothing but the line's end. Sets [from, to) to those
 // whole lines, line break included.
-bool Document::own_lines(const Member& member, std::size_t& from, std::size_t& to) const {
+bool Splicer::own_lines(const Member& member, std::size_t& from, std::size_t& to) const {
     std::size_t begin = member.begin();
     std::size_t newline = begin == 0 ? npos : text_.rfind('\n', begin - 1);
     from = newline == npos ? 0 : newline + 1;
@@ -400,7 +382,7 @@ bool Document::own_lines(const Member& member, std::size_t& from, std::size_t& t
 
 // A one-line value replaced by a short one stays on one line: the new value, printed on one
 // line, fits where the old one was within 80 columns (or the old line's length, if longer).
-bool Document::fits_one_line(std::size_t begin, std::size_t end, std::string_view value) const {
+bool Splicer::fits_one_line(std::size_t begin, std::size_t end, std::string_view value) const {
     std::string_view old = std::string_view(text_).substr(begin, end - begin);
     if (!is_container(old, 0) || old.find('\n') != npos) return false;
     std::size_t line_start = text_.rfind('\n', begin == 0 ? 0 : begin - 1);
@@ -413,7 +395,7 @@ bool Document::fits_one_line(std::size_t begin, std::size_t end, std::string_vie
 
 // ---- edits ---------------------------------------------------------------------------------
 
-void Document::replace_value(const Location& location, std::string_view value) {
+void Splicer::replace_value(const Location& location, std::string_view value) {
     bool multiline = location.parent ? spans_lines(*location.parent) : !style_.indent.empty();
     if (multiline && fits_one_line(location.begin, location.end, value)) multiline = false;
     std::string printed = reformat(value, style_, line_indent(text_, location.begin), multiline);
@@ -426,8 +408,8 @@ void Document::replace_value(const Location& location, std::string_view value) {
     apply({location.begin, location.end, std::move(printed)});
 }
 
-void Document::insert_last(const Container& container, std::size_t enclosing,
-                           const std::string* key, std::string_view value) {
+void Splicer::insert_last(const Container& container, std::size_t enclosing, const std::string* key,
+                          std::string_view value) {
     if (container.members.empty()) return insert_into_empty(container, enclosing, key, value);
     const Member& last = container.members.back();
     std::string lead = separator(container, container.members.size() - 1);
@@ -444,8 +426,7 @@ void Document::insert_last(const Container& container, std::size_t enclosing,
     apply({last.value_end, tail, std::move(text)});
 }
 
-void Document::insert_before(const Container& container, std::size_t index,
-                             std::string_view value) {
+void Splicer::insert_before(const Container& container, std::size_t index, std::string_view value) {
     std::size_t at = container.members[index].begin();
     bool multiline = spans_lines(container);
     std::string_view base = multiline ? line_indent(text_, at) : "";
@@ -456,8 +437,8 @@ void Document::insert_before(const Container& container, std::size_t index,
 
 // An empty container is filled on several lines only where the container around it is: a
 // member merged into {"tls": {}} inside a one-line object stays on that line.
-void Document::insert_into_empty(const Container& container, std::size_t enclosing,
-                                 const std::string* key, std::string_view value) {
+void Splicer::insert_into_empty(const Container& container, std::size_t enclosing,
+                                const std::string* key, std::string_view value) {
     std::size_t inner = container.open + 1;
     bool blank = is_blank(std::string_view(text_).substr(inner, container.close - inner));
     if (!encloses_lines(enclosing)) {
@@ -471,7 +452,7 @@ void Document::insert_into_empty(const Container& container, std::size_t enclosi
     apply({inner, blank ? container.close : inner, std::move(text)});
 }
 
-void Document::remove_member(const Container& container, std::size_t index) {
+void Splicer::remove_member(const Container& container, std::size_t index) {
     const auto& members = container.members;
     const Member& member = members[index];
     if (members.size() == 1) return remove_only(container);
@@ -487,7 +468,7 @@ void Document::remove_member(const Container& container, std::size_t index) {
 
 // The only member: the container becomes empty when nothing else is inside (`{}`), otherwise
 // the member leaves with its lines, or alone, and the comments around it stay.
-void Document::remove_only(const Container& container) {
+void Splicer::remove_only(const Container& container) {
     const Member& member = container.members.front();
     std::size_t from = 0, to = 0;
     bool lines = own_lines(member, from, to);
@@ -504,7 +485,7 @@ void Document::remove_only(const Container& container) {
 
 // Removes the last member and the comma before it; a member alone on its line leaves with its
 // line and its trailing comment, so the lines around it are untouched.
-void Document::remove_last(const Container& container) {
+void Splicer::remove_last(const Container& container) {
     const Member& last = container.members.back();
     const Member& previous = container.members[container.members.size() - 2];
     std::size_t comma = previous.comma;
@@ -527,13 +508,13 @@ void Document::remove_last(const Container& container) {
 
 // ---- text ----------------------------------------------------------------------------------
 
-void Document::apply(Edit edit) {
+void Splicer::apply(Edit edit) {
     materialize();
     if (text_.compare(edit.begin, edit.end - edit.begin, edit.text) == 0) return;
     pending_ = std::move(edit);
 }
 
-void Document::materialize() {
+void Splicer::materialize() {
     if (!pending_) return;
     Edit edit = std::move(*pending_);
     pending_.reset();
@@ -547,7 +528,7 @@ void Document::materialize() {
     text_.append(original_, 0, edit.begin).append(edit.text).append(original_, edit.end);
 }
 
-bool Document::changed() const {
+bool Splicer::changed() const {
     if (kept_original_) {
         auto parts = pieces();
         std::string_view original = original_;
@@ -558,15 +539,23 @@ bool Document::changed() const {
     return pending_.has_value();
 }
 
-std::array<std::string_view, 3> Document::pieces() const {
+void Splicer::revert() {
+    pending_.reset();
+    if (!kept_original_) return;
+    text_ = std::move(original_);
+    original_ = std::string();
+    kept_original_ = false;  // text_ is the validated text again: shallow_ describes it
+}
+
+std::array<std::string_view, 3> Splicer::pieces() const {
     std::string_view text = text_;
     if (!pending_) return {text, {}, {}};
     return {text.substr(0, pending_->begin), pending_->text, text.substr(pending_->end)};
 }
 
-const std::string& Document::text() {
+const std::string& Splicer::text() {
     materialize();
     return text_;
 }
 
-}  // namespace atomfile::json
+}  // namespace atomfile::json::detail

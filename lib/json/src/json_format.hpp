@@ -10,7 +10,7 @@
 #include <string>
 #include <string_view>
 
-namespace atomfile::json {
+namespace atomfile::json::detail {
 
 struct Style {
     std::string indent = "  ";   // one level; empty means "one line"
@@ -23,8 +23,6 @@ struct Style {
 // Detects the layout of a validated document from its first 64 KiB. The spacing after ',' is the
 // first one written between tokens on one line; with none, it follows the colon (":" gives ",").
 Style detect_style(std::string_view text);
-// Parses an --indent value: a number of spaces (0 to 16) or "tab". Throws std::invalid_argument.
-std::string parse_indent(std::string_view value);
 
 // Prints a validated JSON value. multiline: one member per line, nested levels one indent unit
 // deeper than base (the indentation of the line it starts on); otherwise everything on one line.
@@ -42,4 +40,4 @@ std::string_view line_indent(std::string_view text, std::size_t pos);
 // Whether text holds only JSON whitespace.
 bool is_blank(std::string_view text);
 
-}  // namespace atomfile::json
+}  // namespace atomfile::json::detail

@@ -1,11 +1,11 @@
-#include "json/json_path.hpp"
+#include "json_path.hpp"
 
 #include <algorithm>
 
-#include "json/json_format.hpp"
-#include "json/json_scanner.hpp"
+#include "json_format.hpp"
+#include "json_scanner.hpp"
 
-namespace atomfile::json {
+namespace atomfile::json::detail {
 
 namespace {
 
@@ -194,4 +194,4 @@ std::optional<std::size_t> array_index(std::string_view token) {
     return value;
 }
 
-}  // namespace atomfile::json
+}  // namespace atomfile::json::detail

@@ -1,4 +1,4 @@
-#include "json/json_scanner.hpp"
+#include "json_scanner.hpp"
 
 #include <algorithm>
 #include <array>
@@ -12,7 +12,7 @@
 #include <emmintrin.h>
 #endif
 
-namespace atomfile::json {
+namespace atomfile::json::detail {
 
 namespace {
 
@@ -315,7 +315,7 @@ class Validator {
 void Validator::fail(std::size_t offset, const std::string& what) const {
     std::size_t line = 0, column = 0;
     line_and_column(t_, offset, line, column);
-    throw SyntaxError(what, offset, line, column);
+    throw ParseError(what, offset, line, column);
 }
 
 void Validator::skip_ws_slow() {
@@ -515,10 +515,6 @@ std::size_t skip_string(std::string_view text, std::size_t pos) {
 
 }  // namespace
 
-SyntaxError::SyntaxError(const std::string& what, std::size_t offset, std::size_t line,
-                         std::size_t column)
-    : std::runtime_error(what), offset_(offset), line_(line), column_(column) {}
-
 ScanReport validate(std::string_view text, std::size_t max_depth, Dialect dialect) {
     return Validator(text, max_depth, dialect).run();
 }
@@ -709,4 +705,4 @@ std::size_t find_element(std::string_view text, std::size_t open, std::size_t n,
                              [n](std::size_t, std::size_t number) { return number == n; });
 }
 
-}  // namespace atomfile::json
+}  // namespace atomfile::json::detail

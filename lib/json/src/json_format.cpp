@@ -1,11 +1,10 @@
-#include "json/json_format.hpp"
+#include "json_format.hpp"
 
 #include <optional>
-#include <stdexcept>
 
-#include "json/json_scanner.hpp"
+#include "json_scanner.hpp"
 
-namespace atomfile::json {
+namespace atomfile::json::detail {
 
 namespace {
 
@@ -88,17 +87,6 @@ Style detect_style(std::string_view text) {
     return style;
 }
 
-std::string parse_indent(std::string_view value) {
-    if (value == "tab") return "\t";
-    std::size_t spaces = 0;
-    for (char c : value) {
-        if (c < '0' || c > '9' || spaces > 16) throw std::invalid_argument("bad --indent");
-        spaces = spaces * 10 + static_cast<std::size_t>(c - '0');
-    }
-    if (value.empty() || spaces > 16) throw std::invalid_argument("bad --indent");
-    return std::string(spaces, ' ');
-}
-
 std::string reformat(std::string_view value, const Style& style, std::string_view base,
                      bool multiline) {
     std::string out;
@@ -173,4 +161,4 @@ bool is_blank(std::string_view text) {
     return text.find_first_not_of(" \t\r\n") == std::string_view::npos;
 }
 
-}  // namespace atomfile::json
+}  // namespace atomfile::json::detail

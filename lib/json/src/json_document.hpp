@@ -22,40 +22,26 @@
 #include <array>
 #include <cstddef>
 #include <optional>
-#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include "json/json_format.hpp"
-#include "json/json_path.hpp"
-#include "json/json_scanner.hpp"
+#include "json_format.hpp"
+#include "json_path.hpp"
+#include "json_scanner.hpp"
 
-namespace atomfile::json {
+namespace atomfile::json::detail {
 
-// An operation that cannot be applied: a missing path, a wrong type, a failed test.
-class OperationError : public std::runtime_error {
+// The errors (OperationError, AmbiguousKey) and the value types are the public ones
+// (atomfile/json.hpp).
+using JsonType = Type;
+
+class Splicer {
   public:
-    using std::runtime_error::runtime_error;
-};
-
-// A path through a key that appears more than once in its object: which one is meant is
-// ambiguous, so no operation reads or edits it. what() names the lines of each occurrence.
-class AmbiguousKey : public OperationError {
-  public:
-    using OperationError::OperationError;
-};
-
-enum class JsonType { object, array, string, number, boolean, null };
-// jq's names: "object", "array", "string", "number", "boolean", "null".
-const char* type_name(JsonType type);
-
-class Document {
-  public:
-    // Validates text (throws SyntaxError) and detects its style. Edits that would nest the text
+    // Validates text (throws ParseError) and detects its style. Edits that would nest the text
     // deeper than max_depth throw OperationError.
-    explicit Document(std::string text, std::size_t max_depth = default_max_depth,
-                      Dialect dialect = Dialect::jsonc);
+    explicit Splicer(std::string text, std::size_t max_depth = default_max_depth,
+                     Dialect dialect = Dialect::jsonc);
 
     const std::vector<DuplicateKey>& duplicates() const { return duplicates_; }
     const Style& style() const { return style_; }
@@ -88,6 +74,12 @@ class Document {
 
     // Whether the current text differs from the text the document was made from.
     bool changed() const;
+    // Whether no edit has been made since validation (or since revert()), so that revert()
+    // can undo what comes next.
+    bool pristine() const { return !kept_original_ && !pending_; }
+    // Back to the validated text, as if no edit had been made. That text is kept anyway (as
+    // text_ under a pending edit, or as original_), so undoing costs no copy of the document.
+    void revert();
     // The current text as up to three consecutive pieces (no full copy is made).
     std::array<std::string_view, 3> pieces() const;
     // The current text.
@@ -148,4 +140,4 @@ class Document {
     std::size_t max_depth_;
 };
 
-}  // namespace atomfile::json
+}  // namespace atomfile::json::detail

@@ -13,12 +13,13 @@
 
 #include <cstddef>
 #include <optional>
-#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
 
-namespace atomfile::json {
+#include "atomfile/json.hpp"
+
+namespace atomfile::json::detail {
 
 struct PathToken {
     std::string name;    // the member name, or the position as written ("0", "-1", "-")
@@ -38,12 +39,6 @@ struct PathToken {
 
 using Path = std::vector<PathToken>;
 
-// A path that follows neither syntax; what() says why and where.
-class PathError : public std::invalid_argument {
-  public:
-    using std::invalid_argument::invalid_argument;
-};
-
 // Parses either syntax: a text starting with '.' or '[' is a dotted path, one starting with '#'
 // a URI fragment, anything else a JSON Pointer. Throws PathError.
 Path parse_path(std::string_view text);
@@ -59,4 +54,4 @@ std::string describe_path(const Path& path);
 // digit string without leading zeros (and "-", past the end, which callers handle).
 std::optional<std::size_t> array_index(std::string_view token);
 
-}  // namespace atomfile::json
+}  // namespace atomfile::json::detail

@@ -1,7 +1,7 @@
 // The span scanner: validates a JSON text without building a DOM and finds the bytes of values.
 //
 // validate() checks a whole document at memory speed, in one pass and with an explicit stack, so
-// nesting deeper than max_depth is refused with a SyntaxError rather than a stack overflow. It
+// nesting deeper than max_depth is refused with a ParseError rather than a stack overflow. It
 // reads one of two dialects:
 //   Dialect::jsonc   RFC 8259 plus what tsc and VS Code accept in their JSONC files: "//" and
 //                    "/* */" comments wherever whitespace may appear, and one trailing comma
@@ -18,25 +18,14 @@
 #pragma once
 
 #include <cstddef>
-#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
-namespace atomfile::json {
+#include "atomfile/json.hpp"
 
-// Invalid JSON. line and column are 1-based; the column counts bytes.
-class SyntaxError : public std::runtime_error {
-  public:
-    SyntaxError(const std::string& what, std::size_t offset, std::size_t line, std::size_t column);
-    std::size_t offset() const noexcept { return offset_; }
-    std::size_t line() const noexcept { return line_; }
-    std::size_t column() const noexcept { return column_; }
-
-  private:
-    std::size_t offset_, line_, column_;
-};
+namespace atomfile::json::detail {
 
 struct DuplicateKey {
     std::string key;     // unescaped
@@ -53,11 +42,7 @@ struct ScanReport {
     SpanIndex shallow;  // the root container and the containers directly inside it
 };
 
-inline constexpr std::size_t default_max_depth = 1000;
-
-enum class Dialect { jsonc, strict };
-
-// Throws SyntaxError naming the first problem.
+// Throws ParseError naming the first problem.
 ScanReport validate(std::string_view text, std::size_t max_depth = default_max_depth,
                     Dialect dialect = Dialect::jsonc);
 
@@ -113,4 +98,4 @@ std::size_t find_key(std::string_view text, std::size_t open, std::string_view k
 std::size_t find_element(std::string_view text, std::size_t open, std::size_t n,
                          const SpanIndex* index = nullptr);
 
-}  // namespace atomfile::json
+}  // namespace atomfile::json::detail
