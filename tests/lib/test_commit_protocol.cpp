@@ -264,12 +264,25 @@ TEST_CASE("a failure before the rename is not replaced_not_durable for an error_
     CHECK(read_file(dir / "target") == old_content);
 }
 
-TEST_CASE("a directory that refuses fsync with EINVAL counts as synced") {
+TEST_CASE("a directory that refuses fsync with EINVAL is made durable by syncing its file system") {
     ScratchDir dir;
     write_file(dir / "target", old_content);
-    ScopedFault fault(Call::fsync, EINVAL, 2);
+    ScopedFault fault(Call::fsync, EINVAL, 2);  // the temp's fsync, then the directory's
+    CallRecorder recorder;                      // above the fault: sees the refused call too
     write_atomic((dir / "target").string(), new_content);
     CHECK(fault.fired());
+    CHECK(recorder.count(Call::fsync) == 3);  // the temp, the refused directory, syncfs
+    CHECK(read_file(dir / "target") == new_content);
+}
+
+TEST_CASE("when the file system sync that stands in for the directory's fails, it is reported") {
+    ScratchDir dir;
+    write_file(dir / "target", old_content);
+    ScopedFault fault({{Call::fsync, EINVAL, 2}, {Call::fsync, EIO, 3}});
+    std::error_code ec;
+    write_atomic((dir / "target").string(), new_content, {}, ec);
+    CHECK(ec == atomfile::errc::replaced_not_durable);
+    CHECK(ec == std::errc::io_error);
     CHECK(read_file(dir / "target") == new_content);
 }
 

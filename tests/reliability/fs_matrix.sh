@@ -204,15 +204,6 @@ if [[ $suite =~ ^(crash_sweep|fault_matrix|protocol)$ ]]; then
         status=0
         TMPDIR="$mnt" bash "$(dirname "$0")/$suite.sh" "$writer" >"$SCRATCH/out" || status=$?
         sed "s/^$label /$label $fs /" "$SCRATCH/out"
-        # fuse_refuse fails the directory fsync with EINVAL, which the library counts as done:
-        # there, and only there, the checker must find that one step missing and nothing else.
-        if [[ $fs == fuse && $suite == protocol ]] && ((status != 0)) &&
-            [[ $(grep -c 'FAIL: ' "$SCRATCH/out") == 1 ]] &&
-            grep -q 'FAIL: the directory was not synced after the rename' "$SCRATCH/out"; then
-            echo "protocol fuse $writer: as expected, the directory sync refused (EINVAL) is the" \
-                "only step missing"
-            status=0
-        fi
         ((status == 0)) || failures=$((failures + 1))
     done
     ((failures == 0)) || fail "$label on $fs: $failures of ${#writers[@]} writers failed"

@@ -5,7 +5,7 @@
 //   1. the temp created exclusively (O_TMPFILE, or O_CREAT|O_EXCL) in TARGET's directory;
 //   2. an fsync or fdatasync of the temp that succeeded, with no write to it afterwards;
 //   3. the publication: a rename or link whose destination is TARGET and whose source is the temp;
-//   4. an fsync of TARGET's directory that succeeded;
+//   4. an fsync of TARGET's directory that succeeded (or a syncfs through a descriptor in it);
 // and when no process ever opened TARGET for writing (O_WRONLY, O_RDWR, O_TRUNC or O_CREAT) or
 // truncated it by name. It prints one summary line and exits 0 (pass) or 1 (fail).
 #include <algorithm>
@@ -148,6 +148,8 @@ class Checker {
                 note_create(call);
             else if (call.name == "fsync" || call.name == "fdatasync")
                 note_sync(call);
+            else if (call.name == "syncfs")
+                note_file_system_sync(call);
             else if (is_data_call(call.name))
                 note_write(call);
             else if (call.name == "linkat")
@@ -235,6 +237,16 @@ class Checker {
         } else if (published_ && !call.args.empty() && fd_path_of(call.args[0]) == directory_) {
             verdict_.directory_sync = call.name + "(directory)";
         }
+    }
+
+    // syncfs after the publication, through a descriptor in TARGET's directory, commits the
+    // directory's entries too: the library's answer where a directory cannot be fsynced (O_PATH
+    // only, or a file system that refuses with EINVAL).
+    void note_file_system_sync(const Syscall& call) {
+        if (!published_ || call.args.empty()) return;
+        const std::string path = fd_path_of(call.args[0]);
+        if (path == directory_ || directory_of(path) == directory_)
+            verdict_.directory_sync = "syncfs(file system)";
     }
 
     // The descriptor a data call writes to: splice and copy_file_range name it third.

@@ -66,16 +66,18 @@ ScopedFault::ScopedFault(std::vector<Rule> rules)
       seen_(rules_.size(), 0),
       scope_([this](platform::Call call) { return decide(call); }) {}
 
+// Every rule counts every call of its kind, whether or not an earlier rule fails it, so each
+// rule's nth is the nth call of its kind.
 int ScopedFault::decide(platform::Call call) {
+    int error = 0;
     for (std::size_t i = 0; i < rules_.size(); ++i) {
         if (rules_[i].call != call) continue;
         ++seen_[i];
-        if (rules_[i].nth == 0 || seen_[i] == rules_[i].nth) {
-            fired_ = true;
-            return rules_[i].error;
-        }
+        if (error == 0 && (rules_[i].nth == 0 || seen_[i] == rules_[i].nth))
+            error = rules_[i].error;
     }
-    return 0;
+    fired_ = fired_ || error != 0;
+    return error;
 }
 
 CallRecorder::CallRecorder()

@@ -278,7 +278,8 @@ std::vector<Copy> plan_copies(const Request& request) {
 // A descriptor closed when it goes out of scope.
 class Source {
   public:
-    explicit Source(const std::string& path) : fd_(system::open_for_reading(path.c_str())) {
+    Source(const std::string& path, system::FileIdentity& identity)
+        : fd_(system::open_for_reading(path.c_str(), identity)) {
         if (fd_ < 0) throw_errno("open source", path);
     }
     ~Source() { system::close_fd(fd_); }
@@ -321,10 +322,8 @@ void check_source(const Copy& copy, const system::FileIdentity& source) {
 // Opens SOURCE, stages DEST in the batch and streams SOURCE into its temp. Returns false when
 // a signal arrived.
 bool stage(Batch& batch, Copy& copy, const ReplaceOptions& options, const SignalCatcher& signals) {
-    Source source(copy.source);
     system::FileIdentity identity;
-    if (system::descriptor_identity(source.fd(), identity) != 0)
-        throw_errno("inspect source", copy.source);
+    Source source(copy.source, identity);
     check_source(copy, identity);
     AtomicFile& file = batch.open(copy.destination, options);
     copy.target = file.target_path();

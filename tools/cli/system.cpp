@@ -96,18 +96,17 @@ int file_identity_at(const char* path, bool follow, FileIdentity& identity) {
     return 0;
 }
 
-int descriptor_identity(int fd, FileIdentity& identity) {
-    struct stat st;
-    if (::fstat(fd, &st) != 0) return -1;
-    fill_identity(st, identity);
-    return 0;
-}
-
-int open_for_reading(const char* path) {
+int open_for_reading(const char* path, FileIdentity& identity) {
     const int fd = ::open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
     if (fd < 0) return -1;
-    const int flags = ::fcntl(fd, F_GETFL);
-    if (flags < 0 || ::fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) != 0) {
+    struct stat st;
+    bool failed = ::fstat(fd, &st) != 0;
+    if (!failed) fill_identity(st, identity);
+    if (!failed && identity.kind != FileKind::regular) {
+        const int flags = ::fcntl(fd, F_GETFL);
+        failed = flags < 0 || ::fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) != 0;
+    }
+    if (failed) {
         const int error = errno;
         ::close(fd);
         errno = error;

@@ -31,21 +31,21 @@ enum class FileKind { regular, directory, symlink, character_device, block_devic
 int file_kind_at(const char* path, bool follow, FileKind& kind);
 
 // What atomic-install asks about its files: their kind and identity, to refuse a directory
-// SOURCE and a DEST that is SOURCE itself. 0, or -1 with errno (stat, lstat or fstat).
+// SOURCE and a DEST that is SOURCE itself. 0, or -1 with errno (stat or lstat).
 struct FileIdentity {
     unsigned long long device = 0;
     unsigned long long inode = 0;
     FileKind kind = FileKind::regular;
 };
 int file_identity_at(const char* path, bool follow, FileIdentity& identity);
-int descriptor_identity(int fd, FileIdentity& identity);
 // Opens an atomic-install SOURCE for reading (O_RDONLY | O_CLOEXEC | O_NOCTTY), following
-// symlinks as install(1) does. The library streams it from this descriptor, never from the
-// path, so the file checked is the file copied. Opened with O_NONBLOCK so that a FIFO at the
-// path (which the caller then refuses) cannot hang the open waiting for a writer; the flag is
-// cleared before returning, so reads of a device block as usual. The descriptor, or -1 with
-// errno.
-int open_for_reading(const char* path);
+// symlinks as install(1) does, and sets identity to what was opened (fstat). The library
+// streams it from this descriptor, never from the path, so the file checked is the file
+// copied. Opened with O_NONBLOCK so that a FIFO at the path (which the caller then refuses)
+// cannot hang the open waiting for a writer; on anything but a regular file (where it means
+// nothing) the flag is cleared before returning, so reads of a device block as usual. The
+// descriptor, or -1 with errno (nothing left open).
+int open_for_reading(const char* path, FileIdentity& identity);
 // Raises the soft limit on open descriptors (RLIMIT_NOFILE) to the hard limit: a group commit
 // holds two or three descriptors per file until it commits, and the common soft limit of 1024
 // would end a batch of a few hundred files with EMFILE. 0, or -1 with errno.

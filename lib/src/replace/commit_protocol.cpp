@@ -121,7 +121,9 @@ void sync_directory(const Target& target, Durability durability, int file_fd) {
     if (durability == Durability::none) return;
     if (target.dir_path_only) return sync_file_system_of(target, file_fd);
     if (platform::sync_fd(target.dir.get(), platform::SyncKind::full) == 0) return;
-    if (errno == EINVAL) return;  // the file system cannot sync directories: docs/durability.md
+    // EINVAL: this file system cannot sync a directory (FUSE, some network file systems).
+    // Syncing the whole file system is the one way left to make the rename durable there.
+    if (errno == EINVAL) return sync_file_system_of(target, file_fd);
     throw_errno(step::directory_sync, target.path);
 }
 

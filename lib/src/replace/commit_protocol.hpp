@@ -41,11 +41,11 @@ void commit_file(int file_fd, const Original& original, const Target& target,
 void commit_temp(ReplaceTemp& temp, const Original& original, const Target& target,
                  const ReplaceOptions& options);
 
-// After the replace: fsync of the directory, tolerating EINVAL from file systems that cannot
-// sync directories. When the directory could only be opened O_PATH (Target::dir_path_only),
-// syncfs of its file system instead, through file_fd (the new file) or, when that is -1, a
-// descriptor opened on the target name. Errors have step "sync directory after replace", for
-// which is_replaced() is true.
+// After the replace: fsync of the directory. Where the directory could only be opened O_PATH
+// (Target::dir_path_only), or its file system cannot sync directories (fsync fails with
+// EINVAL: FUSE, some network file systems), syncfs of its file system instead, through file_fd
+// (the new file) or, when that is -1, a descriptor opened on the target name. Errors have step
+// "sync directory after replace", for which is_replaced() is true.
 void sync_directory(const Target& target, Durability durability, int file_fd = -1);
 
 }  // namespace atomfile::replace
