@@ -61,4 +61,5 @@ echo "== build and test under AddressSanitizer + UndefinedBehaviorSanitizer =="
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DATOMFILE_SANITIZE=ON >/dev/null
 cmake --build build-asan -j"$jobs"
 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-    ctest --test-dir build-asan --output-on-failure -j"$jobs" -LE bench
+    ctest --test-dir build-asan --output-on-failure -j"$jobs" -LE 'bench|fs-matrix'
+# (The file-system matrix runs once, in the normal build: it measures file systems, not memory.)
