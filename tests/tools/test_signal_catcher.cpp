@@ -15,7 +15,6 @@
 using namespace atomfile::test;
 namespace cli = atomfile::cli;
 
-
 namespace {
 
 volatile sig_atomic_t previous_handler_ran = 0;

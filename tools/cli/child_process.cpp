@@ -6,12 +6,11 @@
 
 #include "cli/signal_catcher.hpp"
 #include "cli/tool_error.hpp"
-#include "cli/tool_error.hpp"
 
 namespace atomfile::cli {
 
-int start_child(const system::SpawnRequest& request, ChildOutcome& outcome,
-                const std::string& tool, std::ostream& err) {
+int start_child(const system::SpawnRequest& request, ChildOutcome& outcome, const std::string& tool,
+                std::ostream& err) {
     int pid = system::spawn(request);
     if (pid >= 0) {
         outcome.started = true;

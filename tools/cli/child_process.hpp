@@ -25,8 +25,8 @@ struct ChildOutcome {
 // Starts COMMAND and returns its pid. When it cannot be started, prints
 // "TOOL: COMMAND: run command: reason" on err, sets outcome.exit_status to 127 (ENOENT) or 126
 // (anything else) and returns -1.
-int start_child(const system::SpawnRequest& request, ChildOutcome& outcome,
-                const std::string& tool, std::ostream& err);
+int start_child(const system::SpawnRequest& request, ChildOutcome& outcome, const std::string& tool,
+                std::ostream& err);
 
 // Waits for the started child pid, forwarding every caught signal (SIGINT, SIGTERM, SIGHUP,
 // SIGPIPE) to it, a signal caught before the call included, so that COMMAND decides how to end

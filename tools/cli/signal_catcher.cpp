@@ -1,7 +1,7 @@
 #include "cli/signal_catcher.hpp"
 
-#include "cli/tool_error.hpp"
 #include "cli/system.hpp"
+#include "cli/tool_error.hpp"
 
 namespace atomfile::cli {
 

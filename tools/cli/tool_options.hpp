@@ -92,5 +92,4 @@ void print_help(std::ostream& out, const std::string& usage, const std::string& 
 // The options alone, as print_help renders them.
 void print_options(std::ostream& out, const po::options_description& options);
 
-
 }  // namespace atomfile::cli

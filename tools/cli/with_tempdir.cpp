@@ -4,10 +4,10 @@
 #include "atomfile/temporary_directory.hpp"
 #include "cli/child_process.hpp"
 #include "cli/signal_catcher.hpp"
+#include "cli/system.hpp"
 #include "cli/tool_error.hpp"
 #include "cli/tool_main.hpp"
 #include "cli/tool_options.hpp"
-#include "cli/system.hpp"
 
 namespace atomfile::cli {
 
