@@ -3,10 +3,14 @@
 // fallback plus the fault under test).
 #pragma once
 
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <sys/xattr.h>
+#include <unistd.h>
 
 #include <cerrno>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -65,6 +69,29 @@ inline FileSnapshot snapshot(const fs::path& path) {
 inline bool set_user_xattr(const fs::path& path, const std::string& name,
                            const std::string& value) {
     return ::setxattr(path.c_str(), name.c_str(), value.data(), value.size(), 0) == 0;
+}
+
+// Runs body in a child process that kills itself (SIGKILL) at its k-th system call through
+// the seam, for crash sweeps: returns the child's wait status (exit 0 when body finished, 2 when
+// it threw, killed by SIGKILL when the k-th call came first).
+inline int run_killed_at_call(int k, const std::function<void()>& body) {
+    pid_t pid = ::fork();
+    if (pid == 0) {
+        int remaining = k;
+        platform::FaultScope kill_at([&remaining](platform::Call) {
+            if (--remaining == 0) ::raise(SIGKILL);
+            return 0;
+        });
+        try {
+            body();
+        } catch (...) {
+            ::_exit(2);
+        }
+        ::_exit(0);
+    }
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    return status;
 }
 
 }  // namespace atomfile::test

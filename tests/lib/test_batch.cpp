@@ -557,28 +557,8 @@ void commit_layout(const Layout& layout, const CrashScenario& scenario) {
 }
 
 // Kills the process at its k-th system call, whichever thread makes it.
-struct KillAt {
-    int remaining;
-    int operator()(Call) {
-        if (--remaining == 0) ::raise(SIGKILL);
-        return 0;
-    }
-};
-
 int commit_in_child(const Layout& layout, const CrashScenario& scenario, int k) {
-    pid_t pid = ::fork();
-    if (pid == 0) {
-        platform::FaultScope kill_at{KillAt{k}};
-        try {
-            commit_layout(layout, scenario);
-        } catch (...) {
-            ::_exit(2);
-        }
-        ::_exit(0);
-    }
-    int status = 0;
-    ::waitpid(pid, &status, 0);
-    return status;
+    return run_killed_at_call(k, [&] { commit_layout(layout, scenario); });
 }
 
 int count_calls(const CrashScenario& scenario) {

@@ -391,34 +391,15 @@ TEST_CASE("conflict detection lets an undisturbed commit through") {
 
 namespace {
 
-// Kills the process at its k-th system call through the seam.
-struct KillAt {
-    int remaining;
-    int operator()(Call) {
-        if (--remaining == 0) ::raise(SIGKILL);
-        return 0;
-    }
-};
-
 // Runs the commit in a child that kills itself at its k-th system call. Returns the child's
 // wait status.
 int commit_in_child(const ScratchDir& dir, const Scenario& scenario, int k) {
-    pid_t pid = ::fork();
-    if (pid == 0) {
-        platform::FaultScope kill_at{KillAt{k}};
+    return run_killed_at_call(k, [&] {
         // The named fallback is forced by answering EOPNOTSUPP, under the kill.
         std::optional<ScopedFault> no_anonymous;
         if (scenario.no_anonymous) no_anonymous.emplace(Call::create_anonymous, EOPNOTSUPP, 0);
-        try {
-            commit(dir, scenario);
-        } catch (...) {
-            ::_exit(2);
-        }
-        ::_exit(0);
-    }
-    int status = 0;
-    ::waitpid(pid, &status, 0);
-    return status;
+        commit(dir, scenario);
+    });
 }
 
 void sweep(const Scenario& scenario) {
