@@ -155,13 +155,6 @@ unsigned parse_install_mode(const std::string& text, bool directory) {
     return mode;
 }
 
-Durability parse_durability(const std::string& text) {
-    if (text == "full") return Durability::full;
-    if (text == "data") return Durability::data;
-    if (text == "none") return Durability::none;
-    throw UsageError("invalid durability '" + text + "' (full, data or none)");
-}
-
 // ---- the command line ----------------------------------------------------------------------
 
 bool flag(const po::variables_map& values, const char* name) {

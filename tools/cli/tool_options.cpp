@@ -23,13 +23,6 @@ unsigned parse_mode(const std::string& text) {
     return mode;
 }
 
-Durability parse_durability(const std::string& text) {
-    if (text == "full") return Durability::full;
-    if (text == "data") return Durability::data;
-    if (text == "none") return Durability::none;
-    throw UsageError("invalid durability '" + text + "' (full, data or none)");
-}
-
 // A bare -b or --backup means the default suffix. Boost would otherwise take the next word (FILE)
 // as the suffix, so these two spellings are recognised before its own parsing.
 std::pair<std::string, std::string> bare_backup(const std::string& token) {
@@ -110,6 +103,13 @@ void write_wrapped(std::ostream& out, const std::string& text, std::size_t inden
 }
 
 }  // namespace
+
+Durability parse_durability(const std::string& text) {
+    if (text == "full") return Durability::full;
+    if (text == "data") return Durability::data;
+    if (text == "none") return Durability::none;
+    throw UsageError("invalid durability '" + text + "' (full, data or none)");
+}
 
 void add_update_options(po::options_description& options, bool with_lock) {
     // One option per line reads best.

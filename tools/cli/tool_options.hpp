@@ -89,6 +89,8 @@ void print_version(std::ostream& out, const std::string& tool);
 // when exit_statuses is not empty, an "Exit status:" section with that text.
 void print_help(std::ostream& out, const std::string& usage, const std::string& description,
                 const po::options_description& options, const std::string& exit_statuses = {});
+// "full", "data" or "none", as --durability takes it; anything else is a UsageError.
+Durability parse_durability(const std::string& text);
 // The options alone, as print_help renders them.
 void print_options(std::ostream& out, const po::options_description& options);
 
