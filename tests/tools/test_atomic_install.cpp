@@ -85,7 +85,9 @@ TEST_CASE("-m gives DEST the mode, octal or symbolic as chmod applies it to mode
     const std::vector<std::pair<std::string, unsigned>> modes = {
         {"0640", 0640},        {"4755", 04755}, {"u+x", 0100},     {"a=r", 0444},
         {"u=rwx,go=rx", 0755}, {"+x", 0111},    {"u=rw,g=u", 0660}};
-    for (const auto& [text, mode] : modes) {
+    for (const auto& entry : modes) {
+        const std::string& text = entry.first;
+        const unsigned mode = entry.second;
         CAPTURE(text);
         auto run = install({"-m", text, (dir / "src").string(), (dir / "dest").string()});
         CHECK(run.status == 0);
@@ -342,7 +344,9 @@ TEST_CASE("bad usage exits 2 and touches nothing") {
         {{"-d", "-t", dest, dest}, "target directory not allowed"},
         {{"--strip", src, dest}, "strip"},
     };
-    for (const auto& [args, message] : cases) {
+    for (const auto& entry : cases) {
+        const auto& args = entry.first;
+        const std::string& message = entry.second;
         CAPTURE(message);
         auto run = install(args);
         CHECK(run.status == 2);
