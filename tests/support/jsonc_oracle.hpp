@@ -45,7 +45,11 @@ inline std::string without_trailing_commas(const std::string& text) {
                     break;
                 }
             }
-            if (next < text.size() && (text[next] == ']' || text[next] == '}')) continue;
+            // A space, not nothing, in its place: "1/,//" must not become the comment "1///".
+            if (next < text.size() && (text[next] == ']' || text[next] == '}')) {
+                out += ' ';
+                continue;
+            }
         }
         if (std::string(" \t\r\n").find(c) == std::string::npos) last = c;
         out += c;
