@@ -68,10 +68,27 @@ constexpr const char* step_words[] = {
     "remove entry that kept changing",
     "skip mount point (neither emptied nor unmounted)",
     "create parent directory",
+    "open transaction root",
+    "take transaction lock",
+    "check expected content",
+    "write transaction journal",
+    "sync transaction journal",
+    "publish transaction",
+    "retire transaction journal",
+    "read transaction journal",
+    "refuse transaction journal",
+    "create staging directory",
+    "populate staging directory",
+    "exchange directories",
+    "remove old directory tree",
+    "create temp symlink",
+    "rename temp symlink over target",
+    "write undo record",
+    "overwrite in place",
+    "restore from undo record",
 };
 constexpr int step_count = static_cast<int>(std::size(step_words));
-static_assert(static_cast<int>(Step::create_directory) == step_count - 1,
-              "every Step has its words");
+static_assert(static_cast<int>(Step::restore_undo) == step_count - 1, "every Step has its words");
 
 // A value holds the step above the errno: errno values stay far below 2^16.
 constexpr int errno_bits = 16;

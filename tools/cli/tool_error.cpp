@@ -104,4 +104,13 @@ std::function<void(const OwnerNotKept&)> owner_warning(std::ostream& err, const 
     };
 }
 
+std::function<void(const Error&, const std::string&)> in_place_notice(std::ostream& err,
+                                                                      const std::string& tool) {
+    return [&err, tool](const Error& refused, const std::string& record) {
+        err << tool << ": " << refused.path() << ": cannot be replaced by a rename ("
+            << refused.errno_code().message() << "); overwriting it in place, undo record "
+            << record << "\n";
+    };
+}
+
 }  // namespace atomfile::cli

@@ -41,5 +41,9 @@ std::string not_regular_message(const std::string& path);
 // "TOOL: PATH: warning: owner 0 and group 0 not kept: the new file belongs to 65534:65534
 // (--keep-owner=strict refuses instead)" on err, which must outlive the callback.
 std::function<void(const OwnerNotKept&)> owner_warning(std::ostream& err, const std::string& tool);
+// The notice that ReplaceOptions::in_place_fallback has chosen to overwrite FILE in place:
+// "TOOL: FILE: cannot be renamed over (REASON); overwriting it in place, undo record RECORD".
+std::function<void(const Error&, const std::string&)> in_place_notice(std::ostream& err,
+                                                                      const std::string& tool);
 
 }  // namespace atomfile::cli

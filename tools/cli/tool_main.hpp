@@ -75,8 +75,11 @@ ATOMFILE_NO_VPTR_CHECK int run_tool(const ToolInfo& info,
     std::ostringstream owner_warnings;
     auto parse = [&] {
         request = parse_request(args);
-        if constexpr (has_update_settings<Request>::value)
+        if constexpr (has_update_settings<Request>::value) {
             request.settings.replace.on_owner_not_kept = owner_warning(owner_warnings, info.name);
+            // Said at once: the user must know that readers may see a partial FILE now.
+            request.settings.replace.on_in_place_fallback = in_place_notice(err, info.name);
+        }
         return request.action;
     };
     auto run = [&](SignalCatcher& signals) { return work(request, signals); };

@@ -131,7 +131,13 @@ void add_update_options(po::options_description& options, bool with_lock) {
          "fail if FILE has other hard links (by default they keep the old content)")
         ("keep-owner", po::value<std::string>()->value_name("WHEN"),
          "if-permitted (default: warn when FILE's owner cannot be kept), strict (refuse) "
-         "or never");
+         "or never")
+        ("in-place-fallback", po::bool_switch(),
+         "when FILE cannot be renamed over (a bind mount, a directory you may not write), "
+         "overwrite it in place, crash-safe through an undo record")
+        ("undo-dir", po::value<std::string>()->value_name("DIR"),
+         "keep --in-place-fallback's undo record (and, for an unwritable directory, the new "
+         "content) in DIR (default: FILE's directory)");
     // clang-format on
     if (with_lock)
         options.add_options()("lock,l", po::bool_switch(),
@@ -166,6 +172,12 @@ UpdateSettings update_settings(const po::variables_map& values) {
         settings.replace.lock = true;  // a timeout only makes sense for a lock
     }
     if (flag(values, "refuse-hard-links")) settings.replace.hard_links = HardLinkPolicy::refuse;
+    settings.replace.in_place_fallback = flag(values, "in-place-fallback");
+    if (values.count("undo-dir")) {
+        settings.replace.undo_directory = text_value(values, "undo-dir");
+        if (!settings.replace.in_place_fallback)
+            throw UsageError("--undo-dir needs --in-place-fallback");
+    }
     if (values.count("keep-owner"))
         settings.replace.owner_policy = parse_owner_policy(text_value(values, "keep-owner"));
     return settings;

@@ -103,6 +103,30 @@ enum class Step {
 
     // create_parent_directories (directories.hpp).
     create_directory,  // "create parent directory"
+
+    // Transactions (transaction.hpp).
+    open_root,       // "open transaction root"
+    lock_root,       // "take transaction lock"
+    expect,          // "check expected content"
+    write_journal,   // "write transaction journal"
+    sync_journal,    // "sync transaction journal"
+    publish,         // "publish transaction"
+    retire_journal,  // "retire transaction journal"
+    read_journal,    // "read transaction journal"
+    refuse_journal,  // "refuse transaction journal"
+
+    // Directory and symlink swaps (swap.hpp).
+    create_staging,    // "create staging directory"
+    populate_staging,  // "populate staging directory"
+    exchange,          // "exchange directories"
+    remove_old_tree,   // "remove old directory tree"
+    create_temp_link,  // "create temp symlink"
+    rename_link,       // "rename temp symlink over target"
+
+    // The in-place fallback (ReplaceOptions::in_place_fallback).
+    write_undo,          // "write undo record"
+    overwrite_in_place,  // "overwrite in place"
+    restore_undo,        // "restore from undo record"
 };
 
 // The words of a step, as Error::step() gives them when the step carries no more ("" for

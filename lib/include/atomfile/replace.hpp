@@ -236,6 +236,42 @@ struct ReplaceOptions {
     // one system call, is not seen).
     bool detect_conflicts = false;
 
+    // --- The in-place fallback, for files that cannot be replaced by a rename (off by default).
+    // Two cases refuse the rename protocol while the file itself is writable: a file
+    // bind-mounted into a container (the rename over it fails with EBUSY), and a writable file
+    // in a directory the caller may not write (creating the temp fails with EACCES or EPERM).
+    // With in_place_fallback, such a replace overwrites the file in place instead, crash-safe
+    // through an undo record:
+    //   1. the old content is copied into the undo record, which is synced and renamed into
+    //      place, and its directory synced, BEFORE the first byte of the file is overwritten;
+    //   2. the new content is written over the file from offset 0, the file truncated to its
+    //      new size and synced;
+    //   3. the record is removed and its directory synced.
+    // A crash between 1 and 3 leaves the record; the next replace of the file with
+    // in_place_fallback (before it opens the file), or recover_in_place(), puts the old
+    // content back and removes the record. So after a crash and that recovery the file holds
+    // its whole old content or its whole new content, never a mix. What stays inherent: a
+    // reader of the file DURING step 2 can see part old, part new; the file keeps its inode,
+    // owner, mode and extended attributes (ReplaceOptions::mode is not applied); a writer
+    // that does not use atomfile can be overwritten by the recovery.
+    // The undo record is ".atomfile-undo-DEV-INO" (the file's device and inode numbers) in
+    // undo_directory, or when that is empty in the file's own directory. The case of the
+    // unwritable directory needs undo_directory (the new content is also staged there); without
+    // it that replace fails as it would without the fallback. A record is trusted only when it
+    // is a regular file of ours (or root's), mode without group or other write, with one link,
+    // naming this file's directory, name, device and inode; anything else at the record's name
+    // is left alone and the fallback fails with EPERM, step "write undo record" or "restore from
+    // undo record", naming it. Not with backup_suffix (a backup link would share the inode being
+    // overwritten) nor create_only: those keep the rename's error.
+    // Errors of the fallback name the file or the record and the steps "write undo record",
+    // "overwrite in place" (the file may hold a mix: the record is kept, recovery restores it)
+    // and "restore from undo record".
+    bool in_place_fallback = false;
+    std::string undo_directory;
+    // Called once the fallback has been chosen, before the record is written, with the error
+    // that refused the rename protocol: tools print a line to stderr. Empty: nothing is said.
+    std::function<void(const Error& refused, const std::string& undo_record)> on_in_place_fallback;
+
     // Chainable setters: each sets its field and returns *this.
     // Durability.
     ReplaceOptions& with_durability(Durability value) {
@@ -317,6 +353,15 @@ struct ReplaceOptions {
     }
     ReplaceOptions& with_detect_conflicts(bool value) {
         detect_conflicts = value;
+        return *this;
+    }
+    // The in-place fallback.
+    ReplaceOptions& with_in_place_fallback(bool value) {
+        in_place_fallback = value;
+        return *this;
+    }
+    ReplaceOptions& with_undo_directory(std::string value) {
+        undo_directory = std::move(value);
         return *this;
     }
 };
@@ -433,6 +478,17 @@ class ATOMFILE_API AtomicFile {
     struct State;
     std::unique_ptr<State> state_;
 };
+
+// Finishes an in-place overwrite (ReplaceOptions::in_place_fallback) that a crash
+// interrupted: when an undo record for path's file is found (in options.undo_directory, or
+// the file's own directory), the file's old content is put back from it, synced, and the record
+// removed; returns true. Returns false when there is no record: the file is as its last writer
+// left it. Follows path as a replace with options would (symlink policy included). Errors:
+// Step::restore_undo (EPERM for an untrusted record, EINVAL for a damaged one, which is left
+// in place), or the resolution's steps.
+ATOMFILE_API bool recover_in_place(const PathArg& path, const ReplaceOptions& options = {});
+ATOMFILE_API bool recover_in_place(const PathArg& path, const ReplaceOptions& options,
+                                   std::error_code& ec) noexcept;
 
 // Removes what crashed writers left in directory: regular files named like atomfile's temps
 // (".NAME.atomfile-XXXXXXXXXX") or lock files (".NAME.atomfile-lock"), last modified at least

@@ -46,6 +46,12 @@ int open_read(int dir_fd, const char* path, bool follow) {
         [&] { return ::openat(dir_fd, path, O_RDONLY | O_CLOEXEC | nofollow_flag(follow)); });
 }
 
+int open_existing_for_overwrite(int dir_fd, const char* name) {
+    ATOMFILE_INJECT(Call::open, -1);
+    return retry_on_eintr(
+        [&] { return ::openat(dir_fd, name, O_RDWR | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC); });
+}
+
 int open_read_no_wait(int dir_fd, const char* path, bool follow) {
     ATOMFILE_INJECT(Call::open, -1);
     return retry_on_eintr([&] {

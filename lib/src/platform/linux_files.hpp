@@ -39,6 +39,10 @@ int open_lock_file(int dir_fd, const char* path, unsigned mode);
 // O_NOFOLLOW|O_NONBLOCK|O_CLOEXEC, and O_RDWR when write is true (what a write lock on the file
 // itself needs), O_RDONLY otherwise.
 int open_existing_for_lock(int dir_fd, const char* name, bool write);
+// Opens an existing file to overwrite it in place (O_RDWR|O_NOFOLLOW|O_NONBLOCK|O_CLOEXEC): a
+// final symlink fails with ELOOP and a FIFO opens at once; the caller checks what it got.
+// Seam: Call::open.
+int open_existing_for_overwrite(int dir_fd, const char* name);
 // Creates a new file that did not exist: O_RDWR|O_CREAT|O_EXCL|O_NOFOLLOW|O_CLOEXEC.
 // The mode is applied exactly, whatever the umask (an fchmod follows when the umask masked bits).
 int create_exclusive(int dir_fd, const char* name, unsigned mode);

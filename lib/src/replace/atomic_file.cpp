@@ -9,6 +9,7 @@
 #include "platform/linux.hpp"
 #include "replace/atomic_file_state.hpp"
 #include "replace/commit_protocol.hpp"
+#include "replace/in_place.hpp"
 #include "replace/metadata_copy.hpp"
 #include "replace/replace_temp.hpp"
 #include "replace/steps.hpp"
@@ -44,6 +45,20 @@ std::string read_from_start(int fd, const std::string& path) {
     return content;
 }
 
+// The temp next to the target, or with the in-place fallback where the directory refuses it,
+// in the undo directory.
+template <class State>
+void create_temp(State& state) {
+    try {
+        state.temp.emplace(state.target);
+    } catch (const Error& refused) {
+        if (!falls_back_on_temp(refused, state.original, state.options)) throw;
+        state.staging = staging_place(state.target, state.options);
+        state.temp.emplace(*state.staging);
+        state.temp_refused = refused;
+    }
+}
+
 }  // namespace
 
 AtomicFile::AtomicFile(const PathArg& path, const ReplaceOptions& options)
@@ -57,11 +72,14 @@ AtomicFile::AtomicFile(const PathArg& path, const ReplaceOptions& options)
         // and its content is what this update must start from.
         state.target.status = stat_target(state.target);
     }
+    // An overwrite a crash interrupted is undone before anything reads the file.
+    if (options.in_place_fallback && restore_in_place(state.target, options))
+        state.target.status = stat_target(state.target);
     state.original = open_original(state.target, options);
     if (!state.original.fd && !options.missing_ok)
         throw_error(ENOENT, step::open_target, state.target.path);
     check_backup(state.target, options.backup_suffix);  // refused before anything is written
-    state.temp.emplace(state.target);
+    create_temp(state);
     state.behind.emplace(options.durability != Durability::none);
 }
 
@@ -207,7 +225,14 @@ void AtomicFile::commit() {
     try {
         if (changes_nothing(temp.fd(), state_->original, state_->target, state_->options))
             return discard();  // nothing written: the target keeps its inode, mtime and links
-        commit_temp(temp, state_->original, state_->target, state_->options);
+        if (state_->temp_refused) {
+            commit_file(temp.fd(), state_->original, state_->target, state_->options, [&] {
+                overwrite_in_place(temp.fd(), state_->target, state_->options,
+                                   *state_->temp_refused);
+            });
+        } else {
+            commit_temp(temp, state_->original, state_->target, state_->options);
+        }
         state_->replaced = true;
     } catch (...) {
         discard();

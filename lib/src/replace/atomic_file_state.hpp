@@ -21,6 +21,10 @@ struct AtomicFile::State {
     replace::Target target;
     replace::UpdateLock lock;
     replace::Original original;
+    // The in-place fallback for a directory that refuses the temp: where the temp went
+    // instead, and the error that sent it there (commit then overwrites in place).
+    std::optional<replace::Target> staging;
+    std::optional<Error> temp_refused;
     std::optional<replace::ReplaceTemp> temp;
     // The temp's offset as this object last left it (writes through temp_descriptor() are not
     // seen, which only makes write-behind hand the disk a range a little off).

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "error_support.hpp"
+#include "replace/in_place.hpp"
 #include "replace/steps.hpp"
 
 namespace atomfile::replace {
@@ -129,7 +130,12 @@ void sync_directory(const Target& target, Durability durability, int file_fd) {
 
 void publish(ReplaceTemp& temp, const Target& target, const ReplaceOptions& options) {
     if (!options.create_only) {
-        replace_target(temp, target);
+        try {
+            replace_target(temp, target);
+        } catch (const Error& refused) {
+            if (!falls_back_on_rename(refused, options)) throw;
+            overwrite_in_place(temp.fd(), target, options, refused);
+        }
     } else if (temp.anonymous()) {
         temp.link_as_target();
     } else {
