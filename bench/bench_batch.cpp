@@ -14,10 +14,15 @@
 //   1. --files files (default 1,000) in one directory, then spread over 10: S, B, F, and the
 //      goals (S - B) / (S - F) >= 0.8 (B closes 80% of the gap) and B / F <= 2;
 //   2. time against N (1, 10, 100, 1,000, 10,000 files in one directory) for S, B and F.
-// Output: CSV rows "batch,LAYOUT,METHOD,N,ROUND,SECONDS" on stdout; a summary on stderr.
+// Output: CSV rows "batch,LAYOUT,METHOD,N,ROUND,SECONDS" on stdout; a summary on stderr; with
+// --csv FILE, the curve of 2. as "method,files,median_seconds,best_seconds,rounds,files_timed"
+// (bench/plot_batch.py draws it). S, which pays two flushes per file, stops once it has run for
+// --s-budget seconds in one round (default 20) and its time is scaled up from the files it did
+// (files_timed < files says so): each of its files costs the same, and 10,000 of them would
+// otherwise take minutes on a slow disk.
 //
 // Usage: bench_batch [--dir DIR] [--rounds 5] [--files 1000] [--curve 1,10,100,1000,10000]
-//                    [--curve-rounds 3]
+//                    [--curve-rounds 3] [--csv FILE] [--s-budget 20]
 // DIR must be on a real disk (not tmpfs), or the syncs cost nothing; default ".".
 #include <fcntl.h>
 #include <stdlib.h>
@@ -28,6 +33,7 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <functional>
 #include <stdexcept>
 #include <string>
@@ -48,6 +54,8 @@ struct Settings {
     int files = 1000;
     std::vector<int> curve{1, 10, 100, 1000, 10000};
     int curve_rounds = 3;
+    std::string csv;
+    double s_budget = 20;
 };
 
 std::vector<int> parse_list(const std::string& text) {
@@ -77,6 +85,10 @@ Settings parse(int argc, char** argv) {
             settings.curve = parse_list(value);
         else if (flag == "--curve-rounds")
             settings.curve_rounds = std::stoi(value);
+        else if (flag == "--csv")
+            settings.csv = value;
+        else if (flag == "--s-budget")
+            settings.s_budget = std::stod(value);
         else
             throw std::runtime_error("unknown option " + flag);
     }
@@ -114,31 +126,45 @@ void write_plain(const std::string& path, const std::string& data) {
     if (::rename(temp.c_str(), path.c_str()) != 0) throw std::runtime_error("rename " + path);
 }
 
-// The methods, each writing data to every path.
-using Method = std::function<void(const std::vector<std::string>&, const std::string&)>;
+// The methods, each writing data to every path (S: until the budget in seconds is spent);
+// each returns how many files it wrote.
+using Method =
+    std::function<std::size_t(const std::vector<std::string>&, const std::string&, double budget)>;
 
 const std::vector<std::pair<const char*, Method>>& methods() {
     static const std::vector<std::pair<const char*, Method>> all{
         {"S",
-         [](const std::vector<std::string>& paths, const std::string& data) {
-             for (const std::string& path : paths) atomfile::write_atomic(path, data);
+         [](const std::vector<std::string>& paths, const std::string& data, double budget) {
+             const auto start = Clock::now();
+             std::size_t done = 0;
+             for (const std::string& path : paths) {
+                 atomfile::write_atomic(path, data);
+                 ++done;
+                 if (done % 100 == 0 &&
+                     std::chrono::duration<double>(Clock::now() - start).count() > budget)
+                     break;
+             }
+             return done;
          }},
         {"B",
-         [](const std::vector<std::string>& paths, const std::string& data) {
+         [](const std::vector<std::string>& paths, const std::string& data, double) {
              atomfile::Batch batch;
              for (const std::string& path : paths) batch.write(path, data);
              batch.commit();
+             return paths.size();
          }},
         {"F",
-         [](const std::vector<std::string>& paths, const std::string& data) {
+         [](const std::vector<std::string>& paths, const std::string& data, double) {
              for (const std::string& path : paths) write_plain(path, data);
+             return paths.size();
          }},
         {"N",
-         [](const std::vector<std::string>& paths, const std::string& data) {
+         [](const std::vector<std::string>& paths, const std::string& data, double) {
              atomfile::Batch batch(
                  atomfile::ReplaceOptions().with_durability(atomfile::Durability::none));
              for (const std::string& path : paths) batch.write(path, data);
              batch.commit();
+             return paths.size();
          }},
     };
     return all;
@@ -168,6 +194,7 @@ double median(std::vector<double> values) {
 struct Figures {
     std::vector<double> median;
     std::vector<double> best;
+    std::vector<std::size_t> fewest_timed;  // the fewest files a round of each method wrote
 };
 
 // Gives every file a second name under keep, so that replacing it frees no inode. ext4 without
@@ -187,6 +214,7 @@ Figures measure(const Settings& settings, const std::string& layout,
                 const std::vector<std::string>& paths, int rounds, const fs::path& keep) {
     const auto& all = methods();
     std::vector<std::vector<double>> seconds(all.size());
+    std::vector<std::size_t> timed(all.size(), paths.size());
     for (int round = 0; round < rounds; ++round) {
         for (std::size_t k = 0; k < all.size(); ++k) {
             const std::size_t m = (k + static_cast<std::size_t>(round)) % all.size();
@@ -195,11 +223,15 @@ Figures measure(const Settings& settings, const std::string& layout,
                                              std::to_string(round) + all[m].first));
             sync_all(settings.dir);
             const auto start = Clock::now();
-            all[m].second(paths, data);
+            const std::size_t done = all[m].second(paths, data, settings.s_budget);
             const std::chrono::duration<double> took = Clock::now() - start;
-            seconds[m].push_back(took.count());
+            // Scaled to every file when S stopped at its budget (its files cost alike).
+            const double total = took.count() * static_cast<double>(paths.size()) /
+                                 static_cast<double>(std::max<std::size_t>(done, 1));
+            seconds[m].push_back(total);
+            timed[m] = std::min(timed[m], done);
             std::printf("batch,%s,%s,%zu,%d,%.6f\n", layout.c_str(), all[m].first, paths.size(),
-                        round, took.count());
+                        round, total);
             std::fflush(stdout);
         }
     }
@@ -208,6 +240,7 @@ Figures measure(const Settings& settings, const std::string& layout,
         figures.median.push_back(median(values));
         figures.best.push_back(*std::min_element(values.begin(), values.end()));
     }
+    figures.fewest_timed = timed;
     return figures;
 }
 
@@ -225,6 +258,15 @@ void report_line(const std::string& layout, std::size_t n, const std::vector<dou
 void report(const std::string& layout, std::size_t n, const Figures& figures) {
     report_line(layout + ", median", n, figures.median);
     report_line(layout + ", best", n, figures.best);
+}
+
+// One line per method of a point of the curve.
+void write_curve(std::ofstream& csv, std::size_t n, int rounds, const Figures& figures) {
+    const auto& all = methods();
+    for (std::size_t m = 0; m < all.size(); ++m)
+        csv << all[m].first << ',' << n << ',' << figures.median[m] << ',' << figures.best[m] << ','
+            << rounds << ',' << figures.fewest_timed[m] << '\n';
+    csv.flush();
 }
 
 }  // namespace
@@ -247,10 +289,18 @@ int main(int argc, char** argv) try {
         report(layout, paths.size(),
                measure(settings, layout, paths, settings.rounds, root / "keep"));
     }
+    std::ofstream csv;
+    if (!settings.csv.empty()) {
+        csv.open(settings.csv);
+        if (!csv) throw std::runtime_error("cannot write " + settings.csv);
+        csv << "method,files,median_seconds,best_seconds,rounds,files_timed\n";
+    }
     for (int n : settings.curve) {
         const auto paths = make_files(root / ("curve" + std::to_string(n)), n, 1);
-        report("curve, one directory", paths.size(),
-               measure(settings, "curve", paths, settings.curve_rounds, root / "keep"));
+        const Figures figures =
+            measure(settings, "curve", paths, settings.curve_rounds, root / "keep");
+        report("curve, one directory", paths.size(), figures);
+        if (csv.is_open()) write_curve(csv, paths.size(), settings.curve_rounds, figures);
     }
     fs::remove_all(root);
     return 0;

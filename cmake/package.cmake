@@ -9,7 +9,7 @@ set(CPACK_PACKAGE_DESCRIPTION
     "atomfile replaces files atomically and durably (write, sync, rename, sync the directory) and \
 creates temporary files and directories safely. The package holds the C++ libraries (atomfile, and \
 atomfile_json, the format-preserving JSON editor) with their headers, and the tools atomic-write, \
-atomic-edit, atomic-install, json-edit and with-tempdir.")
+atomic-edit, atomic-install, json-edit, with-tempdir, atomic-commit, atomic-recover, atomic-dir and atomic-ln.")
 set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
 set(CPACK_DEBIAN_PACKAGE_MAINTAINER "atomfile developers")
 set(CPACK_DEBIAN_PACKAGE_SECTION utils)

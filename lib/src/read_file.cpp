@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <utility>
 
 #include "atomfile/error.hpp"
 #include "atomfile/file_descriptor.hpp"
@@ -66,6 +67,68 @@ std::string read_file(const PathArg& path, std::uint64_t max_size) {
 std::string read_file(const PathArg& path, std::uint64_t max_size, std::error_code& ec) noexcept {
     std::string content;
     capture_error(ec, [&] { content = read_file(path, max_size); });
+    return content;
+}
+
+FileContent::FileContent(std::string text) noexcept : text_(std::move(text)) {}
+
+FileContent::FileContent(const char* mapping, std::size_t size) noexcept
+    : mapping_(mapping), size_(size) {}
+
+FileContent::FileContent(FileContent&& other) noexcept
+    : mapping_(std::exchange(other.mapping_, nullptr)),
+      size_(std::exchange(other.size_, 0)),
+      text_(std::move(other.text_)) {}
+
+FileContent& FileContent::operator=(FileContent&& other) noexcept {
+    if (this != &other) {
+        if (mapping_) platform::unmap_file(mapping_, size_);
+        mapping_ = std::exchange(other.mapping_, nullptr);
+        size_ = std::exchange(other.size_, 0);
+        text_ = std::move(other.text_);
+    }
+    return *this;
+}
+
+FileContent::~FileContent() {
+    if (mapping_) platform::unmap_file(mapping_, size_);
+}
+
+std::string_view FileContent::view() const noexcept {
+    return mapping_ ? std::string_view(mapping_, size_) : std::string_view(text_);
+}
+
+FileContent map_descriptor(int fd, const std::string& path, std::uint64_t max_size) {
+    platform::FileStatus status;
+    if (platform::stat_fd(fd, status) != 0 || status.type != platform::FileType::regular ||
+        status.size <= 0)
+        return FileContent(read_descriptor(fd, path, max_size));
+    auto size = static_cast<std::uint64_t>(status.size);
+    if (size > max_size) throw_error(EFBIG, "check size", path);
+    const char* mapping = platform::map_file(fd, static_cast<std::size_t>(size));
+    if (!mapping) throw_errno("read", path);
+    return FileContent(mapping, static_cast<std::size_t>(size));
+}
+
+FileContent map_descriptor(int fd, const std::string& path, std::uint64_t max_size,
+                           std::error_code& ec) noexcept {
+    FileContent content;
+    capture_error(ec, [&] { content = map_descriptor(fd, path, max_size); });
+    return content;
+}
+
+FileContent map_file(const PathArg& path, std::uint64_t max_size) {
+    FileDescriptor fd(platform::open_read(platform::current_directory, path.c_str()));
+    if (!fd) throw_errno("open", path.str());
+    platform::FileStatus status;
+    if (platform::stat_fd(fd.get(), status) == 0 && status.type == platform::FileType::directory)
+        throw_error(EISDIR, "open", path.str());
+    return map_descriptor(fd.get(), path.str(), max_size);
+}
+
+FileContent map_file(const PathArg& path, std::uint64_t max_size, std::error_code& ec) noexcept {
+    FileContent content;
+    capture_error(ec, [&] { content = map_file(path, max_size); });
     return content;
 }
 

@@ -44,7 +44,7 @@ expect() {
     fi
 }
 
-for tool in atomic-write atomic-edit atomic-install json-edit with-tempdir; do
+for tool in atomic-write atomic-edit atomic-install json-edit with-tempdir atomic-commit atomic-recover atomic-dir atomic-ln; do
     for option in $("$tools/$tool" --help | grep -oE -- '--[a-z][a-z-]*' | sort -u); do
         expect "$tool offers $option" "$option" "$tool" --
     done
@@ -71,6 +71,10 @@ if complete_words atomic-install -t "$scratch/" | grep -qF settings.json; then
     failures=$((failures + 1))
 fi
 expect "atomic-install completes SOURCE" "$scratch/settings.json" atomic-install -D "$scratch/set"
+expect "atomic-dir completes DIR with a directory" "$scratch" atomic-dir --copy "$scratch"
+expect "atomic-dir completes a command after DIR" bash atomic-dir -C "$scratch" bas
+expect "atomic-dir completes a command after --" bash atomic-dir "$scratch" -- bas
+expect "atomic-ln completes LINK" "$scratch/settings.json" atomic-ln target "$scratch/set"
 expect "json-edit completes FILE" "$scratch/settings.json" json-edit "$scratch/set"
 expect "json-edit completes an operation after FILE" set-string json-edit f.json set-
 expect "json-edit completes the next operation" delete json-edit f.json set /a 1 de

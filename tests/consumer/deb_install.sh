@@ -122,7 +122,7 @@ check_installed_package_runs() {
     output=$(in_root dpkg-query -W -f='${db:Status-Status} ${Version}' atomfile) ||
         fail "dpkg-query in the root does not know atomfile"
     [[ $output == "installed $version" ]] || fail "dpkg in the root says '$output'"
-    for tool in atomic-write atomic-edit atomic-install json-edit with-tempdir; do
+    for tool in atomic-write atomic-edit atomic-install json-edit with-tempdir atomic-commit atomic-recover atomic-dir atomic-ln; do
         path=$(in_root sh -c "command -v $tool") || fail "$tool is not on the root's PATH"
         [[ $path == /usr/bin/$tool ]] || fail "$tool is found at $path, not /usr/bin/$tool"
         output=$(in_root "$tool" --version 2>&1) || fail "$tool --version in the root: $output"

@@ -29,7 +29,7 @@ grep -qx " Maintainer: atomfile developers" <<<"$info" || fail "wrong maintainer
 grep -qE "^ Depends: .*libc6 \(>= " <<<"$info" || fail "no computed dependency on libc6: $info"
 
 contents=$(dpkg-deb -c "$deb" | awk '{print $6}')
-for tool in atomic-write atomic-edit atomic-install json-edit with-tempdir; do
+for tool in atomic-write atomic-edit atomic-install json-edit with-tempdir atomic-commit atomic-recover atomic-dir atomic-ln; do
     for file in "./usr/bin/$tool" "./usr/share/man/man1/$tool.1" \
         "./usr/share/bash-completion/completions/$tool"; do
         grep -qxF "$file" <<<"$contents" || fail "$file is not in the package"

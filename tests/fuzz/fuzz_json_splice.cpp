@@ -6,6 +6,7 @@
 // takes for the end of the input, are the documented differences). An accepted document is then
 // edited at every value it holds (replace, remove, insert, and set and append through missing
 // paths), and each result, parsed, must equal what nlohmann's DOM gives for the same operation.
+// The scanner's fast path is checked against its reference validator on every input.
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
@@ -85,10 +86,39 @@ void edit_everywhere(const std::string& text, const json& dom) {
     }
 }
 
+// validate()'s fast path (a structural index) must accept only what the reference validator
+// accepts, with the same report, and take every comment-free document with a container root.
+void check_fast_path(const std::string& text, Dialect dialect) {
+    ScanReport fast, reference;
+    bool fast_accepts = validate_fast(text, 100000, dialect, fast), accepted = true;
+    try {
+        reference = validate_reference(text, 100000, dialect);
+    } catch (const ParseError&) {
+        accepted = false;
+    }
+    if (fast_accepts && !accepted) std::abort();
+    if (!accepted) return;
+#if defined(__SSE2__)
+    if (!fast_accepts && text.find('/') == std::string::npos &&
+        is_container(text, reference.root_begin))
+        std::abort();
+#endif
+    if (!fast_accepts) return;
+    bool same = fast.root_begin == reference.root_begin && fast.root_end == reference.root_end &&
+                fast.shallow == reference.shallow &&
+                fast.duplicates.size() == reference.duplicates.size();
+    for (std::size_t i = 0; same && i < fast.duplicates.size(); ++i)
+        same = fast.duplicates[i].key == reference.duplicates[i].key &&
+               fast.duplicates[i].offset == reference.duplicates[i].offset;
+    if (!same) std::abort();
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     std::string text(reinterpret_cast<const char*>(data), size);
+    check_fast_path(text, Dialect::jsonc);
+    check_fast_path(text, Dialect::strict);
     bool accepted = true, strict = true;
     ScanReport report;
     try {

@@ -2,6 +2,7 @@
 #include <sys/stat.h>
 
 #include <cerrno>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -303,4 +304,30 @@ TEST_CASE("concurrent updates of one file lose no edit") {
         });
     for (auto& thread : threads) thread.join();
     CHECK(read_file(path) == "{\"n\": 40} // counted\n");
+}
+
+TEST_CASE("parse_external edits a text held elsewhere without copying it") {
+    auto owned =
+        std::make_shared<std::string>("{\n  \"a\": 1, // keep\n  \"a\": 2,\n  \"b\": [1]\n}\n");
+    std::string_view text = *owned;
+    json::Document doc = json::Document::parse_external(text, owned);
+    CHECK(doc.pieces()[0].data() == owned->data());  // the same bytes, not a copy
+    REQUIRE(doc.duplicates().size() == 1);
+    CHECK(doc.duplicates()[0].line == 3);
+    CHECK(doc.get_text("/b") == "[1]");
+    json::Document copy = doc;
+    doc.set("/b/-", 2);
+    CHECK(doc.pieces()[0].data() == owned->data());  // one edit: still pieces of the original
+    CHECK(doc.text() == "{\n  \"a\": 1, // keep\n  \"a\": 2,\n  \"b\": [1, 2]\n}\n");
+    doc.set("/c", true);  // a second edit lays the text out anew
+    CHECK(doc.text() ==
+          "{\n  \"a\": 1, // keep\n  \"a\": 2,\n  \"b\": [1, 2],\n  \"c\": true\n}\n");
+    CHECK(copy.text() == *owned);  // the copy shares the original and saw no edit
+    CHECK_FALSE(copy.changed());
+    std::weak_ptr<std::string> watch = owned;
+    owned.reset();
+    CHECK_FALSE(watch.expired());  // the documents hold it
+    std::error_code ec;
+    CHECK_FALSE(json::Document::parse_external("[1,,]", nullptr, {}, ec));
+    CHECK(ec == json::errc::invalid_json);
 }

@@ -1,7 +1,11 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 
 #include "json_scanner.hpp"
@@ -10,6 +14,7 @@
 using namespace atomfile::json;
 using namespace atomfile::json::detail;
 using atomfile::test::without_trailing_commas;
+namespace fs = std::filesystem;
 
 namespace {
 
@@ -301,4 +306,113 @@ TEST_CASE("a document nested 3 million levels deep validates with an explicit st
     std::string deep = std::string(3000000, '[') + std::string(3000000, ']');
     CHECK_NOTHROW(validate(deep, 3000000));
     CHECK_THROWS_AS(validate(deep, 2999999), ParseError);
+}
+
+// ---- the fast path (a structural index) against the reference validator ---------------------
+
+namespace {
+
+std::optional<ScanReport> reference_report(const std::string& text, Dialect dialect) {
+    try {
+        return validate_reference(text, default_max_depth, dialect);
+    } catch (const ParseError&) {
+        return std::nullopt;
+    }
+}
+
+bool same_report(const ScanReport& a, const ScanReport& b) {
+    if (a.root_begin != b.root_begin || a.root_end != b.root_end || a.shallow != b.shallow ||
+        a.duplicates.size() != b.duplicates.size())
+        return false;
+    for (std::size_t i = 0; i < a.duplicates.size(); ++i)
+        if (a.duplicates[i].key != b.duplicates[i].key ||
+            a.duplicates[i].offset != b.duplicates[i].offset)
+            return false;
+    return true;
+}
+
+// Whatever the fast path accepts, the reference accepts with the same report; and a document
+// the reference accepts, with no comment and a container at the root, the fast path takes too
+// (where it exists), so big data files never pay for two passes.
+void check_paths_agree(const std::string& text) {
+    for (Dialect dialect : {Dialect::jsonc, Dialect::strict}) {
+        CAPTURE(static_cast<int>(dialect));
+        ScanReport fast;
+        bool fast_accepts = validate_fast(text, default_max_depth, dialect, fast);
+        std::optional<ScanReport> reference = reference_report(text, dialect);
+        if (fast_accepts) {
+            REQUIRE(reference);
+            CHECK(same_report(fast, *reference));
+        }
+#if defined(__SSE2__)
+        bool comment_free = text.find('/') == std::string::npos;
+        if (reference && comment_free && is_container(text, reference->root_begin))
+            CHECK(fast_accepts);
+#endif
+    }
+}
+
+}  // namespace
+
+TEST_CASE("the fast path accepts what the reference validator accepts, with the same report") {
+    for (std::string text : cases) {
+        CAPTURE(text);
+        check_paths_agree(text);
+    }
+    fs::path data = fs::path(ATOMFILE_SOURCE_DIR) / "tests" / "json" / "data";
+    std::size_t files = 0;
+    for (const fs::path& directory : {data, data / "json_test_suite"})
+        for (const auto& entry : fs::directory_iterator(directory)) {
+            if (entry.path().extension() != ".json") continue;
+            std::ifstream in(entry.path(), std::ios::binary);
+            std::string text((std::istreambuf_iterator<char>(in)), {});
+            CAPTURE(entry.path().filename().string());
+            check_paths_agree(text);
+            ++files;
+        }
+    CHECK(files > 250);
+}
+
+TEST_CASE("the fast path reads escapes, surrogate pairs and UTF-8 that cross its 64-byte blocks") {
+    // Every offset of a string against the block edge, with each kind of content at its end.
+    for (std::string content : {"\\\\", "\\\"", "\\u00e9", "\\ud83d\\ude00", "\xC3\xA9",
+                                "\xF0\x9F\x98\x80", "\\n\\\\\\\"", "/\\/"}) {
+        for (std::size_t pad = 0; pad < 70; ++pad) {
+            std::string key = std::string(pad, 'k') + content;
+            std::string text = "{\"" + key + "\": [\"" + std::string(pad, 'v') + content +
+                               "\", 1.5e3, true], \"" + key + "\": {\"x\": null}}";
+            CAPTURE(text);
+            ScanReport fast;
+            REQUIRE(validate_fast(text, default_max_depth, Dialect::strict, fast));
+            CHECK(same_report(fast, validate_reference(text, default_max_depth, Dialect::strict)));
+            REQUIRE(fast.duplicates.size() == 1);  // the escaped key, compared unescaped
+        }
+    }
+    // Broken ones inside long strings: each is refused by both.
+    for (std::string bad : {"\\x", "\\u12", "\\ud83d", "\xC3", "\xED\xA0\x80", "\x01"}) {
+        for (std::size_t pad = 58; pad < 66; ++pad) {
+            std::string text = "[\"" + std::string(pad, 'a') + bad + "\"]";
+            CAPTURE(text);
+            ScanReport fast;
+            CHECK_FALSE(validate_fast(text, default_max_depth, Dialect::jsonc, fast));
+            CHECK_FALSE(reference_report(text, Dialect::jsonc));
+        }
+    }
+}
+
+TEST_CASE("the fast path gives up on comments, errors and depth, leaving them to the reference") {
+    for (std::string text : {"{\"a\": 1 // why\n}", "[1, /* c */ 2]", "[1 2]", "{\"a\" 1}", "[tru]",
+                             "[01]", "[1]]", "{\"a\": 1", "[\"a\"x]", "\"scalar\""}) {
+        CAPTURE(text);
+        ScanReport fast;
+        CHECK_FALSE(validate_fast(text, default_max_depth, Dialect::jsonc, fast));
+    }
+    ScanReport fast;
+    CHECK_FALSE(validate_fast("[[[[1]]]]", 3, Dialect::jsonc, fast));
+    CHECK_THROWS_AS(validate("[[[[1]]]]", 3), ParseError);
+#if defined(__SSE2__)
+    CHECK(validate_fast("[[[1]]]", 3, Dialect::jsonc, fast));
+#endif
+    CHECK_THROWS_AS(validate("[1, 2,]", default_max_depth, Dialect::strict), ParseError);
+    CHECK_NOTHROW(validate("[1, 2,]"));
 }

@@ -15,6 +15,7 @@
 
 #include "atomfile/batch.hpp"
 #include "lib/replace_support.hpp"
+#include "lib/temp_test_support.hpp"
 
 using namespace atomfile;
 using namespace atomfile::test;
@@ -127,6 +128,71 @@ TEST_CASE("a batch follows a symlinked target and keeps the link") {
     CHECK(read_file(layout.dir / "one/a") == "through the link\n");
     REQUIRE(batch.replaced().size() == 1);
     CHECK(fs::equivalent(batch.replaced()[0], layout.dir / "one/a"));
+}
+
+TEST_CASE("a batch walks each directory once, however many of its files it stages") {
+    Layout layout;
+    for (int i = 0; i < 20; ++i) layout.names.push_back("one/many" + std::to_string(i));
+    const std::string one = layout.path("one");
+    const auto components = static_cast<int>(std::count(one.begin(), one.end(), '/'));
+    CallRecorder recorder;
+    Batch batch;
+    layout.stage_all(batch);
+    // One walk to one/ and one to two/ (each component opened once), not one per file.
+    CHECK(recorder.count(Call::open_path) <= 2 * (components + 1));
+    batch.commit();
+    CHECK(read_file(layout.dir / "one/many19") == new_content("one/many19"));
+}
+
+TEST_CASE("files streamed through open() walk to their directory once too") {
+    Layout layout;
+    const std::string one = layout.path("one");
+    const auto components = static_cast<int>(std::count(one.begin(), one.end(), '/'));
+    CallRecorder recorder;
+    Batch batch;
+    for (int i = 0; i < 20; ++i)
+        batch.open(layout.path("one/streamed" + std::to_string(i))).write("streamed\n");
+    CHECK(recorder.count(Call::open_path) <= components + 1);
+    batch.commit();
+    CHECK(read_file(layout.dir / "one/streamed19") == "streamed\n");
+}
+
+TEST_CASE("a symlinked target in a directory the batch reached before is followed and kept") {
+    Layout layout;
+    fs::create_symlink("../one/a", layout.dir / "two/link");
+    Batch batch;
+    batch.write(layout.path("two/d"), new_content("two/d"));
+    batch.write(layout.path("two/link"), "through the link\n");
+    batch.commit();
+    CHECK(fs::is_symlink(layout.dir / "two/link"));
+    CHECK(read_file(layout.dir / "one/a") == "through the link\n");
+    CHECK(read_file(layout.dir / "two/d") == new_content("two/d"));
+}
+
+TEST_CASE("another user's file in a sticky directory reached before in the batch is refused") {
+    if (!running_as_root()) {
+        MESSAGE("skipped: needs root and uid 65534");
+        return;
+    }
+    ScratchDir dir;
+    const fs::path shared = dir / "shared";
+    fs::create_directory(shared);
+    fs::permissions(shared, fs::perms(01777));
+    write_file(shared / "theirs", "theirs\n");
+    REQUIRE(::chown((shared / "theirs").c_str(), 65534, 65534) == 0);
+    Batch batch;
+    batch.write((shared / "mine").string(), "mine\n");
+    try {
+        batch.write((shared / "theirs").string(), "root's\n");
+        FAIL("another user's file was staged (protected_regular)");
+    } catch (const Error& e) {
+        CHECK(e.code() == std::errc::permission_denied);
+        CHECK(e.step_id() == Step::resolve);
+        CHECK(e.path() == (shared / "theirs").string());
+    }
+    batch.commit();
+    CHECK(read_file(shared / "theirs") == "theirs\n");
+    CHECK(read_file(shared / "mine") == "mine\n");
 }
 
 TEST_CASE("a batch keeps a backup of every file it replaces") {
@@ -460,6 +526,54 @@ TEST_CASE("a failed rename says exactly which files were replaced and which were
     CHECK(list_dir(layout.dir / "two") == std::vector<std::string>{"d"});
     // The replaced files' directory is synced all the same; two/ received nothing.
     CHECK(recorder.count(Call::fsync) == 5 + 1);
+}
+
+TEST_CASE("a temp that cannot be named publishes nothing and removes every temp") {
+    // A full directory refuses the temp name's entry (ENOSPC): found before any rename.
+    Layout layout;
+    Batch batch;
+    layout.stage_all(batch);
+    ScopedFault fault(Call::link, ENOSPC, 4);  // two/d's temp name
+    try {
+        batch.commit();
+        FAIL("the commit did not fail");
+    } catch (const Error& e) {
+        CHECK(e.path() == layout.path("two/d"));
+        CHECK(e.code() == std::errc::no_space_on_device);
+        CHECK_FALSE(is_replaced(e));
+    }
+    CHECK(batch.replaced().empty());
+    CHECK(batch.not_replaced() == layout.paths(0, 5));
+    layout.check_untouched();
+}
+
+TEST_CASE("a file the sticky bit would keep us from replacing is refused when it is staged") {
+    if (!running_as_root()) {
+        MESSAGE("skipped: needs root and uid 65534");
+        return;
+    }
+    // root's file in a sticky world-writable directory, and nobody's batch of their own file and
+    // root's: the kernel would refuse the second rename after publishing the first.
+    ScratchDir dir;
+    fs::permissions(dir.path(), fs::perms(0755));
+    const fs::path shared = dir / "shared";
+    fs::create_directory(shared);
+    fs::permissions(shared, fs::perms(01777));
+    write_file(shared / "root", old_content);
+    const int result = run_unprivileged([&] {
+        Batch batch;
+        batch.write((shared / "mine").string(), "mine\n");
+        std::error_code ec;
+        batch.write((shared / "root").string(), "pwned\n", ec);
+        if (ec != std::errc::operation_not_permitted) return 10;
+        if (batch.size() != 1) return 11;
+        batch.commit();
+        return 0;
+    });
+    CHECK(result == 0);
+    CHECK(read_file(shared / "root") == old_content);
+    CHECK(read_file(shared / "mine") == "mine\n");
+    CHECK(list_dir(shared) == std::vector<std::string>{"mine", "root"});
 }
 
 TEST_CASE("a failed directory sync reports every file replaced and still syncs the others") {

@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <string>
 #include <thread>
+#include <utility>
 
 #include "atomfile/error.hpp"
 #include "atomfile/read_file.hpp"
@@ -136,5 +137,66 @@ TEST_CASE("read_file goes through the fault seam: a failed open or read is repor
             CHECK(e.step() == (call == Call::open ? "open" : "read"));
             CHECK(e.path() == path);
         }
+    }
+}
+
+TEST_CASE("map_file maps a regular file and reads anything else into memory it owns") {
+    ScratchDir dir;
+    std::string text = big_text();
+    write_file(dir / "a", text);
+    atomfile::FileContent mapped = atomfile::map_file((dir / "a").string());
+    CHECK(mapped.mapped());
+    CHECK(mapped.view() == text);
+    atomfile::FileContent moved = std::move(mapped);
+    CHECK(moved.view() == text);
+    CHECK(mapped.view().empty());  // NOLINT(bugprone-use-after-move): moved-from is empty
+
+    write_file(dir / "empty", "");
+    atomfile::FileContent empty = atomfile::map_file((dir / "empty").string());
+    CHECK_FALSE(empty.mapped());
+    CHECK(empty.view().empty());
+
+    PipeFeeder feeder(text);
+    atomfile::FileContent piped = atomfile::map_file("/dev/fd/" + std::to_string(feeder.read_end));
+    CHECK_FALSE(piped.mapped());
+    CHECK(piped.view() == text);
+}
+
+TEST_CASE("map_descriptor maps from the start whatever the offset, and keeps the size limit") {
+    ScratchDir dir;
+    write_file(dir / "a", "0123456789");
+    int fd = ::open((dir / "a").c_str(), O_RDONLY);
+    REQUIRE(fd >= 0);
+    REQUIRE(::lseek(fd, 4, SEEK_SET) == 4);
+    CHECK(atomfile::map_descriptor(fd, "a").view() == "0123456789");
+    CHECK(::lseek(fd, 0, SEEK_CUR) == 4);
+    std::error_code ec;
+    CHECK(atomfile::map_descriptor(fd, "a", 9, ec).view().empty());
+    CHECK(ec == std::errc::file_too_large);
+    ::close(fd);
+    try {
+        atomfile::map_file((dir / "a").string(), 9);
+        FAIL("no error");
+    } catch (const atomfile::Error& e) {
+        CHECK(e.step() == "check size");
+    }
+    CHECK_THROWS_AS(atomfile::map_file(dir.path().string()), atomfile::Error);  // a directory
+}
+
+TEST_CASE("map_file goes through the fault seam: a failed mapping is a read error") {
+    ScratchDir dir;
+    std::string path = (dir / "a").string();
+    write_file(path, "content");
+    ScopedFault fault(Call::read, ENOMEM, 0);
+    std::error_code ec;
+    CHECK(atomfile::map_file(path, atomfile::no_size_limit, ec).view().empty());
+    CHECK(ec == std::errc::not_enough_memory);
+    CHECK(fault.fired());
+    try {
+        atomfile::map_file(path);
+        FAIL("no error");
+    } catch (const atomfile::Error& e) {
+        CHECK(e.step() == "read");
+        CHECK(e.path() == path);
     }
 }

@@ -2,10 +2,25 @@
 // over DIR/one and DIR/two (file I in one/ when I is even, else two/), each holding
 // batch_content(TAG, I); prints "committed" once commit() has returned. With "none" the batch
 // uses Durability::none: the control of power_cut_batch.sh, which must lose updates.
+//
+// The hostile family (hostile_batch.sh) drives the batch and its neighbours as a user would:
+//   batch_writer files [--lock] [--pause] TAG PATH...
+//       one Batch writing "TAG PATH\n" to every PATH; a staging that fails ends the program (the
+//       Batch is dropped: nothing replaced). With --pause it prints "staged" and waits for a line
+//       on stdin before commit(). A failed commit prints the replaced and not-replaced paths.
+//   batch_writer scheduled PATH CONTENT    a ScheduledWriter: schedule(CONTENT), flush()
+//   batch_writer json PATH KEY VALUE        atomfile::json::update setting .KEY to the JSON VALUE
+// Each prints the error (step and path) on stderr and exits 1 when the library refuses.
 #include <cstdio>
+#include <iostream>
 #include <string>
+#include <vector>
 
 #include "atomfile/batch.hpp"
+#include "atomfile/scheduled_writer.hpp"
+#ifdef ATOMFILE_WITH_JSON
+#include "atomfile/json.hpp"
+#endif
 
 namespace {
 
@@ -15,9 +30,7 @@ std::string content(const std::string& tag, int i) {
     return text;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) try {
+int power_cut_batch(int argc, char** argv) {
     if (argc < 4 || argc > 5) {
         std::fprintf(stderr, "usage: batch_writer DIR N TAG [none]\n");
         return 2;
@@ -33,6 +46,79 @@ int main(int argc, char** argv) try {
     batch.commit();
     std::printf("committed\n");
     return 0;
+}
+
+void print_paths(const char* what, const std::vector<std::string>& paths) {
+    for (const std::string& path : paths) std::fprintf(stderr, "%s %s\n", what, path.c_str());
+}
+
+int files(int argc, char** argv) {
+    atomfile::ReplaceOptions options;
+    bool pause = false;
+    int i = 2;
+    for (; i < argc && argv[i][0] == '-'; ++i) {
+        const std::string flag = argv[i];
+        if (flag == "--lock") options.lock = true;
+        if (flag == "--pause") pause = true;
+    }
+    if (argc - i < 2) {
+        std::fprintf(stderr, "usage: batch_writer files [--lock] [--pause] TAG PATH...\n");
+        return 2;
+    }
+    const std::string tag = argv[i++];
+    atomfile::Batch batch(options);
+    for (; i < argc; ++i) batch.write(argv[i], tag + " " + argv[i] + "\n");
+    if (pause) {
+        std::printf("staged\n");
+        std::fflush(stdout);
+        std::string line;
+        std::getline(std::cin, line);
+    }
+    std::error_code ec;
+    batch.commit(ec);
+    if (!ec) return 0;
+    std::fprintf(stderr, "batch_writer: commit: %s\n", ec.message().c_str());
+    print_paths("replaced", batch.replaced());
+    print_paths("not-replaced", batch.not_replaced());
+    return 1;
+}
+
+int scheduled(int argc, char** argv) {
+    if (argc != 4) {
+        std::fprintf(stderr, "usage: batch_writer scheduled PATH CONTENT\n");
+        return 2;
+    }
+    atomfile::ScheduledWriter writer(argv[2]);
+    writer.schedule(std::string(argv[3]));
+    writer.flush();
+    return 0;
+}
+
+int json(int argc, char** argv) {
+#ifdef ATOMFILE_WITH_JSON
+    if (argc != 5) {
+        std::fprintf(stderr, "usage: batch_writer json PATH KEY VALUE\n");
+        return 2;
+    }
+    const std::string key = std::string(".") + argv[3], value = argv[4];
+    atomfile::json::update(argv[2], [&](atomfile::json::Document& d) { d.set_text(key, value); });
+    return 0;
+#else
+    (void)argc;
+    (void)argv;
+    std::fprintf(stderr, "batch_writer: built without the JSON library\n");
+    return 77;
+#endif
+}
+
+}  // namespace
+
+int main(int argc, char** argv) try {
+    const std::string command = argc > 1 ? argv[1] : "";
+    if (command == "files") return files(argc, argv);
+    if (command == "scheduled") return scheduled(argc, argv);
+    if (command == "json") return json(argc, argv);
+    return power_cut_batch(argc, argv);
 } catch (const std::exception& e) {
     std::fprintf(stderr, "batch_writer: %s\n", e.what());
     return 1;

@@ -22,6 +22,9 @@
 #                CONFIG_BTRFS_EXPERIMENTAL, tmpfs) the power cut is not applicable: the same
 #                kills run followed by an unmount and mount (btrfs) or nothing (tmpfs), which
 #                checks the process crash only; the summary says so.
+#                Then the group commit (atomfile::Batch through batch_writer): 4 x
+#                FS_MATRIX_REPEATS power cuts right after commit() returned, every file kept,
+#                and its Durability::none control.
 #   crash_sweep, fault_matrix, protocol
 #                that script with WRITER, its scratch directory (TMPDIR) on FS.
 # Every writer must also report on FS whether its O_TMPFILE was accepted (the named fallback runs
@@ -253,6 +256,50 @@ done
 echo "create-only $fs: refused over an existing target; created $created/$repeats new after" \
     "$what; calls refused: $(refused_calls "$SCRATCH/trace")"
 ((created == repeats)) || failures=$((failures + 1))
+
+# The group commit (atomfile::Batch, batch_writer): 20 files in two directories, each old file
+# made durable first, the power cut as soon as commit() has returned; 4 x FS_MATRIX_REPEATS
+# times (20 by default), every file must hold its new content. The control commits with
+# Durability::none and must lose a file at least once in FS_MATRIX_REPEATS cuts where the power
+# is really cut.
+batch_files=20
+# batch_cut TAG [none]: one commit of TAG's content, the cut, the remount; prints how many files
+# lost TAG's content.
+batch_cut() {
+    local dir="$mnt/batch" i lost=0 file
+    rm -rf "$dir" && mkdir -p "$dir/one" "$dir/two" || fail "cannot prepare $dir"
+    "$RELIABILITY_BIN/batch_writer" "$dir" "$batch_files" old >/dev/null &&
+        sync -f "$mnt" || fail "batch_writer cannot write the old files on $fs"
+    "$RELIABILITY_BIN/batch_writer" "$dir" "$batch_files" "$1" ${2:+"$2"} >/dev/null ||
+        fail "batch_writer failed on $fs"
+    cut
+    for ((i = 0; i < batch_files; i++)); do
+        file="$dir/$( ((i % 2 == 0)) && echo one || echo two)/f$i"
+        head -c 4096 "$file" 2>/dev/null | grep -q "^$1 file $i\$" || lost=$((lost + 1))
+    done
+    echo "$lost"
+}
+if [[ -x $RELIABILITY_BIN/batch_writer ]]; then
+    control_lost=0
+    for ((i = 0; i < repeats; i++)); do
+        control_lost=$((control_lost + $(batch_cut "control-$i" none)))
+    done
+    if [[ -z $power_cut_reason ]] && ((control_lost == 0)); then
+        fail "a batch with Durability::none never lost a file on $fs: this proves nothing"
+    fi
+    batch_kept=0 batch_runs=$((4 * repeats))
+    for ((i = 0; i < batch_runs; i++)); do
+        lost=$(batch_cut "new-$i")
+        ((lost == 0)) && batch_kept=$((batch_kept + 1))
+        ((lost == 0)) || echo "batch on $fs, cut $i: $lost of $batch_files files lost"
+    done
+    batch_what="after power cuts"
+    [[ -n $power_cut_reason ]] && batch_what="with no power cut ($power_cut_reason)"
+    echo "power cut $fs batch: $batch_kept/$batch_runs commits of $batch_files files kept every" \
+        "file $batch_what (control, Durability::none: $control_lost of" \
+        "$((repeats * batch_files)) files lost in $repeats cuts)"
+    failures=$((failures + batch_runs - batch_kept))
+fi
 
 for writer in "${writers[@]}"; do
     writer_setup "$writer" "$mnt/dir" "$SCRATCH/files"

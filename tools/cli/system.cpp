@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstring>
 
 extern char** environ;
 
@@ -294,6 +295,27 @@ int caught_signal() {
 
 void clear_caught_signal() {
     first_caught_signal = 0;
+}
+
+namespace {
+
+const char* bus_error_message = "";
+int bus_error_status = 1;
+
+extern "C" void exit_after_bus_error(int) {
+    static_cast<void>(::write(2, bus_error_message, std::strlen(bus_error_message)));
+    ::_exit(bus_error_status);
+}
+
+}  // namespace
+
+void exit_on_bus_error(const char* message, int exit_status) {
+    bus_error_message = message;
+    bus_error_status = exit_status;
+    struct sigaction action {};
+    action.sa_handler = exit_after_bus_error;
+    ::sigemptyset(&action.sa_mask);
+    ::sigaction(SIGBUS, &action, nullptr);
 }
 
 int wait_child_or_signal(int pid, int& exit_status) {

@@ -91,6 +91,13 @@ int release_signals();
 int caught_signal();
 // Forgets the caught signal, so that the next one can be seen (with-tempdir forwards each).
 void clear_caught_signal();
+
+// For a tool reading a mapped file (atomfile::map_file): a program that truncates the file in
+// place while it is read makes the cut-off pages raise SIGBUS. From this call on, SIGBUS writes
+// message to standard error and ends the process with exit_status (no cleanup runs: a temp in
+// progress is O_TMPFILE or a named temp that remove_orphaned_temps recognises, and the kernel
+// drops the locks). message must outlive the process.
+void exit_on_bus_error(const char* message, int exit_status);
 // Waits for the child like wait_child() (0, exit_status set), but returns 1 as soon as a caught
 // signal arrives while the child still runs; -1 with errno.
 int wait_child_or_signal(int pid, int& exit_status);

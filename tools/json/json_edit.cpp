@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <iostream>
 #include <iterator>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 
@@ -12,6 +13,7 @@
 #include "atomfile/read_file.hpp"
 #include "atomfile/replace.hpp"
 #include "atomfile/version.hpp"
+#include "cli/system.hpp"
 #include "cli/tool_error.hpp"
 #include "json/json_command_line.hpp"
 #include "json/json_diff.hpp"
@@ -97,12 +99,20 @@ void check_indent(const Settings& settings, const Document& document, const Sour
                          "follow the file)");
 }
 
+// A FILE's text: a regular file mapped, never copied (a big file costs no fresh memory), or
+// anything else read; shared with the Document parsed from it.
+using Content = std::shared_ptr<const FileContent>;
+
+Content content_of(std::string text) {
+    return std::make_shared<const FileContent>(std::move(text));
+}
+
 // Parses the document; reports invalid JSON (exit 3) and warns of duplicate keys.
-std::optional<Document> load(const Settings& settings, std::string text, const Source& source,
+std::optional<Document> load(const Settings& settings, const Content& text, const Source& source,
                              std::ostream& err) {
     try {
-        Document document = Document::parse(
-            std::move(text),
+        Document document = Document::parse_external(
+            text->view(), text,
             {settings.strict ? Dialect::strict : Dialect::jsonc, settings.max_depth});
         check_indent(settings, document, source);
         if (settings.indent)
@@ -301,7 +311,7 @@ int edit_stream(const Settings& settings, std::istream& in, std::ostream& out, s
         return exit_code::io_error;
     }
     std::string original = settings.diff ? text : std::string();
-    std::optional<Document> document = load(settings, std::move(text), source, err);
+    std::optional<Document> document = load(settings, content_of(std::move(text)), source, err);
     if (!document) return exit_code::invalid_json;
     int code = apply_operations(settings, *document, source, out, err);
     if (code == exit_code::success && modifies(settings))
@@ -314,16 +324,16 @@ std::uint64_t size_limit(const Settings& settings) {
 }
 
 // Reads a FILE that will not be written: any kind of file, a pipe or /dev/stdin included.
-std::string read_only(const Settings& settings, Source& source) {
+Content read_only(const Settings& settings, Source& source) {
     try {
-        return read_file(settings.file, size_limit(settings));
+        return std::make_shared<const FileContent>(map_file(settings.file, size_limit(settings)));
     } catch (const Error& e) {
         if (!settings.create || e.step() != "open" ||
             e.code() != std::errc::no_such_file_or_directory)
             throw;
     }
     source.missing = true;
-    return "{}\n";
+    return content_of("{}\n");
 }
 
 // An edit of something that is not a regular file (a pipe, a FIFO, a device), which cannot be
@@ -344,7 +354,7 @@ bool not_replaceable(const Error& e) {
 }
 
 // Reads FILE through the AtomicFile, under its lock, when it will be written.
-std::string read_source(const Settings& settings, std::optional<AtomicFile>& file, Source& source) {
+Content read_source(const Settings& settings, std::optional<AtomicFile>& file, Source& source) {
     if (!modifies(settings) || settings.dry_run) return read_only(settings, source);
     try {
         file.emplace(settings.file, replace_options(settings));
@@ -362,21 +372,28 @@ std::string read_source(const Settings& settings, std::optional<AtomicFile>& fil
             throw Error(std::make_error_code(std::errc::no_such_file_or_directory), "open",
                         settings.file);
         source.missing = true;
-        return "{}\n";
+        return content_of("{}\n");
     }
-    std::string text =
-        read_descriptor(file->original_descriptor(), settings.file, size_limit(settings));
-    if (settings.create && text.empty()) {
+    // Mapped: the old content is replaced only by rename, never rewritten in place.
+    auto text = std::make_shared<const FileContent>(
+        map_descriptor(file->original_descriptor(), settings.file, size_limit(settings)));
+    if (settings.create && text->view().empty()) {
         source.missing = true;
-        return "{}\n";
+        return content_of("{}\n");
     }
     return text;
 }
 
+// A mapped FILE that another program truncates in place (atomfile's writers never do: they
+// replace the file) makes reading the pages cut off raise SIGBUS; json-edit then reports an I/O
+// error instead of dying of the signal. Nothing has been replaced at that point.
+const char truncated_message[] =
+    "json-edit: the file was truncated while being read, by a program writing it in place\n";
+
 int edit_file(const Settings& settings, std::ostream& out, std::ostream& err) {
     Source source{settings.file};
     std::optional<AtomicFile> file;
-    std::string text;
+    Content text;
     try {
         text = read_source(settings, file, source);
     } catch (const Error& e) {
@@ -386,8 +403,9 @@ int edit_file(const Settings& settings, std::ostream& out, std::ostream& err) {
         err << tool << ": " << settings.file << ": " << e.what() << '\n';
         return exit_code::io_error;
     }
-    std::string original = settings.diff ? text : std::string();
-    std::optional<Document> document = load(settings, std::move(text), source, err);
+    if (text->mapped()) cli::system::exit_on_bus_error(truncated_message, exit_code::io_error);
+    std::string original = settings.diff ? std::string(text->view()) : std::string();
+    std::optional<Document> document = load(settings, text, source, err);
     if (!document) return exit_code::invalid_json;
     int code = apply_operations(settings, *document, source, out, err);
     if (code != exit_code::success) return code;

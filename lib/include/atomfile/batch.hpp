@@ -24,8 +24,14 @@
 // commit: a file staged by write() holds one (its temp; its directory's descriptor is shared
 // with the other files staged in that directory), or two with skip_unchanged (the old file,
 // compared at commit); one staged by open() holds three (its directory, its temp, the old
-// file); a lock adds one or two. Staging past RLIMIT_NOFILE fails with EMFILE naming that
-// file; the batch never changes the limit.
+// file), and its directory one more, shared; a lock adds one or two. Staging past
+// RLIMIT_NOFILE fails with EMFILE naming that file; the batch never changes the limit.
+// A directory is walked to once per batch: a later path naming it by the same text (from the
+// same working directory, when relative) is looked up in the directory the first walk reached,
+// as through a descriptor opened then, so renaming a directory of the path between two
+// stagings does not move the later files. Every file's final name gets every check of the walk
+// (a link there is followed by the checked walk; protected_regular), and a path through a link
+// in its directory part is walked each time.
 // A staging call that fails stages nothing and leaves the files staged before it as they were:
 // the caller may still commit() them or drop the batch.
 // Staging the same target twice (the same final file after following links: the same directory
@@ -33,6 +39,9 @@
 // this batch", path the path given, second_path() the target staged before; the first staging
 // is kept. (Last-wins would invalidate the AtomicFile& an earlier open() returned, and under
 // lock the second staging would wait for our own lock.)
+// A file that the kernel would not let this process rename over (in a sticky directory, owned by
+// another user, the directory too, and the process not root) is refused when staged, with EPERM,
+// step "resolve target": the commit would otherwise publish the files before it and then fail.
 //
 // The commit protocol (docs/durability.md, "Many files: the group commit", says why):
 //   1. for each file, in staging order: with skip_unchanged, a file whose content and metadata
@@ -45,7 +54,9 @@
 //      journals commit many files per flush. This is correct by POSIX alone: each file is
 //      synced by its own fsync before any rename. Durability::none skips steps 2, 3 and 7;
 //   4. with detect_conflicts, every target is checked not to have been replaced behind our back;
-//   5. the backups (backup_suffix) of every file are published;
+//   5. every temp is given its temp name (an O_TMPFILE is linked under a random name, which a
+//      full directory refuses: that failure, too, comes before any rename), then the backups
+//      (backup_suffix) of every file are published;
 //   6. every temp is renamed over its target (or linked, create_only), in staging order;
 //   7. every distinct directory that received a file is fsync()ed once.
 // Whatever the batch size, that is one fsync per file, issued together, plus one per
@@ -55,9 +66,10 @@
 // (the same steps as write_atomic: "sync temp file", "rename temp over target", ...). What it
 // means depends on the step, and replaced() / not_replaced() list the resolved target paths
 // (AtomicFile::target_path()) exactly:
-//   - steps 1-5 (metadata, writeback and barrier fsync, conflict check, backup): NOTHING was
-//     replaced. Every temp of the batch is gone; every target holds its old content (a backup
-//     already published holds a second link to the old content, as with write_atomic).
+//   - steps 1-5 (metadata, writeback and barrier fsync, conflict check, temp names, backup):
+//     NOTHING was replaced. Every temp of the batch is gone; every target holds its old
+//     content (a backup already published holds a second link to the old content, as with
+//     write_atomic).
 //     replaced() is empty, not_replaced() lists every staged file. The failure of step 2 (a
 //     write error reported by writeback) has step "sync temp file".
 //   - step 6 (a rename, or create_only's link finding the target): the files before the failing

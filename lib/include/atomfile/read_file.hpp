@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <limits>
 #include <string>
+#include <string_view>
 #include <system_error>
 
 #include "atomfile/export.hpp"
@@ -44,5 +45,49 @@ ATOMFILE_API std::string read_descriptor(int fd, const std::string& path,
                                          std::uint64_t max_size = no_size_limit);
 ATOMFILE_API std::string read_descriptor(int fd, const std::string& path, std::uint64_t max_size,
                                          std::error_code& ec) noexcept;
+
+// A file's whole content in memory, for a program that reads a big file once: a regular file is
+// mapped (mmap), which costs neither a copy nor fresh memory (a 211 MB file in the page cache
+// maps in about 0.01 s, where read_descriptor takes about 0.2 s to fill a string); anything else
+// (a pipe, a FIFO, a device) and an empty file are read into a string the object owns.
+// Move-only; view() is valid while the object lives.
+// A mapping shows the file's own pages: a writer that rewrites the file in place changes what
+// view() shows, and one that truncates it makes reading the part cut off raise SIGBUS. A file
+// replaced through atomfile (a new inode each time) never changes under it, so map the old
+// content of an AtomicFile (its original_descriptor()) or files only such writers touch, and
+// read_file() any other.
+class ATOMFILE_API FileContent {
+  public:
+    FileContent() noexcept = default;
+    // Content already in memory, owned.
+    explicit FileContent(std::string text) noexcept;
+    FileContent(FileContent&& other) noexcept;
+    FileContent& operator=(FileContent&& other) noexcept;
+    FileContent(const FileContent&) = delete;
+    FileContent& operator=(const FileContent&) = delete;
+    ~FileContent();
+
+    std::string_view view() const noexcept;
+    bool mapped() const noexcept { return mapping_ != nullptr; }
+
+  private:
+    friend ATOMFILE_API FileContent map_descriptor(int, const std::string&, std::uint64_t);
+    FileContent(const char* mapping, std::size_t size) noexcept;
+    const char* mapping_ = nullptr;
+    std::size_t size_ = 0;
+    std::string text_;
+};
+
+// Maps the regular file open on fd from its start (its offset is ignored and left as it is), or
+// reads any other kind of file from its offset as read_descriptor() does, with the same steps
+// ("read", which includes a failed mmap, and "check size") and limit.
+ATOMFILE_API FileContent map_descriptor(int fd, const std::string& path,
+                                        std::uint64_t max_size = no_size_limit);
+ATOMFILE_API FileContent map_descriptor(int fd, const std::string& path, std::uint64_t max_size,
+                                        std::error_code& ec) noexcept;
+// Opens path as read_file() does (steps "open", EISDIR for a directory) and maps or reads it.
+ATOMFILE_API FileContent map_file(const PathArg& path, std::uint64_t max_size = no_size_limit);
+ATOMFILE_API FileContent map_file(const PathArg& path, std::uint64_t max_size,
+                                  std::error_code& ec) noexcept;
 
 }  // namespace atomfile

@@ -189,16 +189,43 @@ Document& Document::operator=(const Document& other) {
 }
 Document::~Document() = default;
 
+namespace {
+
+// The duplicate keys of a freshly parsed document (its Impl), with their lines and columns.
+template <class Impl>
+void locate_duplicates(Impl& impl) {
+    std::string_view text = impl.splicer.pieces()[0];  // unedited: the whole text
+    for (const detail::DuplicateKey& found : impl.splicer.duplicates()) {
+        DuplicateKey duplicate{found.key, found.offset, 0, 0};
+        detail::line_and_column(text, found.offset, duplicate.line, duplicate.column);
+        impl.duplicates.push_back(std::move(duplicate));
+    }
+}
+
+}  // namespace
+
 Document Document::parse(std::string text, const ParseOptions& options) {
     auto impl = std::make_unique<Impl>(
         Impl{detail::Splicer(std::move(text), options.max_depth, options.dialect), options, {}});
-    for (const detail::DuplicateKey& found : impl->splicer.duplicates()) {
-        DuplicateKey duplicate{found.key, found.offset, 0, 0};
-        detail::line_and_column(impl->splicer.text(), found.offset, duplicate.line,
-                                duplicate.column);
-        impl->duplicates.push_back(std::move(duplicate));
-    }
+    locate_duplicates(*impl);
     return Document(std::move(impl));
+}
+
+Document Document::parse_external(std::string_view text, std::shared_ptr<const void> owner,
+                                  const ParseOptions& options) {
+    auto impl = std::make_unique<Impl>(Impl{
+        detail::Splicer(text, std::move(owner), options.max_depth, options.dialect), options, {}});
+    locate_duplicates(*impl);
+    return Document(std::move(impl));
+}
+
+std::optional<Document> Document::parse_external(std::string_view text,
+                                                 std::shared_ptr<const void> owner,
+                                                 const ParseOptions& options,
+                                                 std::error_code& ec) noexcept {
+    return capture(ec, [&] {
+        return std::optional<Document>(parse_external(text, std::move(owner), options));
+    });
 }
 
 std::optional<Document> Document::parse(std::string text, const ParseOptions& options,

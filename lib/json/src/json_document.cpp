@@ -45,12 +45,22 @@ bool starts_array(const PathToken& token) {
 }  // namespace
 
 Splicer::Splicer(std::string text, std::size_t max_depth, Dialect dialect)
-    : text_(std::move(text)), max_depth_(max_depth) {
-    ScanReport report = validate(text_, max_depth, dialect);
+    : base_(std::move(text)), max_depth_(max_depth) {
+    scan(dialect);
+}
+
+Splicer::Splicer(std::string_view text, std::shared_ptr<const void> owner, std::size_t max_depth,
+                 Dialect dialect)
+    : owner_(std::move(owner)), external_(text), max_depth_(max_depth) {
+    scan(dialect);
+}
+
+void Splicer::scan(Dialect dialect) {
+    ScanReport report = validate(base(), max_depth_, dialect);
     duplicates_ = std::move(report.duplicates);
     shallow_ = std::move(report.shallow);
     root_begin_ = report.root_begin;
-    style_ = detect_style(text_);
+    style_ = detect_style(base());
 }
 
 void Splicer::set_indent(std::string unit) {
@@ -63,12 +73,12 @@ void Splicer::set_indent(std::string unit) {
 // full list: a key when the document has duplicates (every occurrence must be seen), a [-N].
 std::size_t Splicer::quick_find(std::size_t open, const PathToken& token,
                                 const SpanIndex* index) const {
-    if (text_[open] == '{') {
+    if (view()[open] == '{') {
         if (!duplicates_.empty() || token.from_end()) return npos;
-        return find_key(text_, open, token.name, index);
+        return find_key(view(), open, token.name, index);
     }
     auto position = token.from_end() ? std::nullopt : array_index(token.name);
-    return position ? find_element(text_, open, *position, index) : npos;
+    return position ? find_element(view(), open, *position, index) : npos;
 }
 
 std::size_t Splicer::find_member(const Container& container, const PathToken& token,
@@ -98,14 +108,15 @@ std::size_t Splicer::find_member(const Container& container, const PathToken& to
         std::vector<std::size_t> offsets;
         for (std::size_t i : found) offsets.push_back(members[i].key_begin);
         throw AmbiguousKey("ambiguous: the key \"" + token.name + "\" appears " +
-                           occurrences(text_, offsets));
+                           occurrences(view(), offsets));
     }
     if (found.empty()) miss = Miss::missing;
     return found.empty() ? npos : found.front();
 }
 
 Splicer::Location Splicer::locate(const Path& path) {
-    std::string_view text = this->text();
+    materialize();
+    std::string_view text = view();
     const SpanIndex* index = kept_original_ ? nullptr : &shallow_;
     Location location;
     location.begin = root_begin_;
@@ -170,7 +181,7 @@ bool Splicer::contains(const Path& path) {
 
 std::string Splicer::get(const Path& path) {
     Location location = require(path);
-    return text_.substr(location.begin, location.end - location.begin);
+    return std::string(view().substr(location.begin, location.end - location.begin));
 }
 
 std::string Splicer::print(const Path& path) {
@@ -178,7 +189,7 @@ std::string Splicer::print(const Path& path) {
 }
 
 JsonType Splicer::type(const Path& path) {
-    switch (text_[require(path).begin]) {
+    switch (view()[require(path).begin]) {
         case '{':
             return JsonType::object;
         case '[':
@@ -197,19 +208,19 @@ JsonType Splicer::type(const Path& path) {
 
 std::vector<std::string> Splicer::member_names(const Path& path) {
     Location location = require(path);
-    if (text_[location.begin] != '{')
+    if (view()[location.begin] != '{')
         throw OperationError(describe(path, path.size()) + " is not an object");
     std::vector<std::string> names;
-    for (Member& member : list_members(text_, location.begin).members)
+    for (Member& member : list_members(view(), location.begin).members)
         names.push_back(std::move(member.key));
     return names;
 }
 
 std::size_t Splicer::size(const Path& path) {
     Location location = require(path);
-    if (!is_container(text_, location.begin))
+    if (!is_container(view(), location.begin))
         throw OperationError(describe(path, path.size()) + " is not an object or array");
-    return list_members(text_, location.begin).members.size();
+    return list_members(view(), location.begin).members.size();
 }
 
 // ---- operations ----------------------------------------------------------------------------
@@ -293,17 +304,17 @@ void Splicer::append(const Path& path, std::string_view value) {
         if (location.miss != Miss::missing) fail(path, location);
         return set(path, "[" + std::string(value) + "]");
     }
-    if (text_[location.begin] != '[')
+    if (view()[location.begin] != '[')
         throw OperationError(describe(path, path.size()) + " is not an array");
     std::size_t enclosing = location.parent ? location.parent->open : npos;
-    insert_last(list_members(text_, location.begin), enclosing, nullptr, value);
+    insert_last(list_members(view(), location.begin), enclosing, nullptr, value);
 }
 
 // ---- layout --------------------------------------------------------------------------------
 
 bool Splicer::spans_lines(const Container& container) const {
     if (container.members.empty()) return !style_.indent.empty();
-    auto inside = std::string_view(text_).substr(container.open, container.close - container.open);
+    auto inside = view().substr(container.open, container.close - container.open);
     return !style_.indent.empty() && inside.find('\n') != npos;
 }
 
@@ -312,8 +323,8 @@ bool Splicer::spans_lines(const Container& container) const {
 bool Splicer::encloses_lines(std::size_t enclosing) const {
     if (style_.indent.empty()) return false;
     if (enclosing == npos) return true;
-    std::size_t close = skip_value(text_, enclosing);
-    return std::string_view(text_).substr(enclosing, close - enclosing).find('\n') != npos;
+    std::size_t close = skip_value(view(), enclosing);
+    return view().substr(enclosing, close - enclosing).find('\n') != npos;
 }
 
 // The whitespace that goes after a comma before the member at index.
@@ -321,10 +332,10 @@ std::string Splicer::separator(const Container& container, std::size_t index) co
     const auto& members = container.members;
     auto gap_before = [&](std::size_t i) {
         std::size_t from = i == 0 ? container.open + 1 : members[i - 1].comma + 1;
-        return std::string_view(text_).substr(from, members[i].begin() - from);
+        return view().substr(from, members[i].begin() - from);
     };
     if (gap_before(index).find('\n') != npos)
-        return style_.newline + std::string(line_indent(text_, members[index].begin()));
+        return style_.newline + std::string(line_indent(view(), members[index].begin()));
     if (members.size() >= 2 && is_blank(gap_before(1))) return std::string(gap_before(1));
     return style_.comma.substr(1);
 }
@@ -332,7 +343,7 @@ std::string Splicer::separator(const Container& container, std::size_t index) co
 std::string_view Splicer::colon(const Container& container) const {
     if (!container.object || container.members.empty()) return style_.colon;
     const Member& first = container.members.front();
-    auto written = std::string_view(text_).substr(first.key_end, first.value_begin - first.key_end);
+    auto written = view().substr(first.key_end, first.value_begin - first.key_end);
     bool plain = written.find_first_not_of(" \t:") == npos && written.find(':') != npos;
     return plain ? written : std::string_view(style_.colon);
 }
@@ -348,14 +359,14 @@ std::string Splicer::member_text(const Container& container, const std::string* 
 // The end of pos's line's trailing comments: a member's comment stays with it.
 std::size_t Splicer::line_tail(std::size_t pos) const {
     while (true) {
-        std::size_t next = text_.find_first_not_of(" \t", pos);
-        if (next == npos || text_[next] != '/' || next + 1 >= text_.size()) return pos;
-        if (text_[next + 1] == '/') {
-            std::size_t end = text_.find_first_of(std::string_view("\r\n\0", 3), next);
-            return end == npos || text_[end] == '\0' ? pos : end;
+        std::size_t next = view().find_first_not_of(" \t", pos);
+        if (next == npos || view()[next] != '/' || next + 1 >= view().size()) return pos;
+        if (view()[next + 1] == '/') {
+            std::size_t end = view().find_first_of(std::string_view("\r\n\0", 3), next);
+            return end == npos || view()[end] == '\0' ? pos : end;
         }
-        std::size_t end = text_.find("*/", next + 2);
-        if (end == npos || text_.find('\n', next) < end) return pos;
+        std::size_t end = view().find("*/", next + 2);
+        if (end == npos || view().find('\n', next) < end) return pos;
         pos = end + 2;
     }
 }
@@ -365,17 +376,17 @@ std::size_t Splicer::line_tail(std::size_t pos) const {
 // whole lines, line break included.
 bool Splicer::own_lines(const Member& member, std::size_t& from, std::size_t& to) const {
     std::size_t begin = member.begin();
-    std::size_t newline = begin == 0 ? npos : text_.rfind('\n', begin - 1);
+    std::size_t newline = begin == 0 ? npos : view().rfind('\n', begin - 1);
     from = newline == npos ? 0 : newline + 1;
-    if (newline == npos || text_.find_first_not_of(" \t", from) != begin) return false;
+    if (newline == npos || view().find_first_not_of(" \t", from) != begin) return false;
     std::size_t after = member.value_end;
     if (member.comma != npos) {
-        if (text_.find_first_not_of(" \t", line_tail(after)) != member.comma) return false;
+        if (view().find_first_not_of(" \t", line_tail(after)) != member.comma) return false;
         after = member.comma + 1;
     }
-    std::size_t end = text_.find_first_not_of(" \t", line_tail(after));
-    if (end != npos && text_.compare(end, 2, "\r\n") == 0) ++end;
-    if (end == npos || text_[end] != '\n') return false;
+    std::size_t end = view().find_first_not_of(" \t", line_tail(after));
+    if (end != npos && view().compare(end, 2, "\r\n") == 0) ++end;
+    if (end == npos || view()[end] != '\n') return false;
     to = end + 1;
     return true;
 }
@@ -383,11 +394,11 @@ bool Splicer::own_lines(const Member& member, std::size_t& from, std::size_t& to
 // A one-line value replaced by a short one stays on one line: the new value, printed on one
 // line, fits where the old one was within 80 columns (or the old line's length, if longer).
 bool Splicer::fits_one_line(std::size_t begin, std::size_t end, std::string_view value) const {
-    std::string_view old = std::string_view(text_).substr(begin, end - begin);
+    std::string_view old = view().substr(begin, end - begin);
     if (!is_container(old, 0) || old.find('\n') != npos) return false;
-    std::size_t line_start = text_.rfind('\n', begin == 0 ? 0 : begin - 1);
+    std::size_t line_start = view().rfind('\n', begin == 0 ? 0 : begin - 1);
     line_start = line_start == npos || begin == 0 ? 0 : line_start + 1;
-    std::size_t line_end = std::min(text_.find('\n', end), text_.size());
+    std::size_t line_end = std::min(view().find('\n', end), view().size());
     std::size_t width = std::max<std::size_t>(80, line_end - line_start);
     std::size_t printed = reformat(value, style_, "", false).size();
     return line_end - line_start - old.size() + printed <= width;
@@ -398,9 +409,9 @@ bool Splicer::fits_one_line(std::size_t begin, std::size_t end, std::string_view
 void Splicer::replace_value(const Location& location, std::string_view value) {
     bool multiline = location.parent ? spans_lines(*location.parent) : !style_.indent.empty();
     if (multiline && fits_one_line(location.begin, location.end, value)) multiline = false;
-    std::string printed = reformat(value, style_, line_indent(text_, location.begin), multiline);
-    if (is_container(text_, location.begin) && is_container(printed, 0) &&
-        list_members(text_, location.begin).trailing_comma()) {
+    std::string printed = reformat(value, style_, line_indent(view(), location.begin), multiline);
+    if (is_container(view(), location.begin) && is_container(printed, 0) &&
+        list_members(view(), location.begin).trailing_comma()) {
         // The container replaced ended with a trailing comma: so does the new one, unless empty.
         std::size_t last = printed.find_last_not_of(" \t\r\n", printed.size() - 2);
         if (last > 0) printed.insert(last + 1, ",");
@@ -414,7 +425,7 @@ void Splicer::insert_last(const Container& container, std::size_t enclosing, con
     const Member& last = container.members.back();
     std::string lead = separator(container, container.members.size() - 1);
     bool multiline = spans_lines(container);
-    std::string_view base = multiline ? line_indent(text_, last.begin()) : "";
+    std::string_view base = multiline ? line_indent(view(), last.begin()) : "";
     std::string member = member_text(container, key, value, base, multiline);
     bool new_line = lead.find('\n') != npos;
     if (container.trailing_comma()) {  // the new member ends with one too
@@ -422,14 +433,15 @@ void Splicer::insert_last(const Container& container, std::size_t enclosing, con
         return apply({at, at, lead + member + ","});
     }
     std::size_t tail = new_line ? line_tail(last.value_end) : last.value_end;
-    std::string text = "," + text_.substr(last.value_end, tail - last.value_end) + lead + member;
+    std::string text =
+        "," + std::string(view().substr(last.value_end, tail - last.value_end)) + lead + member;
     apply({last.value_end, tail, std::move(text)});
 }
 
 void Splicer::insert_before(const Container& container, std::size_t index, std::string_view value) {
     std::size_t at = container.members[index].begin();
     bool multiline = spans_lines(container);
-    std::string_view base = multiline ? line_indent(text_, at) : "";
+    std::string_view base = multiline ? line_indent(view(), at) : "";
     std::string text =
         member_text(container, nullptr, value, base, multiline) + "," + separator(container, index);
     apply({at, at, std::move(text)});
@@ -440,12 +452,12 @@ void Splicer::insert_before(const Container& container, std::size_t index, std::
 void Splicer::insert_into_empty(const Container& container, std::size_t enclosing,
                                 const std::string* key, std::string_view value) {
     std::size_t inner = container.open + 1;
-    bool blank = is_blank(std::string_view(text_).substr(inner, container.close - inner));
+    bool blank = is_blank(view().substr(inner, container.close - inner));
     if (!encloses_lines(enclosing)) {
         std::string text = member_text(container, key, value, "", false);
         return apply({inner, blank ? container.close : inner, std::move(text)});
     }
-    std::string base(line_indent(text_, container.open));
+    std::string base(line_indent(view(), container.open));
     std::string text = style_.newline + base + style_.indent +
                        member_text(container, key, value, base + style_.indent, true);
     if (blank) text += style_.newline + base;
@@ -476,7 +488,7 @@ void Splicer::remove_only(const Container& container) {
         from = member.begin();
         to = member.comma != npos ? member.comma + 1 : member.value_end;
     }
-    std::string_view text = text_;
+    std::string_view text = view();
     bool empty = is_blank(text.substr(container.open + 1, from - container.open - 1)) &&
                  is_blank(text.substr(to, container.close - to));
     if (empty) return apply({container.open + 1, container.close, ""});
@@ -489,28 +501,28 @@ void Splicer::remove_last(const Container& container) {
     const Member& last = container.members.back();
     const Member& previous = container.members[container.members.size() - 2];
     std::size_t comma = previous.comma;
-    std::size_t newline = text_.rfind('\n', last.begin());
+    std::size_t newline = view().rfind('\n', last.begin());
     std::size_t line_start = newline == npos ? 0 : newline + 1;
     std::size_t line_break = newline;
-    if (newline != npos && newline > 0 && text_[newline - 1] == '\r') --line_break;
+    if (newline != npos && newline > 0 && view()[newline - 1] == '\r') --line_break;
     bool own_line = newline != npos && line_break > comma &&
-                    is_blank(std::string_view(text_).substr(line_start, last.begin() - line_start));
+                    is_blank(view().substr(line_start, last.begin() - line_start));
     if (!own_line) return apply({previous.value_end, last.value_end, ""});
     std::size_t tail = line_tail(last.value_end);
     // The comments kept between the comma and the member's line must not swallow what followed
     // the member on its line (`// note` then `]`): then the line break stays too.
-    std::size_t rest = text_.find_first_not_of(" \t", tail);
-    bool line_continues = rest != npos && text_[rest] != '\n' && text_[rest] != '\r';
-    std::string_view gap = std::string_view(text_).substr(comma + 1, line_break - comma - 1);
+    std::size_t rest = view().find_first_not_of(" \t", tail);
+    bool line_continues = rest != npos && view()[rest] != '\n' && view()[rest] != '\r';
+    std::string_view gap = view().substr(comma + 1, line_break - comma - 1);
     std::size_t kept_end = line_continues && ends_in_line_comment(gap) ? line_start : line_break;
-    apply({comma, tail, text_.substr(comma + 1, kept_end - comma - 1)});
+    apply({comma, tail, std::string(view().substr(comma + 1, kept_end - comma - 1))});
 }
 
 // ---- text ----------------------------------------------------------------------------------
 
 void Splicer::apply(Edit edit) {
     materialize();
-    if (text_.compare(edit.begin, edit.end - edit.begin, edit.text) == 0) return;
+    if (view().compare(edit.begin, edit.end - edit.begin, edit.text) == 0) return;
     pending_ = std::move(edit);
 }
 
@@ -519,19 +531,21 @@ void Splicer::materialize() {
     Edit edit = std::move(*pending_);
     pending_.reset();
     if (kept_original_) {
-        text_.replace(edit.begin, edit.end - edit.begin, edit.text);
+        edited_.replace(edit.begin, edit.end - edit.begin, edit.text);
         return;
     }
-    original_ = std::move(text_);
+    std::string_view original = base();
+    edited_.reserve(original.size() + edit.text.size());
+    edited_.append(original.substr(0, edit.begin))
+        .append(edit.text)
+        .append(original.substr(edit.end));
     kept_original_ = true;
-    text_.reserve(original_.size() + edit.text.size());
-    text_.append(original_, 0, edit.begin).append(edit.text).append(original_, edit.end);
 }
 
 bool Splicer::changed() const {
     if (kept_original_) {
         auto parts = pieces();
-        std::string_view original = original_;
+        std::string_view original = base();
         std::size_t a = parts[0].size(), b = parts[1].size(), c = parts[2].size();
         return a + b + c != original.size() || original.substr(0, a) != parts[0] ||
                original.substr(a, b) != parts[1] || original.substr(a + b) != parts[2];
@@ -542,20 +556,22 @@ bool Splicer::changed() const {
 void Splicer::revert() {
     pending_.reset();
     if (!kept_original_) return;
-    text_ = std::move(original_);
-    original_ = std::string();
-    kept_original_ = false;  // text_ is the validated text again: shallow_ describes it
+    edited_ = std::string();
+    kept_original_ = false;  // the validated text again: shallow_ describes it
 }
 
 std::array<std::string_view, 3> Splicer::pieces() const {
-    std::string_view text = text_;
+    std::string_view text = view();
     if (!pending_) return {text, {}, {}};
     return {text.substr(0, pending_->begin), pending_->text, text.substr(pending_->end)};
 }
 
 const std::string& Splicer::text() {
     materialize();
-    return text_;
+    if (kept_original_) return edited_;
+    if (!owner_) return base_;
+    if (laid_out_.size() != external_.size()) laid_out_ = std::string(external_);
+    return laid_out_;
 }
 
 }  // namespace atomfile::json::detail

@@ -21,6 +21,7 @@
 
 #include <array>
 #include <cstddef>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -42,6 +43,10 @@ class Splicer {
     // deeper than max_depth throw OperationError.
     explicit Splicer(std::string text, std::size_t max_depth = default_max_depth,
                      Dialect dialect = Dialect::jsonc);
+    // The same over a text held elsewhere (a mapped file), never copied: owner keeps it alive
+    // and unchanged, and is shared by every copy of the splicer.
+    Splicer(std::string_view text, std::shared_ptr<const void> owner,
+            std::size_t max_depth = default_max_depth, Dialect dialect = Dialect::jsonc);
 
     const std::vector<DuplicateKey>& duplicates() const { return duplicates_; }
     const Style& style() const { return style_; }
@@ -77,8 +82,8 @@ class Splicer {
     // Whether no edit has been made since validation (or since revert()), so that revert()
     // can undo what comes next.
     bool pristine() const { return !kept_original_ && !pending_; }
-    // Back to the validated text, as if no edit had been made. That text is kept anyway (as
-    // text_ under a pending edit, or as original_), so undoing costs no copy of the document.
+    // Back to the validated text, as if no edit had been made. That text is kept anyway (base_
+    // or the external text), so undoing costs no copy of the document.
     void revert();
     // The current text as up to three consecutive pieces (no full copy is made).
     std::array<std::string_view, 3> pieces() const;
@@ -129,9 +134,18 @@ class Splicer {
     void apply(Edit edit);
     void materialize();
 
-    std::string text_;
-    std::string original_;  // kept once a second edit forces text_ to be rewritten
-    bool kept_original_ = false;
+    void scan(Dialect dialect);
+    // The validated text: base_, or external_ when owner_ holds it.
+    std::string_view base() const { return owner_ ? external_ : std::string_view(base_); }
+    // The current text: the validated one, or edited_ once a second edit has laid it out anew.
+    std::string_view view() const { return kept_original_ ? std::string_view(edited_) : base(); }
+
+    std::string base_;
+    std::shared_ptr<const void> owner_;
+    std::string_view external_;
+    std::string edited_;
+    bool kept_original_ = false;  // edited_ holds the current text
+    std::string laid_out_;        // text() of an unedited external text
     std::optional<Edit> pending_;
     std::vector<DuplicateKey> duplicates_;
     SpanIndex shallow_;  // from validation: valid until an edit rewrites text_

@@ -46,6 +46,15 @@ struct ScanReport {
 ScanReport validate(std::string_view text, std::size_t max_depth = default_max_depth,
                     Dialect dialect = Dialect::jsonc);
 
+// validate() is a fast path (a structural index built 64 bytes at a time, where SSE2 exists)
+// that gives up on anything unusual (a comment, an error, nesting past max_depth), and then the
+// reference validator, which alone words the errors. Both are exposed for tests, which check
+// that they agree: validate_fast() returns false when it gives up (report then unspecified).
+bool validate_fast(std::string_view text, std::size_t max_depth, Dialect dialect,
+                   ScanReport& report);
+ScanReport validate_reference(std::string_view text, std::size_t max_depth = default_max_depth,
+                              Dialect dialect = Dialect::jsonc);
+
 // 1-based line and byte column of an offset.
 void line_and_column(std::string_view text, std::size_t offset, std::size_t& line,
                      std::size_t& column);

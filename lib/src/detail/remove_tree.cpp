@@ -152,4 +152,11 @@ void remove_tree(const std::string& path, bool ignore_errors) {
     if (errors.code != 0 && !ignore_errors) throw_error(errors.code, errors.step, errors.path);
 }
 
+void remove_tree_at(int parent_fd, const std::string& name, const std::string& path,
+                    bool ignore_errors) {
+    FirstError errors;
+    remove_entry(parent_fd, name, path, errors);
+    if (errors.code != 0 && !ignore_errors) throw_error(errors.code, errors.step, errors.path);
+}
+
 }  // namespace atomfile::detail

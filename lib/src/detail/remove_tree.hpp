@@ -21,5 +21,9 @@ namespace atomfile::detail {
 // it can, then throws the first failure (atomfile::Error naming the step and the entry's path;
 // EBUSY and the mount point's path for a skipped mount) unless ignore_errors is true.
 void remove_tree(const std::string& path, bool ignore_errors);
+// The same for the entry `name` of the open directory parent_fd, so that no path is resolved
+// again; `path` names the entry in errors.
+void remove_tree_at(int parent_fd, const std::string& name, const std::string& path,
+                    bool ignore_errors);
 
 }  // namespace atomfile::detail

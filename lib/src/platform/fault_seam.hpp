@@ -48,6 +48,7 @@ enum class Call {
     writeback,  // sync_file_range(2) starting writeback
     open_path,  // openat(2) with O_PATH|O_NOFOLLOW of one component while walking a path
     wait,       // poll(2) for input on a descriptor
+    symlink,    // symlinkat(2)
     count_
 };
 

@@ -171,6 +171,11 @@ int read_link_at(int dir_fd, const char* path, std::string& target) {
     }
 }
 
+int make_symlink_at(const char* target, int dir_fd, const char* name) {
+    ATOMFILE_INJECT(Call::symlink, -1);
+    return ::symlinkat(target, dir_fd, name);
+}
+
 int list_directory(int dir_fd, std::vector<std::string>& names) {
     ATOMFILE_INJECT(Call::open, -1);
     int copy = ::openat(dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);

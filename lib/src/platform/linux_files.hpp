@@ -75,6 +75,9 @@ int remove_directory_at(int dir_fd, const char* name);
 // mkdirat; the mode is applied exactly, whatever the umask (fchmod after an O_NOFOLLOW open).
 int make_directory_at(int dir_fd, const char* name, unsigned mode);
 int read_link_at(int dir_fd, const char* path, std::string& target);
+// symlinkat: a new symlink `name` holding `target`; EEXIST when the name is taken.
+// Seam: Call::symlink.
+int make_symlink_at(const char* target, int dir_fd, const char* name);
 // Lists the names in a directory (no "." or ".."), reading through a duplicate of dir_fd so
 // the caller's offset is untouched.
 int list_directory(int dir_fd, std::vector<std::string>& names);

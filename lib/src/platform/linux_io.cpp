@@ -1,7 +1,9 @@
 #include "platform/linux_io.hpp"
 
 #include <fcntl.h>
+#include <linux/fs.h>
 #include <poll.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
@@ -78,6 +80,16 @@ int read_all(int fd, std::string& out) {
     }
 }
 
+const char* map_file(int fd, std::size_t size) {
+    ATOMFILE_INJECT(Call::read, nullptr);
+    void* address = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+    return address == MAP_FAILED ? nullptr : static_cast<const char*>(address);
+}
+
+void unmap_file(const char* address, std::size_t size) {
+    ::munmap(const_cast<char*>(address), size);
+}
+
 std::int64_t seek(int fd, std::int64_t offset, Whence whence) {
     ATOMFILE_INJECT(Call::seek, -1);
     int how = whence == Whence::set ? SEEK_SET : whence == Whence::current ? SEEK_CUR : SEEK_END;
@@ -130,6 +142,15 @@ long transfer(int in_fd, int out_fd, std::size_t size, InputKind kind, std::vect
     if (got <= 0) return got;
     if (write_all(out_fd, buffer.data(), static_cast<std::size_t>(got)) != 0) return -1;
     return got;
+}
+
+int clone_file(int in_fd, int out_fd) {
+    ATOMFILE_INJECT(Call::copy, -1);
+    return ::ioctl(out_fd, FICLONE, in_fd);
+}
+
+bool clone_unsupported(int error) {
+    return error == EOPNOTSUPP || error == EXDEV || error == EINVAL || error == ENOTTY;
 }
 
 int start_writeback(int fd, std::int64_t offset, std::int64_t length) {

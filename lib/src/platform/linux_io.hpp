@@ -24,6 +24,12 @@ int read_all(int fd, std::string& out);
 // hundreds of thousands, and freeing it at exit is as cheap.
 void advise_huge_pages(void* buffer, std::size_t size);
 
+// Maps the first size bytes of fd read-only and private (mmap with MAP_POPULATE): the page
+// cache's own pages, neither copied nor zeroed, so a big file costs page-table entries rather
+// than fresh memory. nullptr with errno on failure. Seam: Call::read. unmap_file never fails.
+const char* map_file(int fd, std::size_t size);
+void unmap_file(const char* address, std::size_t size);
+
 enum class Whence { set, current, end };
 std::int64_t seek(int fd, std::int64_t offset, Whence whence);
 int truncate_fd(int fd, std::int64_t length);
@@ -48,6 +54,11 @@ int classify_input(int in_fd, InputKind& kind);
 // `buffer` is sized on first use and reused by later calls. Returns the bytes moved (0 at end of
 // input) or -1 with errno.
 long transfer(int in_fd, int out_fd, std::size_t size, InputKind kind, std::vector<char>& buffer);
+// Makes out_fd share in_fd's data blocks (ioctl FICLONE, a reflink: btrfs, XFS, ...). Fails
+// with EOPNOTSUPP, EXDEV, EINVAL or ENOTTY where the file system cannot (the caller copies
+// instead: clone_unsupported). Seam: Call::copy.
+int clone_file(int in_fd, int out_fd);
+bool clone_unsupported(int error);
 
 // Starts writing [offset, offset + length) of fd to disk without waiting
 // (sync_file_range with SYNC_FILE_RANGE_WRITE), so that a long stream and its writeback overlap

@@ -47,6 +47,14 @@ int lock_exclusive(int fd, long timeout_ms) {
         [](int error) { return error == EWOULDBLOCK; });
 }
 
+int lock_shared(int fd, long timeout_ms) {
+    ATOMFILE_INJECT(Call::lock, -1);
+    if (timeout_ms < 0) return retry_on_eintr([&] { return ::flock(fd, LOCK_SH); });
+    return poll_for_lock(
+        timeout_ms, [&] { return ::flock(fd, LOCK_SH | LOCK_NB); },
+        [](int error) { return error == EWOULDBLOCK; });
+}
+
 int lock_file_for_writing(int fd, long timeout_ms) {
     ATOMFILE_INJECT(Call::lock, -1);
     struct flock whole = {};

@@ -11,6 +11,8 @@ namespace atomfile::platform {
 // flock(LOCK_EX). With timeout_ms < 0 waits forever; with 0 does not wait (EWOULDBLOCK);
 // otherwise polls until the deadline and then fails with ETIMEDOUT.
 int lock_exclusive(int fd, long timeout_ms);
+// flock(LOCK_SH), timeouts as lock_exclusive: a reader's lock, compatible with other readers.
+int lock_shared(int fd, long timeout_ms);
 // An open-file-description write lock on the whole file (fcntl F_OFD_SETLK, F_WRLCK): only a
 // descriptor open for writing can take it, so only someone who may write the file can hold it.
 // Released when the last descriptor of that open file description closes. Timeouts as

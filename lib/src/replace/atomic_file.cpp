@@ -8,6 +8,7 @@
 #include "error_support.hpp"
 #include "platform/linux.hpp"
 #include "replace/atomic_file_state.hpp"
+#include "replace/batch_targets.hpp"
 #include "replace/commit_protocol.hpp"
 #include "replace/in_place.hpp"
 #include "replace/metadata_copy.hpp"
@@ -65,7 +66,7 @@ AtomicFile::AtomicFile(const PathArg& path, const ReplaceOptions& options)
     : state_(std::make_unique<State>()) {
     State& state = *state_;
     state.options = options;
-    state.target = resolve_target(path.str(), options);
+    state.target = resolve_for_open(path.str(), options);  // a Batch may have resolved it
     if (options.lock) {
         state.lock = UpdateLock(state.target, options.lock_timeout, options.cancel_lock_wait);
         // Looked at before the wait: a writer holding the lock may have created the file since,

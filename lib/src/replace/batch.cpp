@@ -4,6 +4,7 @@
 
 #include <cerrno>
 #include <map>
+#include <optional>
 #include <set>
 #include <tuple>
 #include <utility>
@@ -12,6 +13,7 @@
 #include "platform/linux.hpp"
 #include "replace/atomic_file_state.hpp"
 #include "replace/batch_barrier.hpp"
+#include "replace/batch_targets.hpp"
 #include "replace/commit_protocol.hpp"
 #include "replace/steps.hpp"
 
@@ -39,11 +41,90 @@ struct Staged {
 // O_PATH (Target::dir_path_only), which decides how it is synced.
 using DirectoryKey = std::tuple<std::uint64_t, std::uint64_t, bool>;
 
-TargetKey key_of(const Target& target) {
-    platform::FileStatus directory;
+void stat_directory(const Target& target, platform::FileStatus& directory) {
     if (platform::stat_fd(target.dir.get(), directory) != 0)
         throw_errno(step::open_directory, target.path);
-    return {directory.device, directory.inode, target.name};
+}
+
+constexpr unsigned sticky_bit = 01000;
+constexpr unsigned world_writable = 0002;
+
+// A directory as a path's text names it, from the working directory (device and inode) for a
+// relative one: a batch that reached it once reaches it again without walking.
+using WalkKey = std::tuple<std::uint64_t, std::uint64_t, std::string>;
+
+// Splits path as the walk does ("a/b/c": "a/b" and "c", a bare name lives in "."); false when
+// the last component cannot name a file, which the walk then reports.
+bool split_final(const std::string& path, std::string& directory, std::string& name) {
+    const std::size_t slash = path.rfind('/');
+    directory = slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
+    name = slash == std::string::npos ? path : path.substr(slash + 1);
+    return !name.empty() && name != "." && name != "..";
+}
+
+bool walk_key(const std::string& directory, WalkKey& key) {
+    std::uint64_t device = 0, inode = 0;
+    if (directory.front() != '/') {
+        platform::FileStatus here;
+        if (platform::stat_at(platform::current_directory, ".", here, true) != 0) return false;
+        device = here.device;
+        inode = here.inode;
+    }
+    key = WalkKey{device, inode, directory};
+    return true;
+}
+
+// The walk's protected_regular rule (target_resolution.hpp), for a final name looked up in a
+// directory reached before.
+void check_may_replace(const Target& target, const platform::FileStatus& directory) {
+    const platform::FileStatus& file = *target.status;
+    if (file.type != platform::FileType::regular || !(directory.mode & sticky_bit) ||
+        !(directory.mode & world_writable) || file.uid == platform::current_uid() ||
+        file.uid == directory.uid)
+        return;
+    throw_error(EACCES, step::resolve, target.path,
+                "owned by uid " + std::to_string(file.uid) +
+                    " in a sticky world-writable directory: not replaced (protected_regular)");
+}
+
+// What resolve_target would give for name in a directory reached before (dir, its status):
+// the same target, without walking to it again; nullopt for a link to follow, which the walk
+// must do (and check).
+std::optional<Target> final_name_in(int dir, bool path_only, const platform::FileStatus& status,
+                                    const std::string& path, std::string directory,
+                                    std::string name, const ReplaceOptions& options) {
+    Target target;
+    target.path = path;
+    target.directory = std::move(directory);
+    target.name = std::move(name);
+    platform::FileStatus found;
+    if (platform::stat_at(dir, target.name.c_str(), found, false) == 0)
+        target.status = found;
+    else if (errno != ENOENT)
+        throw_errno(step::resolve, path);
+    if (target.status && target.status->type == platform::FileType::symlink &&
+        options.follow_symlinks)
+        return std::nullopt;
+    if (target.status && options.protected_regular && !options.create_only)
+        check_may_replace(target, status);
+    target.dir.reset(platform::duplicate(dir));
+    if (!target.dir) throw_errno(step::open_directory, path);
+    target.dir_path_only = path_only;
+    return target;
+}
+
+// The kernel refuses to rename over a file in a sticky directory unless we own the file or the
+// directory (or hold CAP_FOWNER, which root is taken to hold). write_atomic just meets that
+// EPERM at its rename; a batch would meet it in the middle of its renames, after publishing the
+// files before it, so it refuses such a file when it is staged instead.
+void check_may_rename_over(const Target& target, const platform::FileStatus& directory) {
+    if (!target.status || !(directory.mode & sticky_bit)) return;
+    const unsigned self = platform::current_uid();
+    if (self == 0 || target.status->uid == self || directory.uid == self) return;
+    throw_error(EPERM, step::resolve, target.path,
+                "owned by uid " + std::to_string(target.status->uid) +
+                    " in a sticky directory owned by uid " + std::to_string(directory.uid) +
+                    ": the kernel would refuse to replace it (sticky bit)");
 }
 
 bool syncs(const ReplaceOptions& options) {
@@ -69,7 +150,15 @@ struct Batch::State {
         Staged* entry;
     };
 
+    // A directory walked to by a path's text (the walk followed no link): where the files
+    // staged there share a descriptor, the next path with that text is not walked again.
+    struct Walked {
+        DirectoryKey key;
+        platform::FileStatus status;
+    };
+
     ReplaceOptions options;
+    std::map<WalkKey, Walked> walked;
     // One descriptor per directory for the files write() staged there, so that a staged file
     // holds one descriptor (its temp), not three: their Target::dir holds the same number, and
     // gives it up (release) before it could close it. Declared before staged: closed after it.
@@ -89,7 +178,10 @@ struct Batch::State {
     ~State();
 
     AtomicFile& stage(const PathArg& path, const ReplaceOptions& file_options);
+    Target resolve(const std::string& path, const ReplaceOptions& file_options,
+                   platform::FileStatus& directory);
     void settle(Staged& entry);
+    AtomicFile& stage_open(const PathArg& path, const ReplaceOptions& file_options);
     void refuse_duplicate(const TargetKey& key, const std::string& path) const;
     void commit();
     std::vector<Pending> prepare();
@@ -104,15 +196,51 @@ void Batch::State::refuse_duplicate(const TargetKey& key, const std::string& pat
     if (staged_before != keys.end()) throw_error(EINVAL, staged_twice, path, staged_before->second);
 }
 
+// resolve_target(path, file_options) and the status of the target's directory; a directory
+// that this batch walked to by the same text before, and shares a descriptor of, is not walked
+// again: its files cost a lookup of their name, not a walk from "/" (batch.hpp).
+Target Batch::State::resolve(const std::string& path, const ReplaceOptions& file_options,
+                             platform::FileStatus& directory) {
+    std::string directory_text, name;
+    WalkKey walk;
+    const bool known_by_text =
+        split_final(path, directory_text, name) && walk_key(directory_text, walk);
+    if (known_by_text) {
+        auto known = walked.find(walk);
+        auto shared = known == walked.end() ? shared_directories.end()
+                                            : shared_directories.find(known->second.key);
+        if (shared != shared_directories.end()) {
+            std::optional<Target> target =
+                final_name_in(shared->second.get(), std::get<2>(known->second.key),
+                              known->second.status, path, directory_text, name, file_options);
+            if (target) {
+                directory = known->second.status;
+                return std::move(*target);
+            }
+        }
+    }
+    Target target = resolve_target(path, file_options);
+    stat_directory(target, directory);
+    if (known_by_text && target.links_followed.empty())
+        walked[walk] = {{directory.device, directory.inode, target.dir_path_only}, directory};
+    return target;
+}
+
 AtomicFile& Batch::State::stage(const PathArg& path, const ReplaceOptions& file_options) {
     if (spent) throw_error(EBADF, step::create, path.str());
-    // Under the lock a second staging would wait for the lock the first one holds: refuse it
-    // before taking any lock.
-    if (file_options.lock)
-        refuse_duplicate(key_of(resolve_target(path.str(), file_options)), path.str());
-    auto file = std::make_unique<AtomicFile>(path, file_options);
-    TargetKey key = key_of(parts(*file).target);
+    platform::FileStatus directory;
+    Target target = resolve(path.str(), file_options, directory);
+    TargetKey key{directory.device, directory.inode, target.name};
+    // Before anything is created or locked: under the lock a second staging would wait for the
+    // lock the first one holds.
     refuse_duplicate(key, path.str());
+    if (!file_options.create_only && !file_options.in_place_fallback)
+        check_may_rename_over(target, directory);
+    std::unique_ptr<AtomicFile> file;
+    {
+        HandOver resolved(target);
+        file = std::make_unique<AtomicFile>(path, file_options);
+    }
     keys.emplace(key, file->target_path());
     staged.push_back({std::move(file), std::move(key)});
     return *staged.back().file;
@@ -138,6 +266,20 @@ void Batch::State::settle(Staged& entry) {
         file.target.dir.reset(shared->second.get());
     }
     entry.shares_directory = true;  // nothing may throw from here on
+}
+
+// open()'s files keep their own directory descriptor (the caller streams through them), but a
+// copy of it lets later paths into that directory skip the walk (resolve).
+AtomicFile& Batch::State::stage_open(const PathArg& path, const ReplaceOptions& file_options) {
+    AtomicFile& file = stage(path, file_options);
+    const Target& target = parts(file).target;
+    const DirectoryKey key{std::get<0>(staged.back().key), std::get<1>(staged.back().key),
+                           target.dir_path_only};
+    if (shared_directories.count(key) == 0) {
+        FileDescriptor copy(platform::duplicate(target.dir.get()));
+        if (copy) shared_directories.emplace(key, std::move(copy));  // else: walked each time
+    }
+    return file;
 }
 
 // Step 1 of the protocol: what AtomicFile::commit does before its sync, for every file, then
@@ -182,6 +324,10 @@ void Batch::State::publish_all(const std::vector<Pending>& files) {
         const AtomicFile::State& file = *pending.file;
         if (file.options.detect_conflicts) check_unchanged(file.original, file.target);
     }
+    // A temp's name costs a directory entry, which a full file system refuses: every temp is
+    // named before the first rename, so that failure too replaces nothing.
+    for (const Pending& pending : files)
+        if (!pending.file->options.create_only) pending.file->temp->give_name();
     for (const Pending& pending : files)
         publish_backup(pending.file->target, pending.file->options.backup_suffix);
     std::size_t done = 0;
@@ -305,11 +451,11 @@ void Batch::write(const PathArg& path, std::string_view data, const ReplaceOptio
 
 AtomicFile& Batch::open(const PathArg& path) {
     State& state = live(state_, step::create, path.str());
-    return state.stage(path, state.options);
+    return state.stage_open(path, state.options);
 }
 
 AtomicFile& Batch::open(const PathArg& path, const ReplaceOptions& options) {
-    return live(state_, step::create, path.str()).stage(path, options);
+    return live(state_, step::create, path.str()).stage_open(path, options);
 }
 
 AtomicFile* Batch::open(const PathArg& path, std::error_code& ec) noexcept {

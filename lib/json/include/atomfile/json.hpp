@@ -161,6 +161,15 @@ class ATOMFILE_JSON_API Document {
     // nullopt and ec set (ParseError's code) when text is not JSON.
     static std::optional<Document> parse(std::string text, const ParseOptions& options,
                                          std::error_code& ec) noexcept;
+    // The same over a text held elsewhere, never copied (a big file mapped with
+    // atomfile::map_file, say): owner keeps text valid and unchanged, and the document and its
+    // copies share it. pieces() never copies; text() of an unedited document copies it once.
+    static Document parse_external(std::string_view text, std::shared_ptr<const void> owner,
+                                   const ParseOptions& options = {});
+    static std::optional<Document> parse_external(std::string_view text,
+                                                  std::shared_ptr<const void> owner,
+                                                  const ParseOptions& options,
+                                                  std::error_code& ec) noexcept;
 
     Document(Document&&) noexcept;
     Document& operator=(Document&&) noexcept;

@@ -1,0 +1,113 @@
+// recover(): a committed journal rolled forward, anything else rolled back, a journal naming
+// anything outside the root refused untouched.
+#include <doctest/doctest.h>
+#include <unistd.h>
+
+#include "lib/transaction_support.hpp"
+#include "transaction/journal.hpp"
+
+using namespace atomfile;
+using namespace atomfile::test;
+using namespace atomfile::transaction;
+
+namespace {
+
+// Stages the transaction as a crash right after the commit point would leave it: the new files
+// and old links in the staging directory, the journal written, nothing published.
+void leave_committed(const TransactionRoot& root, const Journal& journal) {
+    const fs::path staging = root.dir / ".atomfile-transaction";
+    fs::create_directory(staging);
+    for (const JournalEntry& entry : journal.entries) {
+        if (!entry.remove) write_file(staging / new_name(entry.index), root.new_text(entry.path));
+        if (entry.has_old)
+            fs::create_hard_link(root.dir / entry.path, staging / old_name(entry.index));
+    }
+    write_file(staging / "journal", encode_journal(journal));
+}
+
+Journal the_journal() {
+    Journal journal;
+    journal.entries.push_back({false, true, 0, "a.conf"});
+    journal.entries.push_back({false, true, 1, "sub/b.conf"});
+    journal.entries.push_back({false, false, 2, "new/dir/c.conf"});
+    journal.entries.push_back({true, true, 3, "gone.conf"});
+    return journal;
+}
+
+Step refused_step(const std::string& root) {
+    std::error_code ec;
+    recover(root, ec);
+    CHECK(ec);
+    return step_of(ec);
+}
+
+}  // namespace
+
+TEST_CASE("recover with no interrupted transaction does nothing") {
+    TransactionRoot root;
+    CHECK(recover(root.root()) == Recovery::nothing);
+    CHECK(root.all_old());
+}
+
+TEST_CASE("a committed journal is rolled forward, and again harmlessly if it comes back") {
+    TransactionRoot root;
+    leave_committed(root, the_journal());
+    CHECK(recover(root.root()) == Recovery::rolled_forward);
+    CHECK(root.all_new());
+    root.check_clean();
+    // A power cut can bring back a retired journal with its old links: nothing changes.
+    write_file(root.dir / "gone.conf", "made after the transaction\n");
+    fs::create_directory(root.dir / ".atomfile-transaction");
+    write_file(root.dir / ".atomfile-transaction/old-3", "the removed file\n");
+    write_file(root.dir / ".atomfile-transaction/journal", encode_journal(the_journal()));
+    CHECK(recover(root.root()) == Recovery::rolled_forward);
+    CHECK(read_file(root.dir / "gone.conf") == "made after the transaction\n");
+    CHECK(read_file(root.dir / "a.conf") == root.new_text("a.conf"));
+}
+
+TEST_CASE("a staging directory with a torn or missing journal is rolled back") {
+    for (std::size_t cut : {std::size_t(0), std::size_t(30), std::size_t(1000)}) {
+        CAPTURE(cut);
+        TransactionRoot root;
+        leave_committed(root, the_journal());
+        const std::string journal = encode_journal(the_journal());
+        if (cut < journal.size())
+            write_file(root.dir / ".atomfile-transaction/journal", journal.substr(0, cut));
+        else
+            fs::remove(root.dir / ".atomfile-transaction/journal");
+        CHECK(recover(root.root()) == Recovery::rolled_back);
+        CHECK(root.all_old());
+        root.check_clean();
+    }
+}
+
+TEST_CASE("a journal naming a path outside the root or through a symlink is refused untouched") {
+    for (const std::string& outside : {std::string("../victim"), std::string("/tmp/victim"),
+                                       std::string("planted/victim"), std::string("sub/../a")}) {
+        CAPTURE(outside);
+        TransactionRoot root;
+        ScratchDir elsewhere;
+        write_file(elsewhere / "victim", "precious\n");
+        fs::create_directory_symlink(elsewhere.path(), root.dir / "planted");
+        Journal journal = the_journal();
+        journal.entries.push_back({true, false, 4, outside});
+        leave_committed(root, journal);
+        CHECK(refused_step(root.root()) == Step::refuse_journal);
+        CHECK(root.all_old());
+        CHECK(read_file(elsewhere / "victim") == "precious\n");
+        CHECK(fs::exists(root.dir / ".atomfile-transaction/journal"));
+        // A Transaction on the root refuses to run over it as well.
+        CHECK_THROWS_AS(Transaction(root.root()), Error);
+    }
+}
+
+TEST_CASE("another user's staging directory or journal is refused") {
+    if (!running_as_root()) return;
+    TransactionRoot root;
+    leave_committed(root, the_journal());
+    REQUIRE(::chown((root.dir / ".atomfile-transaction/journal").c_str(), 65534, 65534) == 0);
+    CHECK(refused_step(root.root()) == Step::refuse_journal);
+    REQUIRE(::chown((root.dir / ".atomfile-transaction").c_str(), 65534, 65534) == 0);
+    CHECK(refused_step(root.root()) == Step::refuse_journal);
+    CHECK(root.all_old());
+}

@@ -1,0 +1,134 @@
+#!/usr/bin/env bash
+# The hostile user, family "transaction": another user who may create names around or inside a
+# transaction root must never steer root's transaction (or its recovery) outside the root, at a
+# file it chose, or into a hang. Each case is refused (a non-zero status, nothing changed) or
+# goes through untouched by the plant.
+#   - a symlink planted at the root's name in a sticky directory is not followed;
+#   - in a root nobody owns: a symlinked directory, a FIFO where a file is expected, a staging
+#     directory and journal nobody planted (naming new content of theirs for a file of root's);
+#   - a journal edited to name a path outside the root is refused by recover;
+#   - a FIFO nobody planted at the lock name of a sticky root, a symlink at that of theirs.
+source "$(dirname "$0")/lib.sh"
+need_other_user
+hostile_setup
+for tool in atomic-commit atomic-recover; do
+    [[ -x $ATOMFILE_TOOLS/$tool ]] || skip "$tool is not built"
+    cp "$ATOMFILE_TOOLS/$tool" "$TOOLS/"
+done
+commit="$TOOLS/atomic-commit" recover="$TOOLS/atomic-recover"
+src="$SCRATCH/src" victim="$SCRATCH/victim"
+echo new >"$src"
+
+# fresh: $victim (root's, 0755) holding secret = "precious".
+fresh_victim() {
+    rm -rf "$victim" && mkdir -m 755 "$victim" && echo precious >"$victim/secret"
+}
+precious() { grep -qx precious "$victim/secret"; }
+
+# fails COMMAND...: COMMAND ends (within 10 s: no hang) with a non-zero status.
+fails() {
+    local status=0
+    timeout -k 1 10 "$@" >"$SCRATCH/out" 2>"$SCRATCH/err" || status=$?
+    if ((status == 0 || status == 124 || status == 137)); then
+        echo "  exit $status: $(cat "$SCRATCH/out" "$SCRATCH/err")"
+        return 1
+    fi
+}
+
+# journal ROOT ENTRY...: a staging directory with a journal that is valid (version, checksum)
+# and names ENTRY... ("write 0 new 6 secret"), as the transaction would write it.
+journal() {
+    local root=$1 text i c hash=-3750763034362895579  # FNV-1a 64 offset basis, as signed
+    shift
+    text=$'atomfile-transaction 1\nentries '"$#"$'\n'
+    for entry in "$@"; do text+="$entry"$'\n'; done
+    for ((i = 0; i < ${#text}; i++)); do
+        printf -v c '%d' "'${text:i:1}"
+        [[ ${text:i:1} == $'\n' ]] && c=10
+        hash=$(((hash ^ c) * 1099511628211))
+    done
+    mkdir -p "$root/.atomfile-transaction"
+    printf '%ssum %016x\n' "$text" "$hash" >"$root/.atomfile-transaction/journal"
+}
+
+case_root_symlink() {
+    fresh_victim
+    rm -f "$SHARED/app"
+    as_nobody ln -s "$victim" "$SHARED/app"
+    fails "$commit" "$SHARED/app" "secret=$src" && precious &&
+        [[ ! -e $victim/.atomfile-transaction && ! -e $victim/.atomfile-transaction.lock ]]
+}
+
+# nobody_root: $SHARED/nob, nobody's, holding root's directory "etc" with root's file "conf".
+nobody_root() {
+    rm -rf "$SHARED/nob"
+    as_nobody mkdir -m 755 "$SHARED/nob"
+    mkdir -m 755 "$SHARED/nob/etc" && echo precious >"$SHARED/nob/etc/conf"
+}
+
+case_symlinked_directory() {
+    fresh_victim
+    nobody_root
+    as_nobody ln -s "$victim" "$SHARED/nob/link"
+    fails "$commit" "$SHARED/nob" "link/secret=$src" && precious
+}
+
+case_fifo_target() {
+    nobody_root
+    as_nobody mkfifo "$SHARED/nob/conf"
+    fails "$commit" "$SHARED/nob" "conf=$src" && [[ -p $SHARED/nob/conf ]] &&
+        fails "$commit" "$SHARED/nob" "etc/conf=$src" --expect "conf=$src" &&
+        grep -qx precious "$SHARED/nob/etc/conf"
+}
+
+case_planted_journal() {
+    nobody_root
+    echo "nobody's content" >"$SCRATCH/planted"
+    as_nobody mkdir -m 755 "$SHARED/nob/.atomfile-transaction"
+    as_nobody cp "$SCRATCH/planted" "$SHARED/nob/.atomfile-transaction/new-0"
+    chown -R 65534:65534 "$SHARED/nob/.atomfile-transaction"
+    as_nobody bash -c "$(declare -f journal); journal '$SHARED/nob' 'write 0 new 8 etc/conf'"
+    fails "$recover" "$SHARED/nob" && fails "$commit" "$SHARED/nob" "other=$src" &&
+        grep -qx precious "$SHARED/nob/etc/conf" && grep -q refuse "$SCRATCH/err"
+}
+
+case_journal_outside_root() {
+    fresh_victim
+    rm -rf "$SCRATCH/root" && mkdir -m 755 "$SCRATCH/root"
+    mkdir -m 700 "$SCRATCH/root/.atomfile-transaction"
+    ln "$victim/secret" "$SCRATCH/root/.atomfile-transaction/old-0"
+    journal "$SCRATCH/root" "remove 0 old 16 ../victim/secret"
+    fails "$recover" "$SCRATCH/root" && precious &&
+        [[ -f $SCRATCH/root/.atomfile-transaction/journal ]]
+}
+
+# A sticky root (mode 1777, root's) where nobody plants a FIFO at the lock name.
+case_lock_fifo() {
+    rm -rf "$SHARED/pub" && mkdir -m 1777 "$SHARED/pub" && echo precious >"$SHARED/pub/conf"
+    as_nobody mkfifo -m 666 "$SHARED/pub/.atomfile-transaction.lock"
+    fails "$commit" "$SHARED/pub" "conf=$src" && grep -qx precious "$SHARED/pub/conf"
+}
+
+# Nobody's root, where nobody plants a symlink at the lock name: root must not create or lock
+# the file it points to (the kernel's protected_symlinks does not cover a directory without the
+# sticky bit).
+case_lock_symlink() {
+    fresh_victim
+    nobody_root
+    as_nobody ln -s "$victim/created" "$SHARED/nob/.atomfile-transaction.lock"
+    timeout -k 1 10 "$commit" "$SHARED/nob" "etc/conf=$src" >/dev/null 2>&1 &&
+        [[ ! -e $victim/created && -f $SHARED/nob/.atomfile-transaction.lock ]] &&
+        [[ ! -L $SHARED/nob/.atomfile-transaction.lock ]]
+}
+
+check "a symlink planted at the root's name in a sticky directory is not followed" case_root_symlink
+check "a symlinked directory inside nobody's root is refused, not followed" case_symlinked_directory
+check "a FIFO where a file is expected is refused without hanging" case_fifo_target
+check "a staging directory and journal nobody planted are refused by recover and commit" \
+    case_planted_journal
+check "a journal naming a path outside the root is refused, the file untouched" \
+    case_journal_outside_root
+check "a FIFO planted at a sticky root's lock name is refused without hanging" case_lock_fifo
+check "a symlink planted at the lock name in nobody's root is replaced, not followed" \
+    case_lock_symlink
+hostile_summary transaction

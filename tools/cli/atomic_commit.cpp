@@ -1,0 +1,160 @@
+#include "cli/atomic_commit.hpp"
+
+#include <iterator>
+
+#include "atomfile/read_file.hpp"
+#include "atomfile/transaction.hpp"
+#include "cli/signal_catcher.hpp"
+#include "cli/tool_error.hpp"
+#include "cli/tool_main.hpp"
+#include "cli/tool_options.hpp"
+
+namespace atomfile::cli {
+
+namespace {
+
+constexpr const char* tool = "atomic-commit";
+
+// One FILE=SOURCE operand.
+struct Staging {
+    std::string file;
+    std::string source;
+};
+
+struct Request {
+    std::string root;
+    std::vector<Staging> writes;
+    std::vector<Staging> expectations;
+    std::vector<std::string> removals;
+    bool verbose = false;
+    ReplaceOptions replace;
+    ToolAction action = ToolAction::run;
+};
+
+po::options_description option_descriptions() {
+    po::options_description options("Options");
+    // clang-format off
+    options.add_options()
+        ("remove,r", po::value<std::vector<std::string>>()->value_name("FILE"),
+         "remove FILE (relative to ROOT) in the same commit; repeatable")
+        ("expect,e", po::value<std::vector<std::string>>()->value_name("FILE=SOURCE"),
+         "fail, changing nothing, unless FILE holds exactly SOURCE's content; repeatable")
+        ("durability", po::value<std::string>()->value_name("LEVEL"),
+         "full (default), data or none (see atomic-commit(1))")
+        ("lock-timeout", po::value<std::string>()->value_name("SECONDS"),
+         "wait at most this long for ROOT's lock (default 30, 'inf' waits forever)")
+        ("verbose,v", po::bool_switch(), "print each FILE written or removed, after the commit");
+    // clang-format on
+    add_help_and_version(options);
+    return options;
+}
+
+constexpr ToolInfo info = {
+    tool,
+    "atomic-commit [OPTIONS] ROOT [--] FILE=SOURCE... [--remove FILE]...",
+    "Replace or create each FILE under ROOT with the content of SOURCE (a file, or - for\n"
+    "standard input), and remove each --remove FILE, all or nothing: after a crash or a power\n"
+    "cut every FILE is old or every FILE is new (atomic-recover ROOT, or the next commit,\n"
+    "finishes an interrupted one).",
+    option_descriptions,
+    exit_status::usage,
+    exit_status::failure,
+    exit_status::replaced_with_error,
+    "  0      every FILE was written or removed, durably\n"
+    "  1      the commit failed; every FILE is as it was\n"
+    "  2      bad usage; nothing was touched\n"
+    "  3      every FILE was written or removed, but the directory sync or the clean-up\n"
+    "         failed afterwards\n"
+    "  128+N  signal N arrived before the commit; nothing was changed\n",
+};
+
+Staging split_assignment(const std::string& operand) {
+    const std::size_t equals = operand.find('=');
+    if (equals == std::string::npos || equals == 0 || equals + 1 == operand.size())
+        throw UsageError("'" + operand + "': expected FILE=SOURCE");
+    return {operand.substr(0, equals), operand.substr(equals + 1)};
+}
+
+std::vector<std::string> strings(const po::variables_map& values, const char* name) {
+    return values.count(name) ? values[name].as<std::vector<std::string>>()
+                              : std::vector<std::string>{};
+}
+
+void check_stdin_once(const Request& request) {
+    int readers = 0;
+    for (const Staging& staging : request.writes) readers += staging.source == "-";
+    for (const Staging& staging : request.expectations) readers += staging.source == "-";
+    if (readers > 1) throw UsageError("standard input (-) can be SOURCE only once");
+}
+
+Request parse_request(const std::vector<std::string>& args) {
+    auto values = parse_arguments(args, option_descriptions());
+    Request request;
+    request.action = requested_action(values);
+    if (request.action != ToolAction::run) return request;
+    std::vector<std::string> operands_given = operands(values);
+    if (operands_given.empty()) throw UsageError("missing ROOT");
+    request.root = operands_given.front();
+    for (std::size_t i = 1; i < operands_given.size(); ++i)
+        request.writes.push_back(split_assignment(operands_given[i]));
+    for (const std::string& expectation : strings(values, "expect"))
+        request.expectations.push_back(split_assignment(expectation));
+    request.removals = strings(values, "remove");
+    if (request.writes.empty() && request.removals.empty())
+        throw UsageError("nothing to commit: give FILE=SOURCE or --remove FILE");
+    check_stdin_once(request);
+    request.verbose = values["verbose"].as<bool>();
+    if (values.count("durability"))
+        request.replace.durability = parse_durability(values["durability"].as<std::string>());
+    if (values.count("lock-timeout"))
+        request.replace.lock_timeout = parse_lock_timeout(values["lock-timeout"].as<std::string>());
+    return request;
+}
+
+std::string read_source(const std::string& source, std::istream& in) {
+    if (source != "-") return read_file(source);
+    return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+int commit(const Request& request, SignalCatcher& signals, std::istream& in, std::ostream& out) {
+    Transaction transaction(request.root, request.replace);
+    for (const Staging& expectation : request.expectations)
+        transaction.expect(expectation.file, read_source(expectation.source, in));
+    for (const Staging& staging : request.writes)
+        transaction.write(staging.file, read_source(staging.source, in));
+    for (const std::string& removal : request.removals) transaction.remove(removal);
+    if (signals.caught() != 0) return exit_status::signal_base + signals.caught();
+    transaction.commit();
+    if (request.verbose) {
+        for (const Staging& staging : request.writes) out << "wrote " << staging.file << '\n';
+        for (const std::string& removal : request.removals) out << "removed " << removal << '\n';
+    }
+    return exit_status::success;
+}
+
+// After the commit point the files are new whatever failed: the tool says so with status 3.
+int commit_reporting(const Request& request, SignalCatcher& signals, std::istream& in,
+                     std::ostream& out, std::ostream& err) {
+    try {
+        return commit(request, signals, in, out);
+    } catch (const Error& e) {
+        if (e.step_id() != Step::directory_sync && e.step_id() != Step::retire_journal) throw;
+        report_error(err, tool, e);
+        err << tool << ": every FILE has its new content; " << request.root
+            << (e.step_id() == Step::retire_journal ? ": its clean-up is left to atomic-recover\n"
+                                                    : ": its durability is unknown\n");
+        return exit_status::replaced_with_error;
+    }
+}
+
+}  // namespace
+
+int run_atomic_commit(const std::vector<std::string>& args, std::istream& in, std::ostream& out,
+                      std::ostream& err) {
+    auto work = [&](const Request& request, SignalCatcher& signals) {
+        return commit_reporting(request, signals, in, out, err);
+    };
+    return run_tool(info, parse_request, args, work, out, err);
+}
+
+}  // namespace atomfile::cli

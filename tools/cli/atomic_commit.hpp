@@ -1,0 +1,22 @@
+// atomic-commit: several files under one root replaced, created and removed all or nothing
+// (atomfile::Transaction).
+#pragma once
+
+#include <istream>
+#include <ostream>
+#include <string>
+#include <vector>
+
+namespace atomfile::cli {
+
+// Runs atomic-commit with args (without the program name):
+//   atomic-commit [OPTIONS] ROOT [--] FILE=SOURCE... [--remove FILE]... [--expect FILE=SOURCE]...
+// FILE is relative to ROOT (it cannot contain '='; the first '=' ends it); SOURCE is a file
+// read whole, or "-" for standard input (once). Every SOURCE is read and every FILE staged
+// before anything is published. Returns the exit status documented in atomic-commit(1):
+// 0 committed, 1 failed (every FILE old), 2 bad usage, 3 committed (every FILE new) but its
+// durability or clean-up failed, 128 + N when signal N arrived before the commit.
+int run_atomic_commit(const std::vector<std::string>& args, std::istream& in, std::ostream& out,
+                      std::ostream& err);
+
+}  // namespace atomfile::cli

@@ -1,0 +1,11 @@
+// atomic-recover: see tools/cli/atomic_recover.hpp and atomic-recover(1).
+#include <iostream>
+
+#include "cli/atomic_recover.hpp"
+#include "cli/tool_main.hpp"
+
+int main(int argc, char** argv) {
+    int status = atomfile::cli::run_atomic_recover({argv + 1, argv + argc}, std::cout, std::cerr);
+    return atomfile::cli::finish_standard_output(
+        "atomic-recover", status, atomfile::cli::exit_status::failure, std::cout, std::cerr);
+}
