@@ -12,23 +12,27 @@
 #                    shell user gets with one sync)
 # Before each measurement everything dirty is written out (an untimed sync), so no method pays
 # for the one before it or for other processes' writes; the DEST of each measurement is new and
-# removed afterwards. Reports each measurement, then the medians and the goals of issue 14:
+# removed afterwards. Reports each measurement, then the medians and the goals:
 #   install+sync / atomic-install >= 8   and   atomic-install / cp+sync <= 2
+# With --csv, stdout gets only CSV rows "atomic_install,METHOD,FILES,RUN,seconds,SECONDS" (what
+# scripts/bench.sh keeps for bench/report.py) and the report above goes to stderr.
 #
 # Usage: bench/bench_atomic_install.sh [--files 1000] [--size 4096] [--runs 5] [--dir DIR]
-#                                      [--tool PATH-TO-atomic-install]
+#                                      [--tool PATH-TO-atomic-install] [--csv]
 # DIR must be on a real file system (not tmpfs); default: the current directory.
 set -euo pipefail
 
-files=1000 size=4096 runs=5 dir=. tool=
+files=1000 size=4096 runs=5 dir=. tool='' csv=0
 while (($#)); do
     case $1 in
+        --csv) csv=1; shift; continue ;;
         --files) files=$2 ;;
         --size) size=$2 ;;
         --runs) runs=$2 ;;
         --dir) dir=$2 ;;
         --tool) tool=$2 ;;
-        *) echo "usage: $0 [--files N] [--size BYTES] [--runs R] [--dir DIR] [--tool PATH]" >&2
+        *) echo "usage: $0 [--files N] [--size BYTES] [--runs R] [--dir DIR] [--tool PATH]" \
+               "[--csv]" >&2
            exit 2 ;;
     esac
     shift 2
@@ -41,6 +45,13 @@ fs_type=$(findmnt -n -o FSTYPE -T "$dir" 2>/dev/null || echo unknown)
 if [[ $fs_type == tmpfs || $fs_type == ramfs ]]; then
     echo "$0: $dir is on $fs_type; pass --dir on a real disk" >&2
     exit 1
+fi
+
+# The rows go to descriptor 3; with --csv it is stdout and the report moves to stderr.
+if ((csv)); then
+    exec 3>&1 1>&2
+else
+    exec 3>/dev/null
 fi
 
 work=$(mktemp -d "$dir/bench-atomic-install-XXXXXX")
@@ -96,6 +107,8 @@ for ((run = 1; run <= runs; run++)); do
         diff -r "$work/src" "$dest" >/dev/null || { echo "$method: wrong output" >&2; exit 1; }
         samples[$method]+="$elapsed "
         printf 'run %d  %-15s %9.3f s\n' "$run" "$method" "$(seconds "$elapsed")"
+        printf 'atomic_install,%s,%d,%d,seconds,%s\n' "$method" "$files" "$run" \
+            "$(awk -v us="$elapsed" 'BEGIN { printf "%.6f", us / 1e6 }')" >&3
         rm -rf "$dest"
     done
 done

@@ -14,12 +14,15 @@
 //   1. --files files (default 1,000) in one directory, then spread over 10: S, B, F, and the
 //      goals (S - B) / (S - F) >= 0.8 (B closes 80% of the gap) and B / F <= 2;
 //   2. time against N (1, 10, 100, 1,000, 10,000 files in one directory) for S, B and F.
-// Output: CSV rows "batch,LAYOUT,METHOD,N,ROUND,SECONDS" on stdout; a summary on stderr; with
-// --csv FILE, the curve of 2. as "method,files,median_seconds,best_seconds,rounds,files_timed"
-// (bench/plot_batch.py draws it). S, which pays two flushes per file, stops once it has run for
-// --s-budget seconds in one round (default 20) and its time is scaled up from the files it did
-// (files_timed < files says so): each of its files costs the same, and 10,000 of them would
-// otherwise take minutes on a slow disk.
+// Output: CSV rows "batch,LAYOUT:METHOD,N,ROUND,seconds,SECONDS" on stdout (LAYOUT "one
+// directory", "10 directories" or "curve"; bench/report.py reads them, as scripts/bench.sh
+// runs it), and "batch,LAYOUT:METHOD,N,ROUND,files_timed,K" when a round of S stopped at its
+// budget after K files; a summary on stderr; with --csv FILE, the curve of 2. as
+// "method,files,median_seconds,best_seconds,rounds,files_timed" (bench/plot_batch.py draws it).
+// S, which pays two flushes per file, stops once it has run for --s-budget seconds in one round
+// (default 20) and its time is scaled up from the files it did (files_timed < files says so):
+// each of its files costs the same, and 10,000 of them would otherwise take minutes on a slow
+// disk.
 //
 // Usage: bench_batch [--dir DIR] [--rounds 5] [--files 1000] [--curve 1,10,100,1000,10000]
 //                    [--curve-rounds 3] [--csv FILE] [--s-budget 20]
@@ -230,8 +233,11 @@ Figures measure(const Settings& settings, const std::string& layout,
                                  static_cast<double>(std::max<std::size_t>(done, 1));
             seconds[m].push_back(total);
             timed[m] = std::min(timed[m], done);
-            std::printf("batch,%s,%s,%zu,%d,%.6f\n", layout.c_str(), all[m].first, paths.size(),
-                        round, total);
+            std::printf("batch,%s:%s,%zu,%d,seconds,%.6f\n", layout.c_str(), all[m].first,
+                        paths.size(), round, total);
+            if (done < paths.size())
+                std::printf("batch,%s:%s,%zu,%d,files_timed,%zu\n", layout.c_str(), all[m].first,
+                            paths.size(), round, done);
             std::fflush(stdout);
         }
     }
@@ -281,7 +287,6 @@ int main(int argc, char** argv) try {
         throw std::runtime_error("mkdtemp in " + settings.dir);
     const fs::path root = pattern;
 
-    std::printf("bench,layout,method,files,round,seconds\n");
     for (int directories : {1, 10}) {
         const std::string layout = directories == 1 ? "one directory" : "10 directories";
         const auto paths =

@@ -14,7 +14,13 @@
 // command pays for the writeback of another's output.
 //
 //   bench_json_edit [--records N] [--runs R] [--dir DIR] [--input FILE] [--settle]
-//                   [--json-edit PATH]
+//                   [--json-edit PATH] [--before PATH] [--csv FILE]
+//
+// --before times a second json-edit (an older build) the same way in the same rounds, as
+// "json-edit ... (before)", so that a change is measured under the same load.
+// --csv also writes every measurement as rows json_edit,COMMAND,SIZE,ROUND,METRIC,VALUE
+// (METRIC: seconds, cpu_seconds, peak_rss_kib; the SIMD pass as "simdjson pass (KERNEL)"), which
+// bench/report.py renders into docs/benchmarks.md (scripts/bench.sh runs it as part of "json").
 //
 // The document comes from bench_json.py's generator (python3); 1000000 records make ~211 MB.
 // --input uses an existing document instead (it is copied, never edited). A tiny --records
@@ -179,6 +185,34 @@ std::string simdjson_kernel() {
 }
 #endif
 
+void write_csv(const std::string& path, const std::map<std::string, std::vector<Measure>>& times,
+               const std::vector<double>& simd, long long size) {
+    std::FILE* out = std::fopen(path.c_str(), "w");
+    if (!out) {
+        std::fprintf(stderr, "bench_json_edit: cannot write %s\n", path.c_str());
+        return;
+    }
+    for (const auto& [name, measures] : times) {
+        for (std::size_t i = 0; i < measures.size(); ++i) {
+            const Measure& m = measures[i];
+            std::fprintf(out, "json_edit,%s,%lld,%zu,seconds,%.6f\n", name.c_str(), size, i,
+                         m.seconds);
+            std::fprintf(out, "json_edit,%s,%lld,%zu,cpu_seconds,%.6f\n", name.c_str(), size, i,
+                         m.cpu_seconds);
+            std::fprintf(out, "json_edit,%s,%lld,%zu,peak_rss_kib,%ld\n", name.c_str(), size, i,
+                         m.peak_kib);
+            if (m.status != 0)
+                std::fprintf(out, "json_edit,%s,%lld,%zu,exit_status,%d\n", name.c_str(), size, i,
+                             m.status);
+        }
+    }
+    for (std::size_t i = 0; i < simd.size(); ++i)
+        if (simd[i] >= 0)
+            std::fprintf(out, "json_edit,simdjson pass (%s),%lld,%zu,seconds,%.6f\n",
+                         simdjson_kernel().c_str(), size, i, simd[i]);
+    std::fclose(out);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -187,6 +221,8 @@ int main(int argc, char** argv) {
     std::string dir = option(argc, argv, "--dir", ".");
     std::string json_edit = option(argc, argv, "--json-edit", ATOMFILE_JSON_EDIT_PATH);
     bool settle = flag(argc, argv, "--settle");
+    std::string csv_path = option(argc, argv, "--csv", "");
+    std::string before = option(argc, argv, "--before", "");
     std::string base = dir + "/bench_json_edit.base.json", file = dir + "/bench_json_edit.json";
     std::string copy = dir + "/bench_json_edit.copy.json";
 
@@ -224,6 +260,12 @@ int main(int argc, char** argv) {
         timed("json-edit -d none set",
               {json_edit, "-d", "none", file, "set", "/meta/version", value});
         timed("json-edit get", {json_edit, file, "get", "/meta/version"}, "/dev/null");
+        if (!before.empty()) {
+            value = std::to_string(2000 + round);
+            timed("json-edit -d none set (before)",
+                  {before, "-d", "none", file, "set", "/meta/version", value});
+            timed("json-edit get (before)", {before, file, "get", "/meta/version"}, "/dev/null");
+        }
         if (!have_jq) continue;
         std::string script = "jq '.meta.version = " + value + "' '" + file + "' > '" + file +
                              ".t' && mv '" + file + ".t' '" + file + "'";
@@ -267,6 +309,7 @@ int main(int argc, char** argv) {
     } else {
         std::printf("jq not found: comparison skipped\n");
     }
+    if (!csv_path.empty()) write_csv(csv_path, times, simd, size);
     if (input.empty()) ::unlink(base.c_str());
     for (const std::string& path : {file, copy}) ::unlink(path.c_str());
     bool ok = median(times["json-edit -d none set"]).status == 0 &&

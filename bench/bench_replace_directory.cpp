@@ -11,7 +11,8 @@
 // Every file is 4 KiB; methods run in rounds whose order rotates, the file system synced
 // (untimed) between two of them, and no method frees an inode (keep_old_versions). The summary
 // gives the median and the best round of each. Output: CSV rows
-// "replace_directory,METHOD,FILES,ROUND,SECONDS" on stdout; a summary on stderr.
+// "replace_directory,METHOD,FILES,ROUND,seconds,SECONDS" on stdout (bench/report.py reads them,
+// as scripts/bench.sh runs it); a summary on stderr.
 //
 // Usage: bench_replace_directory [--dir DIR] [--rounds 5] [--files 1000]
 // DIR must be on a real disk (not tmpfs), or the syncs cost nothing; default ".".
@@ -176,7 +177,6 @@ int main(int argc, char** argv) try {
     fs::create_directory(root / "site");
     fill((root / "site").string(), settings.files, std::string(file_size, 'o'));
 
-    std::printf("bench,method,files,round,seconds\n");
     std::vector<std::vector<double>> seconds(all.size());
     for (int round = 0; round < settings.rounds; ++round) {
         for (std::size_t k = 0; k < all.size(); ++k) {
@@ -190,8 +190,8 @@ int main(int argc, char** argv) try {
             all[m].second(place, data);
             const std::chrono::duration<double> took = Clock::now() - start;
             seconds[m].push_back(took.count());
-            std::printf("replace_directory,%s,%d,%d,%.6f\n", all[m].first, settings.files, round,
-                        took.count());
+            std::printf("replace_directory,%s,%d,%d,seconds,%.6f\n", all[m].first, settings.files,
+                        round, took.count());
             std::fflush(stdout);
         }
     }

@@ -8,6 +8,10 @@
 // round; between two methods the file system is synced, untimed, so none inherits another's
 // dirty pages. The summary gives the median over rounds of each method's time per commit and
 // the ratios, all from the same run.
+// Output: CSV rows "transaction,METHOD,10,ROUND,us_per_commit,MICROSECONDS" on stdout
+// (bench/report.py reads them, as scripts/bench.sh runs it); the summary, with the goal met or
+// not, on stderr. A missed goal is a figure, not a failure: the exit status is 0 unless a
+// commit failed.
 //
 // Usage: bench_transaction [--dir DIR] [--rounds 9] [--ops 20]
 // DIR must be on a real disk (not tmpfs), or the syncs cost nothing; default ".".
@@ -98,7 +102,8 @@ int main(int argc, char** argv) {
                 double us = atomfile::bench::microseconds_per_op(
                     [&] { methods[m].second(root, version++); }, settings.ops);
                 times[m].push_back(us);
-                std::printf("transaction,%s,%d,%.1f\n", methods[m].first, round, us);
+                std::printf("transaction,%s,%d,%d,us_per_commit,%.1f\n", methods[m].first, files,
+                            round, us);
             }
         }
         const double t = median(times[0]), b = median(times[1]), f = median(times[2]);
@@ -108,7 +113,7 @@ int main(int argc, char** argv) {
                      "  T/B = %.2f (goal <= 1.5), T/F = %.1f, B/F = %.1f\n",
                      files, settings.rounds, settings.ops, t, b, f, t / b, t / f, b / f);
         fs::remove_all(root);
-        return t / b <= 1.5 ? 0 : 1;
+        return 0;
     } catch (const std::exception& e) {
         std::fprintf(stderr, "bench_transaction: %s\n", e.what());
         return 2;

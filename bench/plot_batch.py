@@ -1,7 +1,11 @@
 #!/usr/bin/env python3
 """Draws bench_batch's curve (time against N for S, B and F) as an SVG line plot.
 
-    python3 bench/plot_batch.py CURVE.csv docs/benchmarks/batch.svg
+    python3 bench/plot_batch.py CURVE.csv batch.svg
+
+For a run of bench_batch by hand, without gnuplot. docs/benchmarks.md's plot of the same curve
+is drawn by bench/report.py from the rows scripts/bench.sh keeps (`scripts/bench.sh --only
+batch`), which also writes CURVE.csv to its results directory as batch_curve.csv.
 
 CURVE.csv is what `bench_batch --csv` writes: method,files,median_seconds,best_seconds,rounds,
 files_timed. Both axes are logarithmic (decades); each method is one line through its medians.

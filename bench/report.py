@@ -8,6 +8,8 @@ computed here from those files; nothing is typed in. Standard library only; the 
 gnuplot (skipped with a note when it is missing).
 """
 import argparse
+import fnmatch
+import math
 import os
 import platform
 import re
@@ -240,18 +242,21 @@ def human_size(size):
 class Plotter:
     """Writes each plot's data and gnuplot script next to the PNG's source, then runs gnuplot."""
 
-    def __init__(self, out_dir, work_dir):
+    def __init__(self, out_dir, work_dir, stale=("*.png",)):
         self.out_dir = out_dir
         self.work_dir = work_dir
         self.available = shutil.which("gnuplot") is not None
         self.made = []
+        self.owned = stale  # a partial run (--only) draws only the plots it replaces
         out_dir.mkdir(parents=True, exist_ok=True)
         work_dir.mkdir(parents=True, exist_ok=True)
-        for stale in out_dir.glob("*.png"):  # a plot this run cannot make must not survive
-            stale.unlink()
+        for pattern in stale:  # a plot this run cannot make must not survive
+            for old in out_dir.glob(pattern):
+                old.unlink()
 
     def run(self, name, script, data):
-        if not self.available:
+        if not self.available or not any(fnmatch.fnmatch(f"{name}.png", pattern)
+                                         for pattern in self.owned):
             return
         (self.work_dir / f"{name}.dat").write_text(data)
         png = (self.out_dir / f"{name}.png").resolve()
@@ -567,6 +572,582 @@ def json_section(samples, plotter, targets):
     return "\n".join(out)
 
 
+# ---- json-edit at the copy limit (bench_json_edit) ------------------------------------------
+
+JSON_EDIT_ORDER = [("cp FILE COPY", "`cp FILE COPY` (COPY exists: truncated)"),
+                   ("cat FILE >/dev/null", "`cat FILE > /dev/null`"),
+                   ("simdjson pass", "simdjson validating pass, in memory, warm"),
+                   ("json-edit -d none set", "`json-edit -d none FILE set /meta/version N`"),
+                   ("json-edit get", "`json-edit FILE get /meta/version`"),
+                   ("jq + mv", "`jq '.meta.version = N' F > T && mv T F`"),
+                   ("json-edit -d none set (before)", "set, by the build given as `--before`"),
+                   ("json-edit get (before)", "get, by the build given as `--before`")]
+
+
+def json_edit_met(ok):
+    return "met" if ok else "**not met**"
+
+
+def json_edit_figures(results):
+    """{command: {metric: Stat}} of bench_json_edit's CSV, the file size, the SIMD kernel."""
+    figures, size, kernel = defaultdict(dict), 0, None
+    for (_bench, method, file_size, metric), values in read_rows(
+            results / "json_edit.csv").items():
+        if method.startswith("simdjson pass"):
+            kernel = method[len("simdjson pass ("):-1]
+            method = "simdjson pass"
+        figures[method][metric] = Stat(values)
+        size = file_size
+    return figures, size, kernel
+
+
+def json_edit_rows(figures, size):
+    rows = []
+    for method, label in JSON_EDIT_ORDER:
+        if method not in figures:
+            continue
+        stats = figures[method]
+        cpu = fmt(stats["cpu_seconds"].median) if "cpu_seconds" in stats else "—"
+        rss = stats.get("peak_rss_kib")
+        rss_cell = (f"{rss.high / 1024:.0f} MiB ({rss.high * 1024 / size:.2f}×)"
+                    if rss else "—")
+        rows.append([label, stats["seconds"].n, spread(stats["seconds"]), cpu, rss_cell])
+    return rows
+
+
+def json_edit_targets(figures, size, targets):
+    """The goals of set and get at the copy limit, as (name, goal, value, met) in targets; the
+    verdict sentences for the section."""
+    seconds = {m: stats["seconds"].median for m, stats in figures.items() if "seconds" in stats}
+    where, words = human_size(size), []
+    set_time, cp = seconds.get("json-edit -d none set"), seconds.get("cp FILE COPY")
+    if set_time and cp:
+        targets.append((f"json-edit set -d none ÷ cp, {where}", "≤ 1.3", f"{set_time / cp:.2f}",
+                        set_time / cp <= 1.3))
+        words.append(f"set ÷ cp = {set_time / cp:.2f} ({json_edit_met(set_time / cp <= 1.3)})")
+    get_time, cat = seconds.get("json-edit get"), seconds.get("cat FILE >/dev/null")
+    floor = cat + seconds["simdjson pass"] if cat and "simdjson pass" in seconds else cat
+    if get_time and floor:
+        name = "(cat + SIMD pass)" if "simdjson pass" in seconds else "cat (no SIMD pass built)"
+        targets.append((f"json-edit get ÷ {name}, {where}", "≤ 1.5",
+                        f"{get_time / floor:.2f}", get_time / floor <= 1.5))
+        words.append(f"get ÷ {name} = {get_time / floor:.2f} "
+                     f"({json_edit_met(get_time / floor <= 1.5)})")
+    peaks = [figures[m]["peak_rss_kib"].high for m in ("json-edit -d none set", "json-edit get")
+             if "peak_rss_kib" in figures.get(m, {})]
+    if peaks and size:
+        rss = max(peaks) * 1024 / size
+        targets.append((f"json-edit peak RSS of set and get ÷ file size, {where}", "≤ 1.1",
+                        f"{rss:.2f}", rss <= 1.1))
+        words.append(f"peak RSS ÷ file = {rss:.2f} ({json_edit_met(rss <= 1.1)})")
+    jq = seconds.get("jq + mv")
+    if jq and set_time:
+        targets.append((f"json-edit: jq+mv time ÷ set time, {where}", "≥ 8",
+                        f"{jq / set_time:.1f}", jq / set_time >= 8))
+        words.append(f"jq+mv ÷ set = {jq / set_time:.1f} ({json_edit_met(jq / set_time >= 8)})")
+    return words
+
+
+def json_edit_floor(figures):
+    """What a set that validates what it writes cannot beat, from this run's figures."""
+    seconds = {m: stats["seconds"].median for m, stats in figures.items() if "seconds" in stats}
+    cp, simd = seconds.get("cp FILE COPY"), seconds.get("simdjson pass")
+    if not (cp and simd):
+        return ""
+    return (f"\nThe floor of a set that checks what it writes, in this run: the copy and one "
+            f"validating pass. On one core they add up, cp + simdjson pass = "
+            f"{fmt(cp + simd)} s = {(cp + simd) / cp:.2f}× cp; on two free cores they may "
+            f"overlap (json-edit validates a file of 1 MiB or more on a second thread while it "
+            f"writes the edit, and commits only once the text is known valid), and the floor is "
+            f"the longer of the two, {max(cp, simd) / cp:.2f}× cp. The machine's load (see the "
+            f"run's table) decides whether the second core is free. Set also pays what cp onto "
+            f"an existing COPY pays in its truncate: the replaced file's pages are freed when "
+            f"its last mapping goes. get maps the file (no copy: its RSS is the page cache's "
+            f"pages) and validates it on one thread; the validation is most of its time.\n")
+
+
+def json_edit_section(results, targets):
+    """The `### Speed at the copy limit` part of the json-edit section, from bench_json_edit."""
+    figures, size, kernel = json_edit_figures(results)
+    out = ["### Speed at the copy limit: `bench_json_edit`\n"]
+    if not figures:
+        return out[0] + "\nNot measured in this run.\n"
+    rounds = max(stats["seconds"].n for stats in figures.values() if "seconds" in stats)
+    out.append(f"`bench_json_edit` (part of the json step) on the generator's "
+               f"{human_size(size)} file ({size} bytes): every command once per round, "
+               f"{rounds} interleaved round(s), each `set` writing a new value. Wall seconds, "
+               "median (min–max); CPU seconds (user + system), median; peak RSS from wait4, the "
+               "highest of the rounds. "
+               + (f"The SIMD validator is simdjson's DOM parser ({kernel} kernel), timed inside "
+                  "the benchmark on the file already in memory." if kernel else
+                  "simdjson was not built in (libsimdjson-dev): get is compared with cat "
+                  "alone.") + "\n")
+    out.append(table(["command", "rounds", "wall s", "CPU s", "peak RSS"],
+                     json_edit_rows(figures, size)))
+    words = json_edit_targets(figures, size, targets)
+    if words:
+        out.append("**Verdict** (medians): " + "; ".join(words) + ".\n")
+    out.append(json_edit_floor(figures))
+    return "\n".join(out)
+
+
+# ---- many files: group commit, atomic-install, ScheduledWriter, Transaction, directory swap ----
+
+def own_rows(results, name):
+    """Rows of one of the many-files benchmarks: {(method, size, metric): [values], in order}."""
+    return {key[1:]: values for key, values in read_rows(results / name).items()}
+
+
+def step_note(info, steps, name):
+    """When step NAME ran, the load around it and its command: these sections may be merged
+    into a document whose other sections come from another run (`bench.sh --only`)."""
+    start = next((s for s in steps if s["step"] == name and "start" in s), {})
+    end = next((s for s in steps if s["step"] == name and "end" in s), {})
+    date = known(info.get("started"))[:10]
+    command = known(info.get(f"command.{name}"))
+    return (f"Measured {date} {start.get('start', 'unknown')}–{end.get('end', 'unknown')} UTC "
+            f"({known(info.get('mode'))} mode), 1-minute load average "
+            f"{start.get('load', 'unknown').split()[0]} before and "
+            f"{end.get('load', 'unknown').split()[0]} after. Reproduce: "
+            f"`scripts/bench.sh --only {name}` (Release build, then this section and its "
+            f"targets), which ran:\n\n    {command}\n")
+
+
+def median_best(stat, scale=1.0):
+    return f"{fmt(stat.median * scale)} ({fmt(stat.low * scale)})"
+
+
+def met_words(ok):
+    return "met" if ok else "**not met**"
+
+
+BATCH_METHODS = [("S", "write_atomic one by one (full)"), ("B", "Batch::commit (full)"),
+                 ("F", "no sync at all (the floor)"), ("N", "Batch::commit, Durability::none")]
+
+
+def batch_figures(seconds, layout, files):
+    """{method: Stat of seconds} of one layout and size, or None when a method is missing."""
+    figures = {m: seconds.get((f"{layout}:{m}", files)) for m, _ in BATCH_METHODS}
+    return figures if all(figures.values()) else None
+
+
+def closed_and_floor(figures, pick):
+    s, b, f = (pick(figures[m]) for m in "SBF")
+    return ((s - b) / (s - f) if s != f else float("nan")), b / f
+
+
+def batch_section(results, info, steps, plotter, targets):
+    rows = own_rows(results, "batch.csv")
+    seconds = {(m, n): Stat(v) for (m, n, metric), v in rows.items() if metric == "seconds"}
+    timed = {(m, n): int(min(v)) for (m, n, metric), v in rows.items() if metric == "files_timed"}
+    out = ["## Many files: the group commit (`Batch`)\n"]
+    if not seconds:
+        return out[0] + "\nNot measured in this run.\n"
+    out.append("`bench_batch`: 4 KiB files, each replacing an existing one, four ways in the same "
+               "run, rounds interleaved (the order rotating), the file system synced untimed "
+               "between two methods: **S** `write_atomic` one by one (`Durability::full`: an "
+               "fsync of each file and of its directory), **B** `Batch::commit` "
+               "(`Durability::full`), **F** open, write, close, rename with no sync at all (the "
+               "floor no durable method can beat), **N** B with `Durability::none` (N − F is the "
+               "engine's own work, B − N what the flushes cost). Goals, as ratios of the same run "
+               "so that they hold whatever the disk's fsync latency is that hour: B closes 80% "
+               "of the gap, (S − B) / (S − F) ≥ 0.8, and B ≤ 2 F. µs per file, median over "
+               "rounds (best round in parentheses: noise only adds time).\n")
+    out.append(step_note(info, steps, "batch"))
+    layout_rows, verdicts = [], []
+    for layout in ("one directory", "10 directories"):
+        for files in sorted({n for (m, n) in seconds if m.startswith(layout + ":")}):
+            figures = batch_figures(seconds, layout, files)
+            if not figures:
+                continue
+            closed, floor = closed_and_floor(figures, lambda s: s.median)
+            best_closed, best_floor = closed_and_floor(figures, lambda s: s.low)
+            layout_rows.append([f"{files:,} files, {layout}", figures["S"].n] +
+                               [median_best(figures[m], 1e6 / files) for m, _ in BATCH_METHODS] +
+                               [f"{closed:.2f} ({best_closed:.2f})",
+                                f"{floor:.2f} ({best_floor:.2f})"])
+            name = f"Batch of {files:,} × 4 KiB, {layout}"
+            targets.append((f"{name}: (S − B) ÷ (S − F)", "≥ 0.8", f"{closed:.2f}",
+                            closed >= 0.8))
+            targets.append((f"{name}: B ÷ F", "≤ 2", f"{floor:.2f}", floor <= 2))
+            verdicts.append(f"{layout}: (S − B)/(S − F) = {closed:.2f}, "
+                            f"{met_words(closed >= 0.8)}; B/F = {floor:.2f}, "
+                            f"{met_words(floor <= 2)}")
+    out.append(table(["files", "rounds", "S", "B", "F", "N", "(S−B)/(S−F)", "B/F"], layout_rows))
+    if verdicts:
+        out.append("\n**Verdict** (medians): " + "; ".join(verdicts) + ".\n")
+    out += batch_curve(seconds, timed, plotter)
+    return "\n".join(out)
+
+
+def batch_curve(seconds, timed, plotter):
+    sizes = sorted({n for (m, n) in seconds if m.startswith("curve:")})
+    rows, series, meeting = [], defaultdict(list), []
+    for files in sizes:
+        figures = batch_figures(seconds, "curve", files)
+        if not figures:
+            continue
+        closed, floor = closed_and_floor(figures, lambda s: s.median)
+        meeting.append((files, closed >= 0.8, floor <= 2))
+        cells = []
+        for method, label in BATCH_METHODS:
+            scaled = timed.get((f"curve:{method}", files))
+            cells.append(fmt(figures[method].median * 1e6 / files) + ("*" if scaled else ""))
+            series[f"{method}: {label}"].append((files, figures[method]))
+        rows.append([f"{files:,}", figures["S"].n] + cells + [f"{closed:.2f}", f"{floor:.2f}"])
+    if not rows:
+        return []
+    out = ["\n### Time against N, one directory\n",
+           table(["N", "rounds", "S", "B", "F", "N (none)", "(S−B)/(S−F)", "B/F"], rows)]
+    scaled = [f"N = {files:,} (after {done:,} files in its shortest round)"
+              for (m, files), done in sorted(timed.items(), key=lambda i: i[0][1])
+              if m == "curve:S"]
+    if scaled:
+        out.append("\n\\* S stopped at its time budget and was scaled up from the files it had "
+                   "written (each costs alike): " + ", ".join(scaled) + ".\n")
+
+    def where(index):
+        sizes = [f"{point[0]:,}" for point in meeting if point[index]]
+        return f"at N = {', '.join(sizes)}" if sizes else "at no N"
+    out.append(f"\nOn this curve (µs per file, median) (S − B)/(S − F) ≥ 0.8 holds {where(1)}, "
+               f"and B ≤ 2 F {where(2)}. For a few files the batch's fixed costs (its threads, "
+               "the directory sync) dominate, and one `write_atomic` after another is as "
+               "fast.\n")
+    plotter.lines("batch", "Replacing N files of 4 KiB: time against N (median, min-max)",
+                  "N, files in one directory", "seconds for all N files", list(series.items()))
+    out.append("\n![Batch: time against N](benchmarks/batch.png)\n")
+    return out
+
+
+INSTALL_METHODS = [("atomic-install", "`atomic-install -t DEST SOURCE...`: one group commit"),
+                   ("install+sync", "`install` then `sync FILE` of each (no directory sync)"),
+                   ("cp+sync", "`cp SOURCE... DEST/` then one `sync -f DEST` (not atomic)")]
+
+
+def atomic_install_section(results, info, steps, targets):
+    rows = own_rows(results, "atomic_install.csv")
+    stats = {m: (n, Stat(v)) for (m, n, metric), v in rows.items() if metric == "seconds"}
+    out = ["## atomic-install: many files deployed in one group commit\n"]
+    if "atomic-install" not in stats:
+        return out[0] + "\nNot measured in this run.\n"
+    files, ours = stats["atomic-install"]
+    out.append(f"`bench/bench_atomic_install.sh`: {files:,} files of 4 KiB (random bytes) into a "
+               "new directory, three ways interleaved, the order rotating, an untimed `sync` "
+               "before each. Seconds, median (min–max) over runs. Goals: install+sync ÷ "
+               "atomic-install ≥ 8, atomic-install ÷ cp+sync ≤ 2.\n")
+    out.append(step_note(info, steps, "atomic_install"))
+    table_rows = []
+    for method, words in INSTALL_METHODS:
+        if method in stats:
+            stat = stats[method][1]
+            table_rows.append((words, stat.n, spread(stat),
+                               fmt(stat.median * 1e3 / files), ratio(stat.median, ours.median)))
+    out.append(table(["method", "runs", "seconds", "ms per file", "÷ atomic-install"],
+                     table_rows))
+    verdicts = []
+    if "install+sync" in stats:
+        value = stats["install+sync"][1].median / ours.median
+        targets.append((f"atomic-install, {files:,} files: install+sync ÷ atomic-install", "≥ 8",
+                        f"{value:.2f}", value >= 8))
+        verdicts.append(f"{value:.2f}× faster than install+sync, {met_words(value >= 8)}")
+    if "cp+sync" in stats:
+        value = ours.median / stats["cp+sync"][1].median
+        targets.append((f"atomic-install, {files:,} files: atomic-install ÷ cp+sync", "≤ 2",
+                        f"{value:.2f}", value <= 2))
+        verdicts.append(f"{value:.2f}× cp+sync, {met_words(value <= 2)}")
+    if verdicts:
+        out.append("\n**Verdict** (medians): atomic-install " + "; ".join(verdicts) + ".\n")
+    return "\n".join(out)
+
+
+INTERVAL = re.compile(r"interval (\d+) ms")
+
+
+def scheduled_writer_section(results, info, steps, targets):
+    rows = own_rows(results, "scheduled_writer.csv")
+    data = defaultdict(dict)
+    for (method, _size, metric), values in rows.items():
+        data[method][metric] = values
+    out = ["## ScheduledWriter: coalescing frequent saves\n"]
+    if not data:
+        return out[0] + "\nNot measured in this run.\n"
+    ops = re.search(r"--ops (\d+)", info.get("command.scheduled_writer", ""))
+    calls = f"{int(ops.group(1)):,}" if ops else "the given number of"
+    out.append(f"`bench_scheduled_writer`: {calls} `schedule()` calls spread evenly over one "
+               "second, each replacing the pending content of a 4 KiB file, durable "
+               "(`Durability::full`); every call timed on the calling thread. The writes counted "
+               "are those the background thread made within the window; the last content is "
+               "written by the final flush. The floors are timed per call the same way, back to "
+               "back. µs per call: the median over rounds of each round's median (min–max), the "
+               "median of the rounds' 99th percentiles, the largest single call. Goals: at most "
+               "1 s ÷ interval writes in the second, and a median `schedule()` ≤ 2 µs.\n")
+    out.append(step_note(info, steps, "scheduled_writer"))
+    table_rows, worst_median, writes_ok = [], None, {}
+    for method, metrics in data.items():
+        if "median_us" not in metrics:
+            continue
+        median = Stat(metrics["median_us"])
+        cells = [method, median.n, spread(median), fmt(Stat(metrics["p99_us"]).median),
+                 fmt(max(metrics["max_us"]))]
+        interval = INTERVAL.search(method)
+        if interval and "writes_in_window" in metrics:
+            ms = int(interval.group(1))
+            allowed = [math.floor(w * 1000 / ms + 1e-9) for w in metrics["window_s"]]
+            writes = metrics["writes_in_window"]
+            ok = all(w <= a for w, a in zip(writes, allowed))
+            writes_ok.setdefault(ms, []).append((ok, int(max(writes)), min(allowed)))
+            cells += [f"{int(min(writes))}–{int(max(writes))}", f"≤ {min(allowed)}",
+                      f"{int(min(metrics['writes_with_final']))}–"
+                      f"{int(max(metrics['writes_with_final']))}"]
+            if worst_median is None or median.median > worst_median[1].median:
+                worst_median = (method, median)
+        else:
+            cells += ["", "", ""]
+        table_rows.append(cells)
+    out.append(table(["method", "rounds", "schedule() median µs", "p99 µs", "max µs",
+                      "writes in the second", "allowed", "with the final flush"], table_rows))
+    verdicts = []
+    for ms, results_of in sorted(writes_ok.items()):
+        ok = all(ok for ok, _, _ in results_of)
+        most = max(w for _, w, _ in results_of)
+        allowed = min(a for _, _, a in results_of)
+        targets.append((f"ScheduledWriter, interval {ms} ms: writes in one second of calls",
+                        f"≤ {allowed}", str(most), ok))
+        verdicts.append(f"interval {ms} ms: at most {most} writes (≤ {allowed}), {met_words(ok)}")
+    if worst_median:
+        value = worst_median[1].median
+        targets.append(("ScheduledWriter: schedule() median on the calling thread (the slowest "
+                        "form)", "≤ 2 µs", f"{fmt(value)} µs", value <= 2))
+        verdicts.append(f"schedule() median {fmt(value)} µs at the slowest "
+                        f"({worst_median[0]}), {met_words(value <= 2)}")
+    if verdicts:
+        out.append("\n**Verdict**: " + "; ".join(verdicts) + ".\n")
+    return "\n".join(out)
+
+
+TRANSACTION_METHODS = [("T", "Transaction::commit (journal, then publish)"),
+                       ("B", "Batch::commit of the same files"),
+                       ("F", "no sync at all (the floor)")]
+
+
+def transaction_section(results, info, steps, targets):
+    rows = own_rows(results, "transaction.csv")
+    stats = {m: (n, v) for (m, n, metric), v in rows.items() if metric == "us_per_commit"}
+    out = ["## Transaction: several files, all or nothing\n"]
+    if "T" not in stats or "B" not in stats:
+        return out[0] + "\nNot measured in this run.\n"
+    files = stats["T"][0]
+    out.append(f"`bench_transaction`: a commit of {files} files of 4 KiB (half in the root, half "
+               "in a subdirectory), each replacing an existing one, three ways; each round times "
+               "a series of commits of every method in turn, the order rotating, the file "
+               "system synced untimed between two. µs per commit, median (min–max) over rounds. "
+               "Goal: T ≤ 1.5 B (the journal costs at most one flush more than the group "
+               "commit).\n")
+    out.append(step_note(info, steps, "transaction"))
+    t, b = Stat(stats["T"][1]), Stat(stats["B"][1])
+    floor = Stat(stats["F"][1]) if "F" in stats else None
+    table_rows = []
+    for method, words in TRANSACTION_METHODS:
+        if method in stats:
+            stat = Stat(stats[method][1])
+            table_rows.append((f"{method}: {words}", stat.n, spread(stat), ratio(stat.median,
+                               b.median), ratio(stat.median, floor.median) if floor else "n/a"))
+    out.append(table(["method", "rounds", "µs per commit", "÷ B", "÷ F"], table_rows))
+    value = t.median / b.median
+    per_round = Stat([x / y for x, y in zip(stats["T"][1], stats["B"][1])])
+    targets.append((f"Transaction of {files} × 4 KiB ÷ Batch of the same files", "≤ 1.5",
+                    f"{value:.2f}", value <= 1.5))
+    out.append(f"\n**Verdict**: T ÷ B = {value:.2f} (medians), {met_words(value <= 1.5)}; round "
+               f"by round T ÷ B was {spread(per_round)} (median, min–max).\n")
+    return "\n".join(out)
+
+
+SWAP_METHODS = [("D", "replace_directory (full)"),
+                ("B", "Batch of the same files + one rename"),
+                ("F", "no sync at all + one rename (the floor)"),
+                ("N", "replace_directory, Durability::none")]
+
+
+def replace_directory_section(results, info, steps, targets):
+    rows = own_rows(results, "replace_directory.csv")
+    stats = {m: (n, Stat(v)) for (m, n, metric), v in rows.items() if metric == "seconds"}
+    out = ["## replace_directory: swapping a whole tree\n"]
+    if "D" not in stats or "B" not in stats:
+        return out[0] + "\nNot measured in this run.\n"
+    files = stats["D"][0]
+    out.append(f"`bench_replace_directory`: a tree of {files:,} files of 4 KiB, four ways, rounds "
+               "interleaved (the order rotating), the file system synced untimed between two: "
+               "**D** `replace_directory` (populate the staging directory, one barrier of "
+               "concurrent fsyncs, the exchange, the parent's fsync, the old tree removed), **B** "
+               "a `Batch` of the same files into a fresh directory plus one rename, **F** the "
+               "same files and rename with no sync, **N** D with `Durability::none` (N − F is "
+               "the swap's own work). Milliseconds per tree, median (min–max) over rounds. Goal: "
+               "D ≤ 1.2 B.\n")
+    out.append(step_note(info, steps, "replace_directory"))
+    d, b = stats["D"][1], stats["B"][1]
+    floor = stats["F"][1] if "F" in stats else None
+    table_rows = []
+    for method, words in SWAP_METHODS:
+        if method in stats:
+            stat = stats[method][1]
+            table_rows.append((f"{method}: {words}", stat.n, spread(Stat(
+                [x * 1e3 for x in stat.values])), ratio(stat.median, b.median),
+                ratio(stat.median, floor.median) if floor else "n/a"))
+    out.append(table(["method", "rounds", "ms per tree", "÷ B", "÷ F"], table_rows))
+    value = d.median / b.median
+    targets.append((f"replace_directory of {files:,} files ÷ Batch + one rename", "≤ 1.2",
+                    f"{value:.2f}", value <= 1.2))
+    out.append(f"\n**Verdict**: D ÷ B = {value:.2f} (medians), {met_words(value <= 1.2)}; best "
+               f"rounds: {d.low / b.low:.2f}.\n")
+    return "\n".join(out)
+
+
+def many_files_sections(results, info, steps, plotter, targets):
+    return [batch_section(results, info, steps, plotter, targets),
+            atomic_install_section(results, info, steps, targets),
+            scheduled_writer_section(results, info, steps, targets),
+            transaction_section(results, info, steps, targets),
+            replace_directory_section(results, info, steps, targets)]
+
+
+# ---- a partial run (`scripts/bench.sh --only`) merged into the existing document --------------
+
+# Each section (by the start of its heading), the steps of scripts/bench.sh it is made from, the
+# plots it draws and the start of its targets' names: what a run of some steps may replace.
+SECTION_SOURCES = [
+    ("## The engine", {"write_atomic", "safe_update"}, ("write_atomic.png", "safe_update.png"),
+     ("write_atomic(full)",)),
+    ("## The primitives", {"primitives"}, ("primitives.png",), ()),
+    ("## atomic-write", {"atomic_write"}, ("atomic_write*.png",), ("atomic-write",)),
+    ("## json-edit", {"json"}, ("json_*.png",), ("json-edit",)),
+    ("## Many files: the group commit", {"batch"}, ("batch.png",), ("Batch",)),
+    ("## atomic-install", {"atomic_install"}, (), ("atomic-install",)),
+    ("## ScheduledWriter", {"scheduled_writer"}, (), ("ScheduledWriter",)),
+    ("## Transaction", {"transaction"}, (), ("Transaction",)),
+    ("## replace_directory", {"replace_directory"}, (), ("replace_directory",)),
+]
+
+
+def replaced_sections(only):
+    """The sections a run of the steps `only` regenerates: those made from those steps alone."""
+    chosen = []
+    for entry in SECTION_SOURCES:
+        heading, needs = entry[0], entry[1]
+        if needs <= only:
+            chosen.append(entry)
+        elif needs & only:
+            print(f"report: {heading[3:]} needs the steps {', '.join(sorted(needs))}: kept as "
+                  "it was", file=sys.stderr)
+    return chosen
+
+
+def stale_plots(only):
+    return [plot for entry in replaced_sections(only) for plot in entry[2]] if only else ["*.png"]
+
+
+def blocks_of(text):
+    """The document cut before each `## ` heading; the first block is what precedes them."""
+    blocks, current = [], []
+    for line in text.splitlines(keepends=True):
+        if line.startswith("## ") and current:
+            blocks.append("".join(current))
+            current = []
+        current.append(line)
+    if current:
+        blocks.append("".join(current))
+    return blocks
+
+
+def block_index(blocks, heading):
+    return next((i for i, block in enumerate(blocks) if block.startswith(heading)), None)
+
+
+def table_rows_of(block):
+    return [line for line in block.splitlines(keepends=True)
+            if line.startswith("| ") and not line.startswith("| target |")
+            and not line.startswith("| step |")]
+
+
+def first_cell(row):
+    return row[2:].split(" | ", 1)[0]
+
+
+def merge_rows(old_block, new_rows, replaced):
+    """old_block's table with the rows whose first cell `replaced` accepts taken out and new_rows
+    put where the first of them was (or after the last row)."""
+    lines = old_block.splitlines(keepends=True)
+    rows = [i for i, line in enumerate(lines) if line in table_rows_of(old_block)]
+    gone = [i for i in rows if replaced(first_cell(lines[i]))]
+    at = gone[0] if gone else (rows[-1] + 1 if rows else len(lines))
+    kept = [line for i, line in enumerate(lines) if i not in gone]
+    at -= sum(1 for i in gone if i < at)
+    return "".join(kept[:at] + new_rows + kept[at:])
+
+
+PARTIAL_RUN = re.compile(r"^- Sections of `scripts/bench.sh --only ([\w,]+)`")
+
+
+def merge_run_block(old_block, new_block, only, info, atomfile_version):
+    steps = ",".join(sorted(only))
+    loads = [load_of(s) for s in read_run_info_rows(new_block)]
+    loads = [load for load in loads if load is not None]
+    load_words = (f"{min(loads):.2f} to {max(loads):.2f}" if loads else "unknown")
+    bullet = (f"- Sections of `scripts/bench.sh --only {steps}` ({known(info.get('mode'))} "
+              f"mode): from {known(info.get('started'))} to {known(info.get('finished'))} (UTC), "
+              f"atomfile {atomfile_version}, 1-minute load average {load_words}; their steps' "
+              "rows below are from that run, the other sections from the run above.\n")
+    lines = [line for line in old_block.splitlines(keepends=True)
+             if not (PARTIAL_RUN.match(line) and
+                     set(PARTIAL_RUN.match(line).group(1).split(",")) <= only)]
+    last_bullet = max((i for i, line in enumerate(lines) if line.startswith("- ")), default=0)
+    lines.insert(last_bullet + 1, bullet)
+    new_rows = [row for row in table_rows_of(new_block) if first_cell(row) in only]
+    return merge_rows("".join(lines), new_rows, lambda step: step in only)
+
+
+def read_run_info_rows(block):
+    """The step rows of a generated run table as {"load": ...} records, for their load range."""
+    return [{"load": row.split(" | ")[2]} for row in table_rows_of(block)]
+
+
+def merge_into(old, new, only, info, atomfile_version):
+    """The existing document `old` with the sections made from the steps `only` (and their run
+    rows and targets) taken from the new document `new`; everything else stays as it was."""
+    if not old.strip():
+        return new
+    sections = replaced_sections(only)
+    old_blocks, new_blocks = blocks_of(old), blocks_of(new)
+    prefixes = tuple(prefix for entry in sections for prefix in entry[3])
+    for heading, merge in (("## The run", lambda o, n: merge_run_block(o, n, only, info,
+                                                                      atomfile_version)),
+                           ("## Targets", lambda o, n: merge_rows(
+                               o, [row for row in table_rows_of(n)
+                                   if first_cell(row).startswith(prefixes)] if prefixes else [],
+                               lambda name: bool(prefixes) and name.startswith(prefixes)))):
+        old_at, new_at = block_index(old_blocks, heading), block_index(new_blocks, heading)
+        if old_at is not None and new_at is not None:
+            old_blocks[old_at] = merge(old_blocks[old_at], new_blocks[new_at])
+    if old_blocks[0].startswith("# ") and new_blocks[0].startswith("# "):
+        old_blocks[0] = new_blocks[0]  # the preamble: fixed words, no figures
+    cursor = block_index(old_blocks, "## Targets") or len(old_blocks) - 1
+    for block in new_blocks:
+        entry = next((e for e in SECTION_SOURCES if block.startswith(e[0])), None)
+        if entry is None:
+            continue
+        at = block_index(old_blocks, entry[0])
+        if entry in sections:
+            block = block if block.endswith("\n\n") else block.rstrip("\n") + "\n\n"
+            if at is None:
+                cursor += 1
+                old_blocks.insert(cursor, block)
+                continue
+            old_blocks[at] = block
+        if at is not None:
+            cursor = at
+    blocks = [b if b.endswith("\n\n") else b.rstrip("\n") + "\n\n" for b in old_blocks]
+    return "".join(blocks).rstrip("\n") + "\n"
+
+
 def load_of(step):
     try:
         return float(step["load"].split()[0])
@@ -601,19 +1182,25 @@ def main():
     parser.add_argument("--build-dir", type=Path, required=True)
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--plots", type=Path, required=True)
+    parser.add_argument("--only", default="",
+                        help="steps run (scripts/bench.sh --only): merge their sections into "
+                             "the existing --out instead of writing the whole document")
     args = parser.parse_args()
+    only = set(filter(None, args.only.split(",")))
 
     info, steps = read_run_info(args.results)
     samples = defaultdict(list)
     for name in ("safe_update.csv", "primitives.csv", "json.csv"):
         for key, values in read_rows(args.results / name).items():
             samples[key].extend(values)
-    plotter = Plotter(args.plots, args.results / "plot-sources")
+    plotter = Plotter(args.plots, args.results / "plot-sources", stale_plots(only))
     targets = []
     sections = [engine_section(args.results, samples, plotter, targets),
                 primitives_section(samples, plotter),
                 atomic_write_section(args.results, plotter, targets),
-                json_section(samples, plotter, targets)]
+                json_section(samples, plotter, targets),
+                json_edit_section(args.results, targets),
+                *many_files_sections(args.results, info, steps, plotter, targets)]
 
     relative = os.path.relpath(args.plots, args.out.parent)
     body = "\n".join(sections).replace("](benchmarks/", f"]({relative}/")
@@ -622,7 +1209,9 @@ def main():
         "# Benchmarks\n",
         "Generated by `scripts/bench.sh` (which runs every benchmark with its peers in one run "
         "and then `bench/report.py`); every figure below comes from that run. Do not edit by "
-        "hand: run the command again.\n",
+        "hand: run the command again. `scripts/bench.sh --only STEP,...` runs only the steps "
+        "named and replaces only the sections, targets and plots made from them; \"The run\" "
+        "then says which sections come from that later run.\n",
         "## The run\n",
         run_section(info, steps),
         "## Machine\n",
@@ -637,6 +1226,9 @@ def main():
     ])
     if not plotter.available:
         document += "\ngnuplot was not found: no plots were made.\n"
+    if only:
+        document = merge_into(read_text(args.out), document, only, info,
+                              versions(args.build_dir)[0][1])
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(document)
     print(f"report: wrote {args.out} and {len(plotter.made)} plots in {args.plots}")

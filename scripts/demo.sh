@@ -66,5 +66,28 @@ if [[ -x build/tools/with-tempdir ]]; then
     echo "the command ran in $scratch (mode 0700); afterwards it $([[ -e $scratch ]] &&
         echo "still exists" || echo "is gone")"
 fi
+if [[ -x build/tools/atomic-commit ]]; then
+    echo
+    echo "== 7. atomic-commit: a certificate and its key replaced together, all or nothing"
+    mkdir -p "$demo/tls"
+    printf 'old certificate\n' >"$demo/tls/cert.pem"
+    printf 'old key\n' >"$demo/tls/key.pem"
+    printf 'new certificate\n' >"$demo/cert.new"
+    printf 'new key\n' >"$demo/key.new"
+    build/tools/atomic-commit "$demo" tls/cert.pem="$demo/cert.new" tls/key.pem="$demo/key.new"
+    show "the new certificate" "$demo/tls/cert.pem"
+    show "and its key" "$demo/tls/key.pem"
+fi
+if [[ -x build/tools/atomic-dir ]]; then
+    echo
+    echo "== 8. atomic-dir: a whole directory rebuilt by a command, swapped in only if it succeeds"
+    mkdir -p "$demo/site"
+    printf 'version 1\n' >"$demo/site/index.html"
+    build/tools/atomic-dir "$demo/site" -- sh -c 'printf "version 2\n" > "$ATOMIC_DIR/index.html"'
+    show "the new site" "$demo/site/index.html"
+    build/tools/atomic-dir "$demo/site" -- sh -c 'echo half > "$ATOMIC_DIR/index.html"; exit 4' ||
+        echo "(the command failed with status $?; the site is untouched)"
+    show "unchanged" "$demo/site/index.html"
+fi
 echo
 echo "demo done; run the test suite with: bash scripts/test.sh"

@@ -38,7 +38,8 @@ void move_into_place(const std::string& temp_path, const Target& target, bool cr
 
 void NamedTemporaryFile::persist(const PathArg& target_path, const ReplaceOptions& options) {
     if (closed()) throw_error(EBADF, Step::persist, path(), target_path.str());
-    Target target = resolve_target(target_path.str(), options);
+    Target target = resolve_target(target_path.str(), options, true);
+    recover_covering(target, options);  // as AtomicFile does (replace.hpp)
     UpdateLock lock;
     if (options.lock) lock = UpdateLock(target, options.lock_timeout, options.cancel_lock_wait);
     Original original = open_original(target, options);

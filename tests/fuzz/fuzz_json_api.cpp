@@ -5,10 +5,14 @@
 // then set, read back and removed on the parsed document. Whatever the input, only the
 // documented exceptions come out (PathError, OperationError and its AmbiguousKey; nothing else,
 // no crash), a failed edit leaves the text byte for byte as it was, a value set is read back
-// equal by get() and test(), and every text the document ever holds parses again.
+// equal by get() and test(), and every text the document ever holds parses again. The same
+// edits made by parse_external_concurrently's document before validation ends, whatever the text
+// holds, end with JSON errors alone, and validated() is true exactly when parse accepts the
+// text and finds no duplicate keys.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -65,19 +69,37 @@ void remove(json::Document& document, const std::string& path) {
     check_reparses(document);
 }
 
+// The pairs set on a document not yet validated; returns validated().
+bool set_before_validation(const std::vector<std::string>& fields) {
+    auto text = std::make_shared<const std::string>(fields[0]);
+    json::Document document =
+        json::Document::parse_external_concurrently(*text, text, {json::Dialect::jsonc, max_depth});
+    for (std::size_t i = 1; i + 1 < fields.size(); i += 2) {
+        try {
+            document.set_text(fields[i], fields[i + 1]);
+        } catch (const json::JsonError&) {
+            // unspecified on an invalid text, but one of the documented errors
+        }
+    }
+    return document.validated();
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     std::vector<std::string> fields = split_fields(data, size);
     if (fields.size() > 17) return 0;
     std::optional<json::Document> document;
+    bool kept = set_before_validation(fields);
     try {
         document = json::Document::parse(fields[0], {json::Dialect::jsonc, max_depth});
     } catch (const json::ParseError& e) {
         require(e.line() >= 1 && e.column() >= 1 && e.offset() <= fields[0].size());
         require(e.code() == json::errc::invalid_json);
+        require(!kept);
         return 0;
     }
+    require(kept == document->duplicates().empty());
     for (std::size_t i = 1; i + 1 < fields.size(); i += 2) {
         const std::string& path = fields[i];
         try {

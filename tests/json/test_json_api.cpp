@@ -1,8 +1,12 @@
 #include <doctest/doctest.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <cerrno>
+#include <csignal>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -10,6 +14,8 @@
 
 #include "atomfile/error.hpp"
 #include "atomfile/json.hpp"
+#include "atomfile/transaction.hpp"
+#include "platform/fault_seam.hpp"
 #include "support/test_support.hpp"
 
 using atomfile::test::CallRecorder;
@@ -76,6 +82,48 @@ TEST_CASE("a value nlohmann cannot hold is refused by get but kept by get_text")
     json::Document doc = json::Document::parse("[1e400]");
     CHECK_THROWS_AS(doc.get("/0"), json::OperationError);
     CHECK(doc.get_text("/0") == std::string("1e400"));
+}
+
+namespace {
+
+// How many arrays deep value nests, walked without recursion.
+std::size_t array_depth(const nlohmann::json& value) {
+    std::size_t depth = 0;
+    for (const nlohmann::json* at = &value; at->is_array(); at = &at->back()) {
+        ++depth;
+        if (at->empty()) break;
+    }
+    return depth;
+}
+
+}  // namespace
+
+TEST_CASE("values nested a million levels deep convert, compare, set, merge and patch") {
+    // get, test, set, merge and apply_patch printed or compared nlohmann values recursively,
+    // once per level, and overflowed the stack.
+    const std::size_t depth = 1000000;
+    const std::string deep = std::string(depth, '[') + std::string(depth, ']');
+    json::ParseOptions options;
+    options.max_depth = depth + 2;
+    json::Document doc = json::Document::parse("{\"v\": " + deep + "}", options);
+    std::optional<nlohmann::json> value = doc.get("/v");
+    REQUIRE(value.has_value());
+    CHECK(array_depth(*value) == depth);
+    CHECK(doc.test("/v", *value));
+    CHECK_FALSE(doc.test("/v", nlohmann::json::array()));
+    doc.set("/s", *value);
+    CHECK(doc.get_text("/s") == deep);
+    nlohmann::json patch = nlohmann::json::object();
+    patch["m"] = std::move(*value);
+    doc.merge(patch);
+    CHECK(doc.get_text("/m") == deep);
+    nlohmann::json operations = nlohmann::json::array();
+    operations.push_back({{"op", "test"}, {"path", "/m"}});
+    operations.back()["value"] = std::move(patch["m"]);
+    CHECK_NOTHROW(doc.apply_patch(operations));
+    operations.back()["path"] = "/s/0";
+    CHECK_THROWS_AS(doc.apply_patch(operations), json::OperationError);
+    CHECK(doc.get_text("/s") == deep);
 }
 
 TEST_CASE("remove of a missing path does nothing and says so") {
@@ -306,6 +354,32 @@ TEST_CASE("concurrent updates of one file lose no edit") {
     CHECK(read_file(path) == "{\"n\": 40} // counted\n");
 }
 
+TEST_CASE("update below a crashed, committed transaction edits the rolled-forward file") {
+    ScratchDir root;
+    const std::string path = (root / "settings.json").string();
+    write_file(path, "{}\n");
+    // A transaction writing {"a": 1}, killed at its first rename: committed, not published.
+    pid_t pid = ::fork();
+    if (pid == 0) {
+        atomfile::platform::FaultScope crash([](atomfile::platform::Call call) {
+            if (call == atomfile::platform::Call::rename) ::raise(SIGKILL);
+            return 0;
+        });
+        atomfile::Transaction tx(root.path().string());
+        tx.write("settings.json", "{\"a\": 1}\n");
+        tx.commit();
+        ::_exit(0);
+    }
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    REQUIRE(WIFSIGNALED(status));
+    REQUIRE(read_file(path) == "{}\n");
+    CHECK(json::update(path, [](json::Document& d) { d.set("/b", 2); }));
+    // Nothing left for a later recovery to roll forward over the edit.
+    CHECK(atomfile::recover(root.path().string()) == atomfile::Recovery::nothing);
+    CHECK(read_file(path) == "{\"a\": 1, \"b\": 2}\n");
+}
+
 TEST_CASE("parse_external edits a text held elsewhere without copying it") {
     auto owned =
         std::make_shared<std::string>("{\n  \"a\": 1, // keep\n  \"a\": 2,\n  \"b\": [1]\n}\n");
@@ -330,4 +404,30 @@ TEST_CASE("parse_external edits a text held elsewhere without copying it") {
     std::error_code ec;
     CHECK_FALSE(json::Document::parse_external("[1,,]", nullptr, {}, ec));
     CHECK(ec == json::errc::invalid_json);
+}
+
+TEST_CASE("parse_external_concurrently edits at once and says afterwards whether to keep it") {
+    auto owner = std::make_shared<std::string>("{\"a\": [1, 2,], // c\n \"b\": {}}");
+    json::Document doc = json::Document::parse_external_concurrently(*owner, owner);
+    doc.set("/b/c", 3);
+    CHECK(doc.validated());
+    json::Document checked = json::Document::parse_external(*owner, owner);
+    checked.set("/b/c", 3);
+    CHECK(doc.text() == checked.text());
+    CHECK(doc.validated());  // asked again: the same answer
+    CHECK(json::Document::parse("{}").validated());
+
+    for (const char* refused : {"{\"a\": [1,,]}", "{\"a\": 1, \"a\": 2}", "[1 }", "{\"a\""}) {
+        CAPTURE(refused);
+        auto text = std::make_shared<std::string>(refused);
+        json::Document unchecked = json::Document::parse_external_concurrently(*text, text);
+        try {
+            unchecked.set("/x", 1);  // unspecified, but it ends
+        } catch (const json::JsonError&) {
+        }
+        CHECK_FALSE(unchecked.validated());
+    }
+    json::ParseOptions strict;
+    strict.dialect = json::Dialect::strict;
+    CHECK_FALSE(json::Document::parse_external_concurrently(*owner, owner, strict).validated());
 }

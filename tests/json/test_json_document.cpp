@@ -591,3 +591,39 @@ TEST_CASE("a 20,000-step path into a document 3 million levels deep is followed 
     document.set(path, "1");
     CHECK(document.text() == std::string(steps, '[') + "1" + std::string(steps, ']'));
 }
+
+TEST_CASE(
+    "a 20,000-step path of [-1] into a document 3 million levels deep is followed in one pass") {
+    // Bounded by the test's timeout: counting each [-1] step's array from its first element
+    // walked the whole rest of the document at every step.
+    const std::size_t depth = 3000000, steps = 20000;
+    Splicer document(std::string(depth, '[') + std::string(depth, ']'), depth + 1);
+    Path path(steps, PathToken("-1", true));
+    CHECK(document.type(path) == JsonType::array);
+    CHECK(document.contains(path));
+    Path past = path;
+    past.emplace_back("-2", true);
+    CHECK_FALSE(document.contains(past));
+    document.set(path, "1");
+    CHECK(document.text() == std::string(steps, '[') + "1" + std::string(steps, ']'));
+}
+
+TEST_CASE("[-N] steps and key steps of a document with duplicates follow indexed spans") {
+    // The steps that list their whole container (from the end, or every occurrence of a key)
+    // skip the values inside through an index of the bigger ones, and find what a walk finds.
+    const std::string pad = "\"" + std::string(70, 'x') + "\"";
+    const std::string inner = "{\"k\": [3, 4, " + pad + "], /* ]} */ \"k2\": 5}";
+    Splicer document("[[1, [2, " + inner + "], [6, " + pad + "]], {\"d\": [" + pad +
+                     "], \"d\": 2}, 7]");
+    const PathToken last("-1", true), second_last("-2", true), first("0", true);
+    CHECK(document.get({PathToken("-3", true), second_last, last}) == inner);
+    CHECK(document.get({first, second_last, last, "k", second_last}) == "4");
+    CHECK(document.get({first, last, last}) == pad);
+    CHECK(document.get({last}) == "7");
+    CHECK_FALSE(document.contains({PathToken("-4", true)}));
+    CHECK_THROWS_AS(document.get({second_last, "d"}), AmbiguousKey);
+    document.set({first, last, last}, "8");
+    CHECK(document.get({PathToken("-3", true), last}) == "[6, 8]");
+    CHECK(document.get({first, second_last, last, "k2"}) == "5");
+    CHECK(document.get({first, second_last, last, "k", last}) == pad);
+}

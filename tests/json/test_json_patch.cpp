@@ -211,3 +211,21 @@ TEST_CASE("json_equal compares by value, not spelling") {
     CHECK(json_equal("[1e400]", "[ 1e400 ]"));
     CHECK_FALSE(json_equal("1e400", "2e400"));
 }
+
+TEST_CASE("a test operation compares values nested a million levels deep without recursion") {
+    // Comparing the parsed values recursed once per level and overflowed the stack.
+    const std::size_t depth = 1000000;
+    std::string deep = std::string(depth, '[') + std::string(depth, ']');
+    std::string other = std::string(depth, '[') + "1" + std::string(depth, ']');
+    CHECK(json_equal(deep, deep));
+    CHECK_FALSE(json_equal(deep, other));
+    std::string object = "{\"b\": 1, \"a\": " + deep + "}";
+    CHECK(json_equal(object, "{\"a\": " + deep + ", \"b\": 1.0}"));
+    CHECK_FALSE(json_equal(object, "{\"a\": " + other + ", \"b\": 1}"));
+    Splicer document("{\"a\": " + deep + "}", depth + 1);
+    CHECK_NOTHROW(
+        apply_patch(document, "[{\"op\": \"test\", \"path\": \"/a\", \"value\": " + deep + "}]"));
+    CHECK_THROWS_WITH_AS(
+        apply_patch(document, "[{\"op\": \"test\", \"path\": \"/a\", \"value\": " + other + "}]"),
+        "patch operation 1 (test /a): test failed: the values differ", OperationError);
+}

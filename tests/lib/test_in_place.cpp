@@ -209,3 +209,41 @@ TEST_CASE("a temp refused by the directory without an undo directory fails as be
     }
     CHECK(read_file(dir / "app.conf") == "old");
 }
+
+TEST_CASE(
+    "ENOSPC or EIO at any call of a fallback, then recovery: what the error said, nothing left") {
+    const std::string old_text(300000, 'o'), new_text(200000, 'n');
+    for (int error : {ENOSPC, EIO}) {
+        for (int k = 1;; ++k) {
+            CAPTURE(error);
+            CAPTURE(k);
+            ScratchDir dir;
+            const fs::path file = dir / "app.conf";
+            write_file(file, old_text);
+            int seen = 0, renames = 0;
+            bool fired = false;
+            std::error_code failed;
+            {
+                // The target's rename is refused as a bind mount refuses it; the k-th call fails.
+                platform::FaultScope plan([&](platform::Call call) {
+                    if (call == platform::Call::rename && ++renames == 1) return EBUSY;
+                    if (++seen != k) return 0;
+                    fired = true;
+                    return error;
+                });
+                write_atomic(file.string(), new_text, fallback, failed);
+            }
+            std::error_code ec;
+            recover_in_place(file.string(), fallback, ec);
+            CHECK_FALSE(ec);
+            // Success, or "replaced, durability unknown": new; any other error: old.
+            const bool replaced = !failed || step_of(failed) == Step::directory_sync;
+            CAPTURE(failed.message());
+            CHECK(read_file(file) == (replaced ? new_text : old_text));
+            // A temp whose unlink failed is left for remove_orphaned_temps; never a record.
+            for (const std::string& name : list_dir(dir.path()))
+                CHECK((name == "app.conf" || name.rfind(".app.conf.atomfile-", 0) == 0));
+            if (!fired) break;
+        }
+    }
+}

@@ -1,6 +1,8 @@
 // recover(): a committed journal rolled forward, anything else rolled back, a journal naming
 // anything outside the root refused untouched.
 #include <doctest/doctest.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "lib/transaction_support.hpp"
@@ -47,6 +49,24 @@ TEST_CASE("recover with no interrupted transaction does nothing") {
     TransactionRoot root;
     CHECK(recover(root.root()) == Recovery::nothing);
     CHECK(root.all_old());
+}
+
+TEST_CASE("recover of a root without a transaction creates nothing and needs no write access") {
+    TransactionRoot root;
+    CHECK(recover(root.root()) == Recovery::nothing);
+    CHECK_FALSE(fs::exists(root.dir / ".atomfile-transaction.lock"));
+    if (!running_as_root()) return;
+    ::chmod(root.root().c_str(), 0755);  // root's, and nobody may not write in it
+    pid_t pid = ::fork();
+    if (pid == 0) {
+        if (::setgid(65534) != 0 || ::setuid(65534) != 0) ::_exit(2);
+        std::error_code ec;
+        ::_exit(recover(root.root(), ec) == Recovery::nothing && !ec ? 0 : 1);
+    }
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    CHECK(WIFEXITED(status));
+    CHECK(WEXITSTATUS(status) == 0);
 }
 
 TEST_CASE("a committed journal is rolled forward, and again harmlessly if it comes back") {
@@ -99,6 +119,16 @@ TEST_CASE("a journal naming a path outside the root or through a symlink is refu
         // A Transaction on the root refuses to run over it as well.
         CHECK_THROWS_AS(Transaction(root.root()), Error);
     }
+}
+
+TEST_CASE("a journal grown past any journal's size is refused untouched, not read into memory") {
+    TransactionRoot root;
+    leave_committed(root, the_journal());
+    const fs::path journal = root.dir / ".atomfile-transaction/journal";
+    REQUIRE(::truncate(journal.c_str(), journal_size_limit + 1) == 0);  // sparse: costs nothing
+    CHECK(refused_step(root.root()) == Step::refuse_journal);
+    CHECK(root.all_old());
+    CHECK(fs::file_size(journal) == std::uintmax_t(journal_size_limit + 1));
 }
 
 TEST_CASE("another user's staging directory or journal is refused") {

@@ -4,6 +4,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <optional>
+
 #include "atomfile/error.hpp"
 #include "support/test_support.hpp"
 #include "transaction/root.hpp"
@@ -78,5 +80,40 @@ TEST_CASE("another user's symlink as the root in a sticky directory is not follo
         FAIL("followed");
     } catch (const Error& e) {
         CHECK(e.code() == std::errc::permission_denied);
+    }
+}
+
+TEST_CASE("a root swapped for another user's symlink after it was looked at is not followed") {
+    if (!running_as_root()) return;
+    ScratchDir shared;
+    ScratchDir target;
+    ::chmod(shared.path().c_str(), 01777);
+    fs::create_directory(shared / "root");
+    REQUIRE(::chown((shared / "root").c_str(), 65534, 65534) == 0);
+    bool looked = false, swapped = false;
+    // Between the look at the root's name and its open, its owner replaces it with a link.
+    platform::FaultScope race([&](platform::Call call) {
+        if (call == platform::Call::fstatat) looked = true;
+        if (call == platform::Call::open && looked && !swapped) {
+            swapped = true;
+            fs::rename(shared / "root", shared / "was-root");
+            fs::create_directory_symlink(target.path(), shared / "root");
+            ::lchown((shared / "root").c_str(), 65534, 65534);
+        }
+        return 0;
+    });
+    std::optional<Root> root;
+    try {
+        root = open_root((shared / "root").string());
+    } catch (const Error& e) {
+        CHECK(e.step_id() == Step::open_root);
+    }
+    CHECK(swapped);
+    if (root) {
+        struct stat opened {
+        }, planted{};
+        REQUIRE(::fstat(root->fd.get(), &opened) == 0);
+        REQUIRE(::stat(target.path().c_str(), &planted) == 0);
+        CHECK(opened.st_ino != planted.st_ino);
     }
 }

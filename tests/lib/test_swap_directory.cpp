@@ -92,6 +92,32 @@ TEST_CASE("a populate that throws leaves DIR untouched, removes the staging tree
     check_untouched(scratch, dir);
 }
 
+TEST_CASE("a populate that replaces the staging directory itself is refused, DIR untouched") {
+    ScratchDir scratch;
+    ScratchDir elsewhere;
+    const fs::path dir = scratch / "site";
+    write_generation(dir, "old");
+    write_generation(elsewhere / "tree", "elsewhere");
+    // rm -rf {} && cp -r build {}: a directory nothing synced; or a link to anywhere.
+    auto remake = [](const std::string& staging) {
+        fs::remove_all(staging);
+        write_generation(staging, "new");
+    };
+    auto relink = [&](const std::string& staging) {
+        fs::remove_all(staging);
+        fs::create_directory_symlink(elsewhere / "tree", staging);
+    };
+    for (const PopulateDirectory& populate :
+         {PopulateDirectory(remake), PopulateDirectory(relink)}) {
+        std::error_code ec;
+        replace_directory(dir, populate, ec);
+        CHECK(ec == std::errc::invalid_argument);
+        CHECK(step_of(ec) == Step::populate_staging);
+        check_untouched(scratch, dir);
+        CHECK(tree_generation(elsewhere / "tree") == "elsewhere");
+    }
+}
+
 TEST_CASE("a fault at any step before the exchange leaves DIR untouched and no staging") {
     struct Case {
         Call call;
@@ -118,6 +144,46 @@ TEST_CASE("a fault at any step before the exchange leaves DIR untouched and no s
         CHECK(e.code() == std::errc::io_error);
         CHECK_FALSE(is_swapped(e.code()));
         check_untouched(scratch, dir);
+    }
+}
+
+TEST_CASE("EIO or ENOSPC at any system call of a swap: the outcome its error states") {
+    for (bool symlink_form : {false, true}) {
+        for (int error : {EIO, ENOSPC}) {
+            for (int k = 1;; ++k) {
+                CAPTURE(symlink_form);
+                CAPTURE(error);
+                CAPTURE(k);
+                ScratchDir scratch;
+                const fs::path dir = scratch / "site";
+                DirectorySwapOptions options;
+                options.symlink_form = symlink_form;
+                replace_directory(dir, populate_with("old"), options);
+                std::error_code ec;
+                bool fired = false;
+                {
+                    int seen = 0;
+                    platform::FaultScope plan([&](Call) {
+                        if (++seen != k) return 0;
+                        fired = true;
+                        return error;
+                    });
+
+                    replace_directory(dir, populate_with("new"), options, ec);
+                }
+                CAPTURE(ec.message());
+                const bool swapped = !ec || is_swapped(ec);
+                CHECK(tree_generation(dir) == (swapped ? "new" : "old"));
+                // What is left beside DIR (besides the symlink form's current version): at
+                // most the old tree a failed removal names.
+                const std::size_t left =
+                    swap_leftovers(scratch.path()).size() - (symlink_form ? 1 : 0);
+                CHECK(left <= (step_of(ec) == Step::remove_old_tree ? 1u : 0u));
+                CHECK(remove_swap_leftovers(dir) == int(left));
+                CHECK(tree_generation(dir) == (swapped ? "new" : "old"));
+                if (!fired) break;
+            }
+        }
     }
 }
 

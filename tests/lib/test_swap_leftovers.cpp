@@ -61,3 +61,35 @@ TEST_CASE("a missing directory has no leftovers") {
     ScratchDir scratch;
     CHECK(remove_swap_leftovers(scratch / "absent" / "site") == 0);
 }
+
+TEST_CASE("a version that became current while leftovers were looked for is not removed") {
+    ScratchDir scratch;
+    write_generation(scratch / ".site.atomfile-swap-version001", "old");
+    write_generation(scratch / ".site.atomfile-swap-version002", "new");
+    fs::create_directory_symlink(".site.atomfile-swap-version001", scratch / "site");
+    bool switched = false;
+    // Another process's symlink-form swap finishes (version002 unlocked and current) after the
+    // directory was listed, before the first leftover is locked to be removed.
+    platform::FaultScope race([&](platform::Call call) {
+        if (call == platform::Call::lock && !switched) {
+            switched = true;
+            fs::create_directory_symlink(".site.atomfile-swap-version002", scratch / "next");
+            fs::rename(scratch / "next", scratch / "site");
+        }
+        return 0;
+    });
+    std::error_code ec;
+    remove_swap_leftovers(scratch / "site", ec);
+    CHECK_FALSE(ec);
+    REQUIRE(switched);
+    CHECK(tree_generation(scratch / "site") == "new");
+}
+
+TEST_CASE("the current version is kept whatever form its symlink takes") {
+    ScratchDir scratch;
+    write_generation(scratch / ".site.atomfile-swap-version001", "current");
+    fs::create_directory_symlink((scratch / ".site.atomfile-swap-version001").string(),
+                                 scratch / "site");  // absolute, as ln -s $PWD/... makes it
+    CHECK(remove_swap_leftovers(scratch / "site") == 0);
+    CHECK(tree_generation(scratch / "site") == "current");
+}

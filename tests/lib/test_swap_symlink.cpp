@@ -167,3 +167,43 @@ TEST_CASE("a switch killed at any system call leaves LINK old or new, and the ne
         REQUIRE(k < 100);
     }
 }
+
+TEST_CASE("EIO at any system call of a switch: LINK as its error says, no temp link left") {
+    for (bool replace_directory_at_link : {false, true}) {
+        for (int k = 1;; ++k) {
+            CAPTURE(replace_directory_at_link);
+            CAPTURE(k);
+            ScratchDir scratch;
+            const fs::path link = scratch / "current";
+            if (replace_directory_at_link)
+                fs::create_directories(link / "sub");
+            else
+                fs::create_directory_symlink("releases/41", link);
+            SymlinkOptions options;
+            options.replace_other = true;
+            std::error_code ec;
+            bool fired = false;
+            {
+                int seen = 0;
+                platform::FaultScope plan([&](platform::Call) {
+                    if (++seen != k) return 0;
+                    fired = true;
+                    return EIO;
+                });
+                replace_symlink(link, "releases/42", options, ec);
+            }
+            CAPTURE(ec.message());
+            if (!ec || is_swapped(ec)) {
+                CHECK(fs::read_symlink(link) == "releases/42");
+            } else if (replace_directory_at_link) {
+                CHECK(fs::is_directory(fs::symlink_status(link)));
+            } else {
+                CHECK(fs::read_symlink(link) == "releases/41");
+            }
+            std::size_t extra = list_dir(scratch.path()).size() - 1;
+            // Only a replaced directory whose removal failed may stay, at a temp link's name.
+            CHECK(extra <= (step_of(ec) == Step::remove_old_tree ? 1u : 0u));
+            if (!fired) break;
+        }
+    }
+}

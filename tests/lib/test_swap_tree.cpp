@@ -1,5 +1,6 @@
 #include <doctest/doctest.h>
 
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include <cerrno>
@@ -57,4 +58,30 @@ TEST_CASE("a file that cannot be synced fails the tree at step sync_temp, naming
         CHECK(e.code() == std::errc::io_error);
         CHECK(e.path().rfind((scratch / "tree").string(), 0) == 0);
     }
+}
+
+TEST_CASE("a tree of more directories than the descriptor limit allows open is synced whole") {
+    ScratchDir scratch;
+    const fs::path tree = scratch / "tree";
+    fs::create_directory(tree);
+    for (int i = 0; i < 300; ++i) {
+        fs::create_directories(tree / ("d" + std::to_string(i)) / "sub");
+        write_file(tree / ("d" + std::to_string(i)) / "sub" / "f", "x");
+    }
+    FileDescriptor root = open_dir(tree);
+    struct rlimit before {};
+    REQUIRE(::getrlimit(RLIMIT_NOFILE, &before) == 0);
+    struct rlimit lowered = before;
+    lowered.rlim_cur = 256;  // below the tree's 601 directories
+    REQUIRE(::setrlimit(RLIMIT_NOFILE, &lowered) == 0);
+    CallRecorder recorder;
+    std::error_code ec;
+    try {
+        swap::sync_tree(root.get(), tree.string(), platform::SyncKind::full);
+    } catch (const Error& e) {
+        ec = e.code();
+    }
+    ::setrlimit(RLIMIT_NOFILE, &before);
+    CHECK_FALSE(ec);
+    CHECK(recorder.count(platform::Call::fsync) == 300 + 601);
 }

@@ -119,6 +119,61 @@ TEST_CASE("paths leaving the root, through symlinks or at non-files are refused 
     CHECK(read_file(root.dir / "sub/b.conf") == root.old_text);
 }
 
+TEST_CASE("write_from stages what a descriptor gives; a stop abandons it, staging nothing") {
+    TransactionRoot root;
+    int pipe_fds[2];
+    REQUIRE(::pipe(pipe_fds) == 0);
+    REQUIRE(::write(pipe_fds[1], "streamed\n", 9) == 9);
+    ::close(pipe_fds[1]);
+    Transaction tx(root.root());
+    CHECK(tx.write_from("a.conf", pipe_fds[0]) == 9);
+    ::close(pipe_fds[0]);
+    REQUIRE(::pipe(pipe_fds) == 0);  // a writer that never ends its input
+    std::error_code ec;
+    tx.write_from(
+        "sub/b.conf", pipe_fds[0], [] { return true; }, ec);
+    CHECK(ec == std::errc::operation_canceled);
+    ::close(pipe_fds[0]);
+    ::close(pipe_fds[1]);
+    tx.write("sub/b.conf", "written\n");  // the abandoned call staged nothing
+    tx.commit();
+    CHECK(read_file(root.dir / "a.conf") == "streamed\n");
+    CHECK(read_file(root.dir / "sub/b.conf") == "written\n");
+    root.check_clean();
+}
+
+TEST_CASE("the transaction's own names cannot be staged: its lock, staging directory, journal") {
+    TransactionRoot root;
+    {
+        Transaction first(root.root());
+        first.write("a.conf", "first\n");
+        first.commit();
+    }
+    struct stat lock_before {};
+    REQUIRE(::lstat((root.dir / ".atomfile-transaction.lock").c_str(), &lock_before) == 0);
+    Transaction tx(root.root());
+    tx.write("a.conf", "x\n");
+    std::error_code ec;
+    for (const char* path :
+         {".atomfile-transaction.lock", ".atomfile-transaction", ".atomfile-transaction/journal",
+          ".atomfile-transaction/new-0", ".atomfile-transaction/old-1"}) {
+        CAPTURE(path);
+        tx.write(path, "not the transaction's\n", ec);
+        CHECK(ec == std::errc::invalid_argument);
+        tx.remove(path, ec);
+        CHECK(ec == std::errc::invalid_argument);
+        tx.expect(path, "", ec);
+        CHECK(ec == std::errc::invalid_argument);
+    }
+    tx.commit();
+    CHECK(read_file(root.dir / "a.conf") == "x\n");
+    // The lock file writers serialise on is still the same file.
+    struct stat lock_after {};
+    REQUIRE(::lstat((root.dir / ".atomfile-transaction.lock").c_str(), &lock_after) == 0);
+    CHECK(lock_after.st_ino == lock_before.st_ino);
+    root.check_clean();
+}
+
 Step step_of_construction(const std::string& root, const ReplaceOptions& options) {
     try {
         Transaction tx(root, options);

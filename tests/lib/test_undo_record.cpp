@@ -132,3 +132,35 @@ TEST_CASE("records live in the undo directory when one is given") {
     CHECK(read_file(dir / "f") == "old content");
     CHECK(list_dir(undo.path()).empty());
 }
+
+TEST_CASE("no record is written in a directory anyone may write that is not sticky") {
+    ScratchDir dir;
+    ScratchDir undo;
+    write_file(dir / "f", "old content");
+    REQUIRE(::chmod(undo.path().c_str(), 0777) == 0);
+    ReplaceOptions options = fallback;
+    options.undo_directory = undo.path().string();
+    {
+        ScopedFault busy(platform::Call::rename, EBUSY);
+        try {
+            write_atomic((dir / "f").string(), "new", options);
+            FAIL("write_atomic did not refuse");
+        } catch (const Error& e) {
+            CHECK(e.step_id() == Step::write_undo);
+            CHECK(e.errno_code() == std::errc::operation_not_permitted);
+            CHECK(e.step().find("not sticky") != std::string::npos);
+        }
+    }
+    CHECK(read_file(dir / "f") == "old content");
+    CHECK(list_dir(undo.path()).empty());
+    // Sticky, as /tmp is: others cannot remove our record there.
+    REQUIRE(::chmod(undo.path().c_str(), 01777) == 0);
+    bool fell_back = false;
+    options.on_in_place_fallback = [&](const Error&, const std::string&) { fell_back = true; };
+    {
+        ScopedFault busy(platform::Call::rename, EBUSY);
+        CHECK(write_atomic((dir / "f").string(), "new", options));
+    }
+    CHECK(fell_back);
+    CHECK(read_file(dir / "f") == "new");
+}

@@ -24,7 +24,8 @@
 #                checks the process crash only; the summary says so.
 #                Then the group commit (atomfile::Batch through batch_writer): 4 x
 #                FS_MATRIX_REPEATS power cuts right after commit() returned, every file kept,
-#                and its Durability::none control.
+#                and its Durability::none control; the same for a transaction
+#                (atomfile::Transaction through transaction_writer), then recover().
 #   crash_sweep, fault_matrix, protocol
 #                that script with WRITER, its scratch directory (TMPDIR) on FS.
 # Every writer must also report on FS whether its O_TMPFILE was accepted (the named fallback runs
@@ -299,6 +300,44 @@ if [[ -x $RELIABILITY_BIN/batch_writer ]]; then
         "file $batch_what (control, Durability::none: $control_lost of" \
         "$((repeats * batch_files)) files lost in $repeats cuts)"
     failures=$((failures + batch_runs - batch_kept))
+fi
+
+# The transaction (atomfile::Transaction, transaction_writer): 6 files replaced in two
+# directories, one created, one removed, over an old set made durable first; the power cut as
+# soon as commit() has returned, 4 x FS_MATRIX_REPEATS times, then recover(): every file new.
+# The control commits with Durability::none and must lose the new set at least once where the
+# power is really cut. (Cuts in the middle of the commit, with recovery to all old or all new:
+# power_cut_transaction.sh, on ext4 and XFS.)
+# tx_cut TAG [none]: prints old, new or mixed after the commit of TAG, the cut and recover().
+tx_cut() {
+    local root="$mnt/transaction"
+    rm -rf "$root" && mkdir -p "$root/sub" || fail "cannot prepare $root"
+    "$RELIABILITY_BIN/transaction_writer" prepare "$root" old >/dev/null && sync -f "$mnt" ||
+        fail "transaction_writer cannot write the old set on $fs"
+    "$RELIABILITY_BIN/transaction_writer" commit "$root" "$1" 0 ${2:+"$2"} >/dev/null ||
+        fail "transaction_writer failed on $fs"
+    cut
+    "$RELIABILITY_BIN/transaction_writer" check "$root" old "$1"
+}
+if [[ -x $RELIABILITY_BIN/transaction_writer ]]; then
+    tx_control_lost=0
+    for ((i = 0; i < repeats; i++)); do
+        [[ $(tx_cut "control-$i" none) == new ]] || tx_control_lost=$((tx_control_lost + 1))
+    done
+    if [[ -z $power_cut_reason ]] && ((tx_control_lost == 0)); then
+        fail "a transaction with Durability::none never lost its new set on $fs: this proves nothing"
+    fi
+    tx_kept=0 tx_runs=$((4 * repeats))
+    for ((i = 0; i < tx_runs; i++)); do
+        outcome=$(tx_cut "new-$i")
+        [[ $outcome == new ]] && tx_kept=$((tx_kept + 1))
+        [[ $outcome == new ]] || echo "transaction on $fs, cut $i: $outcome"
+    done
+    tx_what="after power cuts"
+    [[ -n $power_cut_reason ]] && tx_what="with no power cut ($power_cut_reason)"
+    echo "power cut $fs transaction: $tx_kept/$tx_runs commits all new $tx_what (control," \
+        "Durability::none: the new set lost in $tx_control_lost of $repeats cuts)"
+    failures=$((failures + tx_runs - tx_kept))
 fi
 
 for writer in "${writers[@]}"; do

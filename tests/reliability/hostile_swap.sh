@@ -114,6 +114,19 @@ planted_staging_names() {
         [[ -L $SHARED/.planted-site.atomfile-link-cccccccccc ]]
 }
 
+# The careless COMMAND: it replaces the staging directory by a symlink to the victim (or by a
+# directory of its own, unsynced) instead of filling it. DIR must not become that link.
+command_replaces_staging() {
+    local site="$SCRATCH/replaced-site" status=0
+    mkdir -p "$site" && echo old >"$site/index"
+    "$dir_tool" "$site" -- sh -c "rm -rf {} && ln -s '$victim' {}" 2>/dev/null || status=$?
+    ((status == 125)) && [[ ! -L $site && $(cat "$site/index") == old ]] || return 1
+    status=0
+    "$dir_tool" "$site" -- sh -c "rm -rf {} && mkdir {} && echo new > {}/index" 2>/dev/null ||
+        status=$?
+    ((status == 125)) && [[ $(cat "$site/index") == old ]] && victim_intact && no_leftovers "$site"
+}
+
 # A DIR and a LINK whose names take all 255 bytes still swap, leaving nothing behind.
 over_long_name() {
     local name link
@@ -140,4 +153,6 @@ check "nobody cannot plant into root's staging directory while COMMAND fills it"
 check "another user's entries at staging names are neither removed nor followed" \
     planted_staging_names
 check "a 255-byte DIR or LINK name still swaps" over_long_name
+check "a COMMAND replacing the staging directory (by a link, or a new one) is refused" \
+    command_replaces_staging
 hostile_summary swap

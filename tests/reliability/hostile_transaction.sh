@@ -7,7 +7,9 @@
 #   - in a root nobody owns: a symlinked directory, a FIFO where a file is expected, a staging
 #     directory and journal nobody planted (naming new content of theirs for a file of root's);
 #   - a journal edited to name a path outside the root is refused by recover;
-#   - a FIFO nobody planted at the lock name of a sticky root, a symlink at that of theirs.
+#   - a FIFO nobody planted at the lock name of a sticky root, a symlink at that of theirs;
+#   - the careless user: a closed standard input, the transaction's own names as FILE, recover
+#     as nobody on a root of root's.
 source "$(dirname "$0")/lib.sh"
 need_other_user
 hostile_setup
@@ -121,6 +123,31 @@ case_lock_symlink() {
         [[ ! -L $SHARED/nob/.atomfile-transaction.lock ]]
 }
 
+# The careless user: a closed standard input is not an empty file to commit.
+case_closed_stdin() {
+    fresh_victim
+    fails "$commit" "$victim" "secret=-" <&- && precious
+}
+
+# The transaction's own names are not files to commit: the lock writers serialise on, the
+# staging directory's journal.
+case_own_names() {
+    fresh_victim
+    "$commit" "$victim" "secret=$SCRATCH/src" >/dev/null && echo precious >"$victim/secret" &&
+        fails "$commit" "$victim" ".atomfile-transaction.lock=$src" &&
+        fails "$commit" "$victim" ".atomfile-transaction/journal=$src" &&
+        [[ ! -s $victim/.atomfile-transaction.lock && ! -e $victim/.atomfile-transaction ]] &&
+        precious
+}
+
+# recover on a root nobody may not write, which never had a transaction: nothing to do, and
+# nothing created (no lock file).
+case_recover_foreign_root() {
+    fresh_victim
+    as_nobody "$recover" "$victim" >"$SCRATCH/out" 2>&1 &&
+        grep -q "nothing to recover" "$SCRATCH/out" && [[ ! -e $victim/.atomfile-transaction.lock ]]
+}
+
 check "a symlink planted at the root's name in a sticky directory is not followed" case_root_symlink
 check "a symlinked directory inside nobody's root is refused, not followed" case_symlinked_directory
 check "a FIFO where a file is expected is refused without hanging" case_fifo_target
@@ -131,4 +158,8 @@ check "a journal naming a path outside the root is refused, the file untouched" 
 check "a FIFO planted at a sticky root's lock name is refused without hanging" case_lock_fifo
 check "a symlink planted at the lock name in nobody's root is replaced, not followed" \
     case_lock_symlink
+check "a closed standard input is refused, never committed as an empty file" case_closed_stdin
+check "the lock file and the staging directory's names cannot be committed" case_own_names
+check "recover as nobody on root's root without a transaction creates nothing, fails nothing" \
+    case_recover_foreign_root
 hostile_summary transaction

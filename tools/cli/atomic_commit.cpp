@@ -1,10 +1,9 @@
 #include "cli/atomic_commit.hpp"
 
-#include <iterator>
-
 #include "atomfile/read_file.hpp"
 #include "atomfile/transaction.hpp"
 #include "cli/signal_catcher.hpp"
+#include "cli/system.hpp"
 #include "cli/tool_error.hpp"
 #include "cli/tool_main.hpp"
 #include "cli/tool_options.hpp"
@@ -27,6 +26,7 @@ struct Request {
     std::vector<Staging> expectations;
     std::vector<std::string> removals;
     bool verbose = false;
+    bool reads_stdin = false;
     ReplaceOptions replace;
     ToolAction action = ToolAction::run;
 };
@@ -63,8 +63,8 @@ constexpr ToolInfo info = {
     "  0      every FILE was written or removed, durably\n"
     "  1      the commit failed; every FILE is as it was\n"
     "  2      bad usage; nothing was touched\n"
-    "  3      every FILE was written or removed, but the directory sync or the clean-up\n"
-    "         failed afterwards\n"
+    "  3      every FILE was written or removed, but the directory sync, the clean-up or\n"
+    "         the --verbose report failed afterwards\n"
     "  128+N  signal N arrived before the commit; nothing was changed\n",
 };
 
@@ -80,11 +80,12 @@ std::vector<std::string> strings(const po::variables_map& values, const char* na
                               : std::vector<std::string>{};
 }
 
-void check_stdin_once(const Request& request) {
+void check_stdin_once(Request& request) {
     int readers = 0;
     for (const Staging& staging : request.writes) readers += staging.source == "-";
     for (const Staging& staging : request.expectations) readers += staging.source == "-";
     if (readers > 1) throw UsageError("standard input (-) can be SOURCE only once");
+    request.reads_stdin = readers == 1;
 }
 
 Request parse_request(const std::vector<std::string>& args) {
@@ -111,32 +112,75 @@ Request parse_request(const std::vector<std::string>& args) {
     return request;
 }
 
-std::string read_source(const std::string& source, std::istream& in) {
-    if (source != "-") return read_file(source);
-    return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+// A closed descriptor 0 would be taken by the first file the tool opens (ROOT), and reading
+// it would give nothing, which would then be committed as FILE's new content.
+void check_input_open(int in_fd) {
+    const int open = system::is_open_descriptor(in_fd);
+    if (open == 0) throw ToolFailure("standard input is closed");
+    if (open < 0) throw_errno("check standard input", "");
 }
 
-int commit(const Request& request, SignalCatcher& signals, std::istream& in, std::ostream& out) {
+std::string read_source(const std::string& source, int in_fd) {
+    if (source != "-") return read_file(source);
+    return read_descriptor(in_fd, "standard input");
+}
+
+// Standard input is streamed, and given up as soon as a signal arrives (a terminal's ^C before
+// its ^D): false then, staging nothing.
+bool stage_write(Transaction& transaction, const Staging& staging, int in_fd,
+                 const SignalCatcher& signals) {
+    if (staging.source != "-") {
+        transaction.write(staging.file, read_file(staging.source));
+        return true;
+    }
+    try {
+        transaction.write_from(staging.file, in_fd, [&signals] { return signals.caught() != 0; });
+    } catch (const Error&) {
+        if (signals.caught() == 0) throw;
+    }
+    return signals.caught() == 0;
+}
+
+// With --verbose the report is the last thing written: a standard output that fails it must
+// not make a commit that happened look like one that did not (status 1).
+void report(const Request& request, std::ostream& out) {
+    if (!request.verbose) return;
+    for (const Staging& staging : request.writes) out << "wrote " << staging.file << '\n';
+    for (const std::string& removal : request.removals) out << "removed " << removal << '\n';
+    out.flush();
+}
+
+// Returns the exit status, or 0 once committed.
+int stage_and_commit(const Request& request, SignalCatcher& signals, int in_fd) {
     Transaction transaction(request.root, request.replace);
     for (const Staging& expectation : request.expectations)
-        transaction.expect(expectation.file, read_source(expectation.source, in));
+        transaction.expect(expectation.file, read_source(expectation.source, in_fd));
     for (const Staging& staging : request.writes)
-        transaction.write(staging.file, read_source(staging.source, in));
+        if (!stage_write(transaction, staging, in_fd, signals)) break;
+    if (signals.caught() != 0) return exit_status::signal_base + signals.caught();
     for (const std::string& removal : request.removals) transaction.remove(removal);
     if (signals.caught() != 0) return exit_status::signal_base + signals.caught();
     transaction.commit();
-    if (request.verbose) {
-        for (const Staging& staging : request.writes) out << "wrote " << staging.file << '\n';
-        for (const std::string& removal : request.removals) out << "removed " << removal << '\n';
-    }
     return exit_status::success;
 }
 
+int commit(const Request& request, SignalCatcher& signals, int in_fd, std::ostream& out,
+           std::ostream& err) {
+    if (request.reads_stdin) check_input_open(in_fd);
+    const int status = stage_and_commit(request, signals, in_fd);
+    if (status != exit_status::success) return status;
+    // The transaction is closed by now: a closed standard output cannot be one of its files.
+    report(request, out);
+    if (out) return exit_status::success;
+    err << tool << ": every FILE has its new content, but the report could not be written\n";
+    return exit_status::replaced_with_error;
+}
+
 // After the commit point the files are new whatever failed: the tool says so with status 3.
-int commit_reporting(const Request& request, SignalCatcher& signals, std::istream& in,
-                     std::ostream& out, std::ostream& err) {
+int commit_reporting(const Request& request, SignalCatcher& signals, int in_fd, std::ostream& out,
+                     std::ostream& err) {
     try {
-        return commit(request, signals, in, out);
+        return commit(request, signals, in_fd, out, err);
     } catch (const Error& e) {
         if (e.step_id() != Step::directory_sync && e.step_id() != Step::retire_journal) throw;
         report_error(err, tool, e);
@@ -149,10 +193,10 @@ int commit_reporting(const Request& request, SignalCatcher& signals, std::istrea
 
 }  // namespace
 
-int run_atomic_commit(const std::vector<std::string>& args, std::istream& in, std::ostream& out,
+int run_atomic_commit(const std::vector<std::string>& args, int in_fd, std::ostream& out,
                       std::ostream& err) {
     auto work = [&](const Request& request, SignalCatcher& signals) {
-        return commit_reporting(request, signals, in, out, err);
+        return commit_reporting(request, signals, in_fd, out, err);
     };
     return run_tool(info, parse_request, args, work, out, err);
 }

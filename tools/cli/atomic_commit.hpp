@@ -2,7 +2,6 @@
 // (atomfile::Transaction).
 #pragma once
 
-#include <istream>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -16,7 +15,8 @@ namespace atomfile::cli {
 // before anything is published. Returns the exit status documented in atomic-commit(1):
 // 0 committed, 1 failed (every FILE old), 2 bad usage, 3 committed (every FILE new) but its
 // durability or clean-up failed, 128 + N when signal N arrived before the commit.
-int run_atomic_commit(const std::vector<std::string>& args, std::istream& in, std::ostream& out,
+// Standard input is in_fd (0 in the tool); a closed one is refused before ROOT is opened.
+int run_atomic_commit(const std::vector<std::string>& args, int in_fd, std::ostream& out,
                       std::ostream& err);
 
 }  // namespace atomfile::cli

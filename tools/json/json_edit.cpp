@@ -6,6 +6,7 @@
 #include <iterator>
 #include <memory>
 #include <optional>
+#include <sstream>
 #include <stdexcept>
 
 #include "atomfile/error.hpp"
@@ -390,7 +391,62 @@ Content read_source(const Settings& settings, std::optional<AtomicFile>& file, S
 const char truncated_message[] =
     "json-edit: the file was truncated while being read, by a program writing it in place\n";
 
-int edit_file(const Settings& settings, std::ostream& out, std::ostream& err) {
+// A big file's edit is written out while a second thread validates the text, when nothing can
+// be said before validation ends: only edits, of a mapped file, with no -n or --diff.
+constexpr std::size_t concurrent_from = 1 << 20;
+
+bool edits_concurrently(const Settings& settings, const std::optional<AtomicFile>& file,
+                        const FileContent& text) {
+    return file && text.mapped() && text.view().size() >= concurrent_from && !settings.diff &&
+           !settings.dry_run &&
+           std::all_of(settings.operations.begin(), settings.operations.end(),
+                       [](const Operation& operation) { return operation.modifies(); });
+}
+
+// The edit, written into the temp while the text is validated; committed only once the text is
+// known valid. nullopt when anything is to be said (invalid JSON, a duplicate key's warning, an
+// operation's failure or output): nothing is committed then, and the caller starts again the
+// plain way, which says it exactly as without this.
+std::optional<int> edit_while_validating(const Settings& settings, AtomicFile& file,
+                                         const Content& text, const Source& source,
+                                         std::ostream& err) {
+    std::optional<Document> document;
+    std::optional<Error> write_error;  // reported once the text is known valid, as it would be
+    bool written = false;
+    try {
+        document = Document::parse_external_concurrently(
+            text->view(), text,
+            {settings.strict ? Dialect::strict : Dialect::jsonc, settings.max_depth});
+        check_indent(settings, *document, source);
+        if (settings.indent) document->set_indent(*settings.indent);
+        std::ostringstream said;
+        if (apply_operations(settings, *document, source, said, said) == exit_code::success &&
+            said.tellp() == 0) {
+            try {
+                if (document->changed())
+                    for (auto piece : document->pieces()) file.write(piece);
+            } catch (const Error& e) {
+                write_error = e;
+            }
+            written = true;
+        }
+    } catch (const std::exception&) {
+        // Said again, in order, by the plain way.
+    }
+    if (!document || !document->validated() || !written) return std::nullopt;
+    if (!document->changed()) return exit_code::success;
+    try {
+        if (write_error) throw *write_error;
+        file.commit();
+    } catch (const Error& e) {
+        cli::report_error(err, tool, e);
+        return exit_code::io_error;
+    }
+    return exit_code::success;
+}
+
+int edit_file(const Settings& settings, std::ostream& out, std::ostream& err,
+              bool concurrently = true) {
     Source source{settings.file};
     std::optional<AtomicFile> file;
     Content text;
@@ -404,6 +460,12 @@ int edit_file(const Settings& settings, std::ostream& out, std::ostream& err) {
         return exit_code::io_error;
     }
     if (text->mapped()) cli::system::exit_on_bus_error(truncated_message, exit_code::io_error);
+    if (concurrently && edits_concurrently(settings, file, *text)) {
+        if (auto code = edit_while_validating(settings, *file, text, source, err)) return *code;
+        file.reset();  // the temp discarded and the lock released: the plain way takes them anew
+        text.reset();
+        return edit_file(settings, out, err, false);
+    }
     std::string original = settings.diff ? std::string(text->view()) : std::string();
     std::optional<Document> document = load(settings, text, source, err);
     if (!document) return exit_code::invalid_json;

@@ -5,8 +5,7 @@
 #include "cli/tool_main.hpp"
 
 int main(int argc, char** argv) {
-    int status =
-        atomfile::cli::run_atomic_commit({argv + 1, argv + argc}, std::cin, std::cout, std::cerr);
+    int status = atomfile::cli::run_atomic_commit({argv + 1, argv + argc}, 0, std::cout, std::cerr);
     return atomfile::cli::finish_standard_output(
         "atomic-commit", status, atomfile::cli::exit_status::failure, std::cout, std::cerr);
 }

@@ -9,7 +9,12 @@
 //   1. resolve the target one path component at a time (following symlinks unless
 //      follow_symlinks is false; a link planted by another user in a sticky world-writable
 //      directory, anywhere in the path, is refused, see protected_symlinks, and so is a file
-//      another user created in such a directory, see protected_regular);
+//      another user created in such a directory, see protected_regular); on the way, look for
+//      a transaction staging directory (transaction.hpp) in the target's directory and each
+//      ancestor up to "/" or another file system: where one of the caller's or root's is found,
+//      recover() that root first, which waits for a live transaction on it and finishes or
+//      undoes a crashed one, so the transaction's journal cannot later overwrite this replace.
+//      Another user's staging directory is ignored;
 //   2. create the temp in the target's own directory: an O_TMPFILE where the file system allows
 //      it, otherwise an exclusive, 0600, randomly named ".NAME.atomfile-XXXXXXXXXX" file;
 //   3. write all data (short writes and EINTR survived);
@@ -44,7 +49,9 @@
 // non-regular file (FIFO, device, socket) with EINVAL, both step "replace a target that is not a
 // regular file"; nothing is ever opened for writing there.
 // Special error values: std::errc::file_exists for create_only on an existing target,
-// std::errc::timed_out when the lock wait ran past lock_timeout, and conflict_error() when
+// std::errc::timed_out when the lock wait ran past lock_timeout (with Step::lock_root, path the
+// root's lock file, second path the target: a transaction on a root above the target held its
+// lock that long; errc::lock_timeout is the update lock's only), and conflict_error() when
 // detect_conflicts found the target replaced behind our back. The error_code overloads report
 // the same code as Error::code(), so these outcomes compare with atomfile::errc (error.hpp):
 // errc::replaced_not_durable (step 7), errc::target_exists, errc::lock_timeout,
@@ -255,17 +262,24 @@ struct ReplaceOptions {
     // owner, mode and extended attributes (ReplaceOptions::mode is not applied); a writer
     // that does not use atomfile can be overwritten by the recovery.
     // The undo record is ".atomfile-undo-DEV-INO" (the file's device and inode numbers) in
-    // undo_directory, or when that is empty in the file's own directory. The case of the
-    // unwritable directory needs undo_directory (the new content is also staged there); without
-    // it that replace fails as it would without the fallback. A record is trusted only when it
+    // undo_directory, or when that is empty in the file's own directory; a directory anyone may
+    // write that is not sticky is refused (EPERM, step "write undo record"): anyone could remove
+    // the record there mid-overwrite. The case of the unwritable directory needs
+    // undo_directory (the new content is also staged there); without it that replace fails as
+    // it would without the fallback. A record is trusted only when it
     // is a regular file of ours (or root's), mode without group or other write, with one link,
     // naming this file's directory, name, device and inode; anything else at the record's name
     // is left alone and the fallback fails with EPERM, step "write undo record" or "restore from
     // undo record", naming it. Not with backup_suffix (a backup link would share the inode being
     // overwritten) nor create_only: those keep the rename's error.
-    // Errors of the fallback name the file or the record and the steps "write undo record",
+    // Errors of the fallback name the file or the record and the steps "write undo record"
+    // (the file is untouched; or, when the record could not be removed after the overwrite,
+    // the file holds the new content and the kept record makes recovery put the old back),
     // "overwrite in place" (the file may hold a mix: the record is kept, recovery restores it)
-    // and "restore from undo record".
+    // and "restore from undo record". The sync of the record's directory after its removal
+    // fails as a replace's directory sync does ("sync directory after replace", is_replaced():
+    // the file HAS its new content; after a power cut the record may be back, and recovery
+    // then restores the old content).
     bool in_place_fallback = false;
     std::string undo_directory;
     // Called once the fallback has been chosen, before the record is written, with the error

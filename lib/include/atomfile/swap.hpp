@@ -40,7 +40,9 @@
 // (or, when missing, becomes one): the new tree is staged as above, at a name that becomes the
 // new version, then DIR is switched to it by replace_symlink, which needs only rename(2). The
 // previous version is removed when it is one of ours (a `.NAME.atomfile-swap-` directory beside
-// DIR); a target of the caller's own (`releases/41`) is left alone. A DIR that is a real
+// DIR; when DIR's link could not be read, the leftovers remove_swap_leftovers() would remove),
+// also when the directory sync after the switch fails; a target of the caller's own
+// (`releases/41`) is left alone. A DIR that is a real
 // directory is still swapped by exchange. Readers that resolve DIR once see one whole version;
 // one that resolves it again mid-walk (a path per file) may see both versions, so a reader
 // opens the directory once and works relative to it (openat).
@@ -49,7 +51,9 @@
 //   - "open target directory": DIR's parent cannot be opened. Nothing was done.
 //   - "create staging directory": the staging directory could not be made (EACCES, ENOSPC...).
 //   - "populate staging directory": copy_current failed (the path names the entry; EOPNOTSUPP
-//     for a FIFO, socket or device, which is never opened).
+//     for a FIFO, socket or device, which is never opened), or populate replaced the staging
+//     directory itself (removed it and made another, or a symlink, at its name: EINVAL), which
+//     must be filled, not replaced.
 //   - "sync temp file": a staged file or directory could not be synced (or opened to be).
 //   - "exchange directories": the exchange (or rename) failed: EINVAL where RENAME_EXCHANGE is
 //     not supported, EPERM in a sticky directory for a DIR that is not the caller's, EXDEV...

@@ -9,12 +9,13 @@
 //     tx.commit();                                 // all new, or (on error) all old
 //
 // Paths. Every path given is relative to the root: no leading '/', no "." or ".." component, no
-// empty component; anything else fails with EINVAL (Step::open_root, the path as given). Every
-// component is opened descriptor-relative from the root with O_NOFOLLOW: a symlink anywhere in the
-// path (the final name included) fails with ELOOP, a mount point below the root with EXDEV, a
-// target that is not a regular file with EINVAL. A symlinked root itself is followed only where
-// protected_symlinks would follow it (replace.hpp): not another user's link in a sticky,
-// world-writable directory.
+// empty component, nothing in the transaction's own ".atomfile-transaction" or
+// ".atomfile-transaction.lock"; anything else fails with EINVAL (Step::open_root, the path as
+// given). Every component is opened descriptor-relative from the root with O_NOFOLLOW: a
+// symlink anywhere in the path (the final name included) fails with ELOOP, a mount point below
+// the root with EXDEV, a target that is not a regular file with EINVAL. A symlinked root itself is
+// followed only where protected_symlinks would follow it (replace.hpp): not another user's link in
+// a sticky, world-writable directory.
 //
 // The protocol (docs/durability.md, "Several files: the transaction", says why). Everything the
 // transaction keeps lives in one staging directory in the root, ".atomfile-transaction", so a
@@ -75,11 +76,23 @@
 // Lifetime. A Transaction holds the root's lock from construction to commit() or discard(), and
 // commits once: afterwards every call fails with EBADF (step "use a finished transaction").
 // Destroyed or discard()ed without commit(), it changes nothing and removes its staging directory;
-// the destructor never throws. A Transaction is used by one thread at a time. Writers that do not
-// use Transaction are not serialised by the root's lock.
+// the destructor never throws. A Transaction is used by one thread at a time.
+//
+// Other writers. Every writer of the replace engine (write_atomic, safe_update, AtomicFile,
+// Batch, ScheduledWriter, json::update, NamedTemporaryFile::persist) whose target lies below a
+// root with a staging directory of the caller or root runs recover() on that root before it
+// touches the target (replace.hpp, step 1): it waits for a live transaction's lock (up to its
+// lock_timeout: Step::lock_root, ETIMEDOUT), then a crashed transaction is rolled forward or back
+// first, so its journal can no longer overwrite the writer's file. Recovery errors (refuse_journal,
+// a lock or journal the writer may not open: EACCES) fail the write, nothing written. Such a
+// writer is not serialised with a transaction that begins after it looked, and a writer in the
+// process that holds a Transaction on the root waits for that Transaction's own lock: commit or
+// discard it first. Another user's staging directory is ignored.
 #pragma once
 
 #include <chrono>
+#include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -108,6 +121,16 @@ class ATOMFILE_API Transaction {
     void write(const std::string& relative_path, std::string_view data);
     void write(const std::string& relative_path, std::string_view data,
                std::error_code& ec) noexcept;
+    // Stages relative_path to hold what fd gives from its offset to its end (a file, a pipe,
+    // standard input), streamed to disk rather than held in memory. stop, when set, is asked
+    // before each piece and about every 100 ms while waiting for input: true abandons the call
+    // with ECANCELED (step "copy into temp file"), staging nothing, as does a read error (with
+    // its errno). Returns the bytes staged. Otherwise as write().
+    using StopRequested = std::function<bool()>;
+    std::uint64_t write_from(const std::string& relative_path, int fd,
+                             const StopRequested& stop = {});
+    std::uint64_t write_from(const std::string& relative_path, int fd, const StopRequested& stop,
+                             std::error_code& ec) noexcept;
     // Stages the removal of relative_path, which must exist (ENOENT otherwise).
     void remove(const std::string& relative_path);
     void remove(const std::string& relative_path, std::error_code& ec) noexcept;
@@ -138,11 +161,15 @@ enum class Recovery {
     rolled_back,     // an uncommitted one was undone: its files are all old
 };
 
-// Takes the root's lock (as Transaction does, honouring options.lock_timeout), then finishes or
-// undoes an interrupted transaction: a valid journal is rolled forward, anything else in the
-// staging directory is removed. Refuses (Step::refuse_journal) a staging directory or journal
-// that is another user's (not the caller's nor root's: EPERM), or a journal naming a path
-// outside the root or through a symlink (EINVAL, ELOOP), touching nothing. Other errors have the
+// Returns Recovery::nothing at once, taking no lock and creating nothing, when the root has no
+// staging directory (so it needs no write permission on a root that never had a transaction).
+// Otherwise takes the root's lock (as Transaction does, honouring options.lock_timeout), then
+// finishes or undoes an interrupted transaction: a valid journal is rolled forward, anything else
+// in the staging directory is removed. Refuses (Step::refuse_journal) a staging directory or
+// journal that is another user's (not the caller's nor root's: EPERM), a journal naming a path
+// outside the root or through a symlink (EINVAL, ELOOP), or one bigger than commit() ever
+// writes (256 MiB, EFBIG: commit() fails at Step::write_journal rather than write one),
+// touching nothing. Other errors have the
 // step that failed (read_journal, publish, directory_sync, retire_journal) and leave the journal
 // for the next try.
 ATOMFILE_API Recovery recover(const PathArg& root, const ReplaceOptions& options = {});

@@ -1,7 +1,9 @@
 // The public API (atomfile/json.hpp) over the splicer: paths parsed from text, values converted
 // from nlohmann::json, edits made all or nothing, and update() through AtomicFile.
+#include <future>
 #include <new>
 #include <utility>
+#include <vector>
 
 #include "atomfile/error.hpp"
 #include "atomfile/json.hpp"
@@ -120,6 +122,8 @@ struct Document::Impl {
     detail::Splicer splicer;
     ParseOptions options;
     std::vector<DuplicateKey> duplicates;
+    // parse_external_concurrently's check: whether the text is valid without duplicate keys.
+    std::shared_future<bool> validation = {};
 };
 
 namespace {
@@ -149,10 +153,42 @@ std::string value_text(std::string_view json, const ParseOptions& options) {
     return std::string(json.substr(report.root_begin, report.root_end - report.root_begin));
 }
 
-// nlohmann's compact printing; a string that is not UTF-8 cannot be JSON.
+// nlohmann's compact printing, dump(), with the containers walked on an explicit stack:
+// dump() recurses once per level, and a value may nest millions of levels deep. Scalars and
+// keys are printed by dump() itself, so every spelling stays nlohmann's.
+std::string compact_text(const nlohmann::json& value) {
+    struct Open {
+        const nlohmann::json* container;
+        nlohmann::json::const_iterator next;
+    };
+    std::string text;
+    std::vector<Open> open;
+    const nlohmann::json* at = &value;
+    while (true) {
+        if (at && at->is_structured()) {
+            text += at->is_object() ? '{' : '[';
+            open.push_back({at, at->begin()});
+        } else if (at) {
+            text += at->dump();
+        }
+        if (open.empty()) return text;
+        Open& top = open.back();
+        if (top.next == top.container->end()) {
+            text += top.container->is_object() ? '}' : ']';
+            open.pop_back();
+            at = nullptr;  // the container is done: its parent continues
+            continue;
+        }
+        if (top.next != top.container->begin()) text += ',';
+        if (top.container->is_object()) text += nlohmann::json(top.next.key()).dump() + ':';
+        at = &*top.next++;
+    }
+}
+
+// A string that is not UTF-8 cannot be JSON.
 std::string value_text(const nlohmann::json& value) {
     try {
-        return value.dump();
+        return compact_text(value);
     } catch (const nlohmann::json::exception& e) {
         throw OperationError(std::string("the value cannot be written as JSON: ") + e.what());
     }
@@ -226,6 +262,28 @@ std::optional<Document> Document::parse_external(std::string_view text,
     return capture(ec, [&] {
         return std::optional<Document>(parse_external(text, std::move(owner), options));
     });
+}
+
+Document Document::parse_external_concurrently(std::string_view text,
+                                               std::shared_ptr<const void> owner,
+                                               const ParseOptions& options) {
+    // The thread holds the owner: the text outlives it even if the document goes first (whose
+    // last copy then waits for it, as a future of std::async does).
+    auto check = [text, owner, options] {
+        try {
+            return detail::validate(text, options.max_depth, options.dialect).duplicates.empty();
+        } catch (...) {  // invalid, or out of memory: parse_external says which
+            return false;
+        }
+    };
+    std::shared_future<bool> validation = std::async(std::launch::async, check).share();
+    detail::Splicer splicer(text, std::move(owner), options.max_depth,
+                            detail::Splicer::Unvalidated{});
+    return Document(std::make_unique<Impl>(Impl{std::move(splicer), options, {}, validation}));
+}
+
+bool Document::validated() const {
+    return !impl_->validation.valid() || impl_->validation.get();
 }
 
 std::optional<Document> Document::parse(std::string text, const ParseOptions& options,

@@ -55,6 +55,13 @@ Splicer::Splicer(std::string_view text, std::shared_ptr<const void> owner, std::
     scan(dialect);
 }
 
+Splicer::Splicer(std::string_view text, std::shared_ptr<const void> owner, std::size_t max_depth,
+                 Unvalidated)
+    : owner_(std::move(owner)), external_(text), max_depth_(max_depth) {
+    root_begin_ = skip_space(text, text.substr(0, 3) == "\xEF\xBB\xBF" ? 3 : 0);
+    style_ = detect_style(text);
+}
+
 void Splicer::scan(Dialect dialect) {
     ScanReport report = validate(base(), max_depth_, dialect);
     duplicates_ = std::move(report.duplicates);
@@ -114,20 +121,33 @@ std::size_t Splicer::find_member(const Container& container, const PathToken& to
     return found.empty() ? npos : found.front();
 }
 
+// The index for walks inside the container at open: deep_ when it covers open, made now when
+// deep is asked (a walk that has listed a whole container and must list one inside it);
+// otherwise the root's shallow index, which validation made, while the text is unedited.
+const SpanIndex* Splicer::span_index(std::size_t open, bool deep) {
+    auto covers = [&] {
+        return !deep_.empty() && deep_.front().first <= open && open < deep_.front().second;
+    };
+    if (!covers() && deep) deep_ = index_containers(view(), open, 64);
+    if (covers()) return &deep_;
+    return kept_original_ ? nullptr : &shallow_;
+}
+
 Splicer::Location Splicer::locate(const Path& path) {
     materialize();
     std::string_view text = view();
-    const SpanIndex* index = kept_original_ ? nullptr : &shallow_;
     Location location;
     location.begin = root_begin_;
     if (path.empty()) location.end = skip_value(text, root_begin_);
     std::size_t outer = npos;  // where the container holding the current value opens
+    bool listed = false;       // a container was listed whole: its members are all walked
     for (std::size_t i = 0; i < path.size(); ++i) {
         if (!is_container(text, location.begin)) {
             location.parent.reset();
             location.miss = Miss::scalar;
             return location;
         }
+        const SpanIndex* index = span_index(location.begin, listed && i + 1 < path.size());
         if (i + 1 < path.size()) {
             std::size_t child = quick_find(location.begin, path[i], index);
             if (child != npos) {
@@ -137,6 +157,7 @@ Splicer::Location Splicer::locate(const Path& path) {
             }
         }
         location.parent = list_members(text, location.begin, index);
+        listed = true;
         location.enclosing = outer;
         std::size_t found = find_member(*location.parent, path[i], location.miss);
         if (found == npos) return location;
@@ -530,6 +551,7 @@ void Splicer::materialize() {
     if (!pending_) return;
     Edit edit = std::move(*pending_);
     pending_.reset();
+    deep_ = SpanIndex();
     if (kept_original_) {
         edited_.replace(edit.begin, edit.end - edit.begin, edit.text);
         return;
@@ -556,6 +578,7 @@ bool Splicer::changed() const {
 void Splicer::revert() {
     pending_.reset();
     if (!kept_original_) return;
+    deep_ = SpanIndex();
     edited_ = std::string();
     kept_original_ = false;  // the validated text again: shallow_ describes it
 }

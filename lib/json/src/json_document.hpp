@@ -11,7 +11,10 @@
 // goes after the comment.
 //
 // Paths are followed one step at a time, walking only the values before each step's member, so
-// a lookup costs one pass over the text it crosses (a [-N] step measures its whole array).
+// a lookup costs one pass over the text it crosses. A step that must list its whole container (a
+// [-N] counts it; a key of a document with duplicate keys must be seen in every occurrence)
+// lists the next such container through an index of the spans inside, made once per text, so a
+// path of many such steps still costs a pass or two over the document plus the path.
 //
 // The text is validated once on construction; every edit keeps it valid, because values come in
 // as validated JSON text and the splices respect the grammar, and no edit may nest the document
@@ -47,6 +50,13 @@ class Splicer {
     // and unchanged, and is shared by every copy of the splicer.
     Splicer(std::string_view text, std::shared_ptr<const void> owner,
             std::size_t max_depth = default_max_depth, Dialect dialect = Dialect::jsonc);
+
+    // The same without validating, for a caller that validates the text meanwhile and keeps
+    // nothing made from it unless the text is valid and holds no duplicate keys (then every
+    // result is the validated splicer's). On an invalid text every walk still ends.
+    struct Unvalidated {};
+    Splicer(std::string_view text, std::shared_ptr<const void> owner, std::size_t max_depth,
+            Unvalidated);
 
     const std::vector<DuplicateKey>& duplicates() const { return duplicates_; }
     const Style& style() const { return style_; }
@@ -111,6 +121,7 @@ class Splicer {
     Location require(const Path& path);
     [[noreturn]] void fail(const Path& path, const Location& location) const;
     std::size_t quick_find(std::size_t open, const PathToken& token, const SpanIndex* index) const;
+    const SpanIndex* span_index(std::size_t open, bool deep);
     std::size_t find_member(const Container& container, const PathToken& token, Miss& miss) const;
     std::string missing_values(const Path& path, std::size_t from, std::string_view value) const;
     bool spans_lines(const Container& container) const;
@@ -149,6 +160,7 @@ class Splicer {
     std::optional<Edit> pending_;
     std::vector<DuplicateKey> duplicates_;
     SpanIndex shallow_;  // from validation: valid until an edit rewrites text_
+    SpanIndex deep_;     // every sizeable container inside deep_.front(), in the current text
     Style style_;
     std::size_t root_begin_ = 0;
     std::size_t max_depth_;

@@ -1,6 +1,8 @@
 #include "json_patch.hpp"
 
 #include <nlohmann/json.hpp>
+#include <utility>
+#include <vector>
 
 #include "json_scanner.hpp"
 
@@ -89,6 +91,27 @@ nlohmann::json parse_value(std::string_view text) {
     return nlohmann::json::parse(text.begin(), text.end(), nullptr, true, true);
 }
 
+// nlohmann's == with the pairs still to compare on an explicit stack: its own operator recurses
+// once per level, and a value may nest as deep as max_depth allows (millions). Objects are
+// ordered maps, so equal ones list equal keys in the same order.
+bool equal_values(const nlohmann::json& a, const nlohmann::json& b) {
+    std::vector<std::pair<const nlohmann::json*, const nlohmann::json*>> pending{{&a, &b}};
+    while (!pending.empty()) {
+        auto [x, y] = pending.back();
+        pending.pop_back();
+        if (!x->is_structured() || !y->is_structured()) {
+            if (*x != *y) return false;  // a scalar against anything: no recursion
+            continue;
+        }
+        if (x->type() != y->type() || x->size() != y->size()) return false;
+        for (auto i = x->begin(), j = y->begin(); i != x->end(); ++i, ++j) {
+            if (x->is_object() && i.key() != j.key()) return false;
+            pending.emplace_back(&*i, &*j);
+        }
+    }
+    return true;
+}
+
 }  // namespace
 
 void apply_patch(Splicer& document, std::string_view patch) {
@@ -150,7 +173,7 @@ bool json_equal(std::string_view a, std::string_view b) {
     std::string plain_a = reformat(a, compact, "", false),
                 plain_b = reformat(b, compact, "", false);
     try {
-        return parse_value(plain_a) == parse_value(plain_b);
+        return equal_values(parse_value(plain_a), parse_value(plain_b));
     } catch (const nlohmann::json::out_of_range&) {
         // A number beyond double range: compare the spellings, as nothing better is defined.
         return plain_a == plain_b;

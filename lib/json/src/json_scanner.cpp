@@ -919,32 +919,64 @@ std::size_t skip_space(std::string_view text, std::size_t pos) {
 
 namespace {
 
-// Walks the container opening at pos to one past its closing bracket, noting the deepest
-// nesting it meets, so skipping and measuring share one loop.
-std::size_t walk_container(std::string_view text, std::size_t pos, std::size_t& deepest) {
-    std::size_t depth = 0;
+// The position of the next bracket at or after pos, past strings and comments; text.size()
+// when there is none. Skipping and indexing containers share it.
+std::size_t next_bracket(std::string_view text, std::size_t pos) {
     while (pos < text.size()) {
         pos = skip_to_structure(text, pos);
         while (pos < text.size() && !structure_table[at(text, pos)]) ++pos;
         if (pos >= text.size()) break;
-        char c = text[pos];
-        if (c == '"') {
+        if (text[pos] == '"') {
             pos = skip_string(text, pos);
-        } else if (c == '/') {
+        } else if (text[pos] == '/') {
             std::size_t end = comment_end(text, pos);
             pos = end == std::string_view::npos ? text.size() : end;
-        } else if (c == '{' || c == '[') {
-            ++pos;
-            deepest = std::max(deepest, ++depth);
         } else {
-            ++pos;
-            if (--depth == 0) return pos;
+            return pos;
+        }
+    }
+    return text.size();
+}
+
+// Walks the container opening at pos to one past its closing bracket, noting the deepest
+// nesting it meets, so skipping and measuring share one loop.
+std::size_t walk_container(std::string_view text, std::size_t pos, std::size_t& deepest) {
+    std::size_t depth = 0;
+    while ((pos = next_bracket(text, pos)) < text.size()) {
+        const char c = text[pos++];
+        if (c == '{' || c == '[') {
+            deepest = std::max(deepest, ++depth);
+        } else if (--depth == 0) {
+            return pos;
         }
     }
     return text.size();
 }
 
 }  // namespace
+
+SpanIndex index_containers(std::string_view text, std::size_t open, std::size_t min_span) {
+    SpanIndex spans;
+    std::vector<std::size_t> open_levels;  // positions in spans of the containers still open
+    std::size_t pos = open;
+    while ((pos = next_bracket(text, pos)) < text.size()) {
+        const char c = text[pos];
+        if (c == '{' || c == '[') {
+            open_levels.push_back(spans.size());
+            spans.emplace_back(pos++, no_position);
+        } else {
+            if (open_levels.empty()) break;  // only in text validate() refused
+            std::size_t at_level = open_levels.back();
+            open_levels.pop_back();
+            auto& span = spans[at_level];
+            span.second = ++pos;
+            // Everything inside a small container is smaller still, and gone already: it is last.
+            if (pos - span.first < min_span && !open_levels.empty()) spans.pop_back();
+            if (open_levels.empty()) break;
+        }
+    }
+    return spans;
+}
 
 std::size_t skip_value(std::string_view text, std::size_t pos) {
     if (pos >= text.size()) return pos;
@@ -1005,6 +1037,7 @@ Container list_members(std::string_view text, std::size_t open, const SpanIndex*
         }
         member.value_begin = p;
         member.value_end = p = indexed_end(text, p, index);
+        if (p == member.value_begin) break;  // no value: text validate() refused
         p = skip_space(text, p);
         if (p < text.size() && text[p] == ',') {
             member.comma = p;
@@ -1030,7 +1063,9 @@ std::size_t find_member_value(std::string_view text, std::size_t open, const Spa
         std::size_t key = p;
         if (object) p = skip_space(text, skip_space(text, skip_string(text, p)) + 1);
         if (wanted(key, n)) return p;
-        p = skip_space(text, indexed_end(text, p, index));
+        std::size_t end = indexed_end(text, p, index);
+        if (end == p) break;  // no value: text validate() refused
+        p = skip_space(text, end);
         if (p < text.size() && text[p] == ',') p = skip_space(text, p + 1);
     }
     return no_position;

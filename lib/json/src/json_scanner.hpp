@@ -92,6 +92,11 @@ struct Container {
     bool trailing_comma() const { return !members.empty() && members.back().comma != no_position; }
 };
 
+// The spans of the container opening at open and of every container inside it spanning at
+// least min_span bytes (smaller ones are skipped quickly enough by a walk), sorted, in one pass
+// with an explicit stack: an index under which listing any container inside costs its members.
+SpanIndex index_containers(std::string_view text, std::size_t open, std::size_t min_span);
+
 bool is_container(std::string_view text, std::size_t pos);
 // The members of the object or array whose opening bracket is at open. An index from validate()
 // of this very text saves walking over the containers it lists.

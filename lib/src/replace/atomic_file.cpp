@@ -67,6 +67,9 @@ AtomicFile::AtomicFile(const PathArg& path, const ReplaceOptions& options)
     State& state = *state_;
     state.options = options;
     state.target = resolve_for_open(path.str(), options);  // a Batch may have resolved it
+    // A transaction covering the target is finished, undone or waited for before anything is
+    // read or written: its roll-forward must not come after this replace and undo it.
+    recover_covering(state.target, options);
     if (options.lock) {
         state.lock = UpdateLock(state.target, options.lock_timeout, options.cancel_lock_wait);
         // Looked at before the wait: a writer holding the lock may have created the file since,

@@ -219,7 +219,9 @@ Target Batch::State::resolve(const std::string& path, const ReplaceOptions& file
             }
         }
     }
-    Target target = resolve_target(path, file_options);
+    // The walk looks for transaction roots above the directory (AtomicFile recovers them): a
+    // directory reached again by its text is not looked at again.
+    Target target = resolve_target(path, file_options, true);
     stat_directory(target, directory);
     if (known_by_text && target.links_followed.empty())
         walked[walk] = {{directory.device, directory.inode, target.dir_path_only}, directory};

@@ -10,7 +10,7 @@ thread_local Target* handed_over = nullptr;
 }  // namespace
 
 Target resolve_for_open(const std::string& path, const ReplaceOptions& options) {
-    if (handed_over == nullptr) return resolve_target(path, options);
+    if (handed_over == nullptr) return resolve_target(path, options, true);
     Target target = std::move(*handed_over);
     handed_over = nullptr;
     return target;

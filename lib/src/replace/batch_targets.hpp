@@ -9,7 +9,8 @@
 
 namespace atomfile::replace {
 
-// What AtomicFile's constructor resolves its path with: resolve_target(path, options), unless a
+// What AtomicFile's constructor resolves its path with: resolve_target(path, options, true)
+// (finding the transaction roots above it), unless a
 // HandOver on this thread holds a target, which is then taken (once) instead.
 Target resolve_for_open(const std::string& path, const ReplaceOptions& options);
 

@@ -91,7 +91,15 @@ void overwrite_in_place(int new_fd, const Target& target, const ReplaceOptions& 
     // From here until the record is retired, a crash is undone from the record.
     copy_over(new_fd, 0, -1, file.get(), Step::overwrite_in_place, target.path);
     sync_overwritten(file.get(), options.durability, Step::overwrite_in_place, target.path);
-    retire_undo_record(record, options.durability);
+    if (platform::unlink_file_at(record.dir.get(), record.name.c_str()) != 0)
+        throw_errno(Step::write_undo, record.path);  // kept: recovery puts the old content back
+    // The record is gone and the file holds its new content: from here on a failure is the
+    // replace's own "replaced, durability unknown" (a power cut may bring the record back).
+    try {
+        sync_directory(record, options.durability);
+    } catch (const Error& failed) {
+        throw Error(failed.errno_code(), Step::directory_sync, target.path);
+    }
 }
 
 bool restore_in_place(const Target& target, const ReplaceOptions& options) {

@@ -6,6 +6,7 @@
 #include "detail/temp_support.hpp"
 #include "error_support.hpp"
 #include "replace/steps.hpp"
+#include "transaction/covering.hpp"
 
 namespace atomfile::replace {
 namespace {
@@ -82,8 +83,8 @@ void check_may_replace(const Target& target, const platform::FileStatus& directo
 // swaps their own entries between two steps changes nothing we already decided on.
 class Walk {
   public:
-    Walk(const std::string& path, const ReplaceOptions& options)
-        : options_(options), full_(path), rest_(components_of(path)) {
+    Walk(const std::string& path, const ReplaceOptions& options, bool find_roots)
+        : options_(options), find_roots_(find_roots), full_(path), rest_(components_of(path)) {
         here_ = open_start(!path.empty() && path.front() == '/');
     }
 
@@ -109,6 +110,20 @@ class Walk {
     }
 
   private:
+    // lstat of a path relative to where the walk stands; false when it is missing or may not be
+    // searched for.
+    bool stat_above(const std::string& relative, platform::FileStatus& status) {
+        if (platform::stat_at(here_.get(), relative.c_str(), status, false) == 0) return true;
+        if (errno == ENOENT || errno == EACCES) return false;
+        throw_errno(step::resolve, full_);
+    }
+
+    // A directory of the chain: a covering root when a trusted staging directory was there.
+    struct Level {
+        CoveringRoot root;
+        std::uint64_t device = 0;  // the staging directory's
+    };
+
     // The directory the walk stands in, as text for messages: "" is the working directory.
     std::string here_text() const { return here_path_.empty() ? "." : here_path_; }
 
@@ -132,6 +147,9 @@ class Walk {
         FileDescriptor dir(
             platform::open_path_no_follow(platform::current_directory, absolute ? "/" : "."));
         if (!dir) throw_errno(step::open_directory, full_);
+        chain_.clear();
+        chain_from_root_ = absolute;
+        if (find_roots_) chain_.push_back(look(dir.get(), here_text()));
         return dir;
     }
 
@@ -145,9 +163,38 @@ class Walk {
         if (status.type == platform::FileType::symlink) return follow(next, status, name, false);
         if (status.type != platform::FileType::directory)
             throw_error(ENOTDIR, step::open_directory, full_);
+        here_path_ = here_path_.empty() ? name : detail::join_path(here_path_, name);
+        if (find_roots_) extend_chain(name, next.get());
         here_ = std::move(next);
         here_status_ = status;
-        here_path_ = here_path_.empty() ? name : detail::join_path(here_path_, name);
+    }
+
+    // The transaction root `dir` may be: a Level holding it when it has a staging directory
+    // recover() would trust, an empty one otherwise. Every directory looked at here is one the
+    // walk passes through or writes in: an error is not taken for "none there".
+    Level look(int dir, const std::string& dir_path) {
+        Level level;
+        platform::FileStatus staging;
+        if (platform::stat_at(dir, transaction::staging_directory_name(), staging, false) != 0) {
+            if (errno != ENOENT) throw_errno(step::resolve, full_);
+            return level;
+        }
+        if (!transaction::trusted_staging(staging)) return level;  // another user's: ignored
+        level.root.dir.reset(platform::duplicate(dir));
+        if (!level.root.dir) throw_errno(step::resolve, full_);
+        level.root.path = dir_path;
+        level.device = staging.device;
+        return level;
+    }
+
+    // Keeps chain_ the physical ancestry of the directory just entered (open as dir): ".." goes
+    // back one level; above the directory the walk started in, the chain starts again there.
+    void extend_chain(const std::string& name, int dir) {
+        if (name != "..") return chain_.push_back(look(dir, here_text()));
+        if (chain_.size() > 1) return chain_.pop_back();
+        if (chain_from_root_) return;  // "/.." is "/"
+        chain_.clear();
+        chain_.push_back(look(dir, here_text()));
     }
 
     // The status of the directory the walk stands in, read once (the rules need its owner).
@@ -202,6 +249,7 @@ class Walk {
         if (options_.protected_regular && !options_.create_only && target.status &&
             target.status->type == platform::FileType::regular)
             check_may_replace(target, here_status());
+        if (find_roots_) collect_roots(target);
         target.dir.reset(platform::open_directory(here_.get(), "."));
         if (!target.dir) {
             if (errno != EACCES) throw_errno(step::open_directory, target.path);
@@ -212,7 +260,57 @@ class Walk {
         return target;
     }
 
+    // The roots found on the chain, nearest first, then those above the directory the walk
+    // started in, which the walk did not pass (a relative path): only on the target's own file
+    // system.
+    void collect_roots(Target& target) {
+        std::uint64_t device = 0;
+        bool known = false;
+        for (auto level = chain_.rbegin(); level != chain_.rend(); ++level) {
+            if (!level->root.dir) continue;
+            if (!known) device = here_status().device;
+            known = true;
+            if (level->device == device) target.covering.push_back(std::move(level->root));
+        }
+        if (!chain_from_root_) look_above_start(target);
+    }
+
+    // Each ancestor of the chain's first directory up to "/" or another file system, reached as
+    // "../../.." from where the walk stands: its status (to know when to stop), then its
+    // staging directory's. An ancestor the caller may not search (a working directory entered
+    // before its parent was closed to us) ends the look: the caller could not take that root's
+    // lock or read its journal either. Other errors are errors.
+    void look_above_start(Target& target) {
+        const std::uint64_t device = here_status().device;
+        std::string up;
+        for (std::size_t i = 1; i < chain_.size(); ++i) up += "../";
+        platform::FileStatus below = here_status();
+        if (!up.empty() && !stat_above(up, below)) return;
+        for (;;) {
+            up += "../";
+            platform::FileStatus dir;
+            if (up.size() > 3000 || !stat_above(up, dir) || same_inode(dir, below) ||
+                dir.device != device)
+                return;  // "/" reached (its ".." is itself), another file system, or closed
+            below = dir;
+            platform::FileStatus staging;
+            if (!stat_above(up + transaction::staging_directory_name(), staging) ||
+                !transaction::trusted_staging(staging) || staging.device != device)
+                continue;
+            CoveringRoot root{
+                FileDescriptor(platform::open_path_no_follow(here_.get(), up.c_str())),
+                detail::join_path(here_text(), up.substr(0, up.size() - 1))};
+            if (!root.dir) throw_errno(step::resolve, full_);
+            target.covering.push_back(std::move(root));
+        }
+    }
+
     const ReplaceOptions& options_;
+    const bool find_roots_;
+    // With find_roots_: the directories from chain_[0] (where the walk started, or "/" after an
+    // absolute link) down to where it stands, each a parent of the next.
+    std::vector<Level> chain_;
+    bool chain_from_root_ = false;  // chain_[0] is "/": nothing above it
     std::string full_;  // the path as resolved so far (links replaced by their destinations)
     std::deque<std::string> rest_;  // components still to walk; the last is the final name
     FileDescriptor here_;           // O_PATH descriptor of the directory the walk stands in
@@ -235,10 +333,19 @@ std::optional<platform::FileStatus> stat_target(const Target& target) {
     throw_errno(step::resolve, target.path);
 }
 
-Target resolve_target(const std::string& path, const ReplaceOptions& options) {
+Target resolve_target(const std::string& path, const ReplaceOptions& options, bool find_roots) {
     if (path.empty()) throw_error(ENOENT, step::resolve, path);
     require_file_name(path, path);
-    return Walk(path, options).run();
+    return Walk(path, options, find_roots).run();
+}
+
+void recover_covering(Target& target, const ReplaceOptions& options) {
+    bool changed = false;
+    for (CoveringRoot& root : target.covering)
+        changed |= transaction::recover_covering_root(root.dir.get(), root.path, target.path,
+                                                      options) != Recovery::nothing;
+    target.covering.clear();
+    if (changed) target.status = stat_target(target);
 }
 
 Target resolve_target(const std::string& path, bool follow) {

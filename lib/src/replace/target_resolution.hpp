@@ -11,6 +11,13 @@
 
 namespace atomfile::replace {
 
+// A transaction root found above a target: a directory holding a staging directory that
+// recover() would trust (transaction/covering.hpp).
+struct CoveringRoot {
+    FileDescriptor dir;  // O_PATH
+    std::string path;    // for messages
+};
+
 struct Target {
     std::string path;       // directory + "/" + name, as reported in errors and target_path()
     std::string directory;  // the directory holding the final name
@@ -26,6 +33,9 @@ struct Target {
     // lstat of each symlink followed to get here, in order (so a backup name can be checked
     // not to replace one of them).
     std::vector<platform::FileStatus> links_followed;
+    // With find_roots: the transaction roots whose staging directory may cover the target,
+    // nearest first; recover_covering empties it.
+    std::vector<CoveringRoot> covering;
 };
 
 // Walks the path one component at a time from "/" or the working directory, each opened
@@ -56,8 +66,16 @@ struct Target {
 // path when none was); Target::directory and name split it. They are for messages: every call
 // goes through Target::dir, the descriptor the walk ended in.
 //
+// With find_roots (the engine's writers), the walk also looks, with one fstatat per directory,
+// for a trusted transaction staging directory in the target's directory and each of its
+// ancestors up to "/" or the first directory on another file system (a transaction root is on
+// its target's file system), and lists the roots in Target::covering. Ancestors of the working
+// directory, which a relative path does not walk, cost two fstatat each (one to know where "/"
+// and the mount boundary are). Another user's staging directory is not listed (ignored).
+//
 // Throws Error (step "resolve target" or "open target directory").
-Target resolve_target(const std::string& path, const ReplaceOptions& options);
+Target resolve_target(const std::string& path, const ReplaceOptions& options,
+                      bool find_roots = false);
 // The same with the default options except follow_symlinks.
 Target resolve_target(const std::string& path, bool follow);
 
@@ -65,5 +83,11 @@ Target resolve_target(const std::string& path, bool follow);
 std::optional<platform::FileStatus> stat_target(const Target& target);
 
 bool same_inode(const platform::FileStatus& a, const platform::FileStatus& b);
+
+// Runs recovery for each of target.covering (nearest first) before the target is touched, which
+// waits for a live transaction on that root and finishes or undoes a crashed one
+// (transaction/covering.hpp has the errors), then re-reads the target's status when a recovery
+// changed anything. Empties target.covering.
+void recover_covering(Target& target, const ReplaceOptions& options);
 
 }  // namespace atomfile::replace

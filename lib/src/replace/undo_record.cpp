@@ -68,6 +68,20 @@ std::int64_t parse_size(const std::string& text) {
     return value;
 }
 
+// In a directory anyone may write and that is not sticky, anyone may also remove the record
+// in the middle of an overwrite, and a crash then leaves the file a mix with nothing to restore.
+void refuse_unsafe_directory(const Target& record) {
+    platform::FileStatus directory;
+    if (platform::stat_fd(record.dir.get(), directory) != 0)
+        throw_errno(Step::write_undo, record.path);
+    if ((directory.mode & 0002) != 0 && (directory.mode & 01000) == 0)
+        throw_error(EPERM,
+                    StepWords{Step::write_undo,
+                              "write undo record in a directory anyone may "
+                              "write that is not sticky"},
+                    record.path);
+}
+
 }  // namespace
 
 Target undo_record_place(const Target& file, const platform::FileStatus& status,
@@ -89,6 +103,7 @@ Target undo_record_place(const Target& file, const platform::FileStatus& status,
 
 FileDescriptor publish_undo_record(const Target& record, int file_fd, const Target& file,
                                    const platform::FileStatus& status, Durability durability) {
+    refuse_unsafe_directory(record);
     try {
         ReplaceTemp temp(record);
         const std::string header =

@@ -1,5 +1,6 @@
 #include <cerrno>
 #include <exception>
+#include <optional>
 
 #include "atomfile/file_descriptor.hpp"
 #include "atomfile/swap.hpp"
@@ -53,6 +54,18 @@ void fill(const Staging& staging, const Current& current, const PopulateDirector
     if (options.copy_current && current.fd)
         copy_tree(current.fd.get(), staging.fd(), staging.path());
     populate(staging.path());
+    // The staging name must still hold the directory made for it: a populate that removed it
+    // and made another (rm -rf {} && cp -r build {}) would have the exchange publish a tree
+    // nothing synced, or a symlink it put there, in DIR's place.
+    platform::FileStatus named, made;
+    if (platform::stat_at(staging.parent_fd(), staging.name().c_str(), named, false) != 0 ||
+        platform::stat_fd(staging.fd(), made) != 0 || named.device != made.device ||
+        named.inode != made.inode)
+        throw_error(EINVAL,
+                    StepWords{Step::populate_staging,
+                              "populate staging directory (the staging directory was replaced: "
+                              "fill it, do not remove it)"},
+                    staging.path());
 }
 
 [[noreturn]] void throw_exchange_error(int error, const std::string& path) {
@@ -102,24 +115,48 @@ void swap_by_exchange(int parent_fd, const SwapTarget& target, Staging& staging,
     if (sync_error != 0) throw_error(sync_error, Step::directory_sync, target.path);
 }
 
+// Removes the version DIR pointed to before the switch when it is one of ours (a target of the
+// caller's own is the caller's). When the link could not be read (nullopt), every version of
+// ours beside DIR but the current one goes instead, as remove_swap_leftovers() would have it.
+void remove_old_version(int parent_fd, const SwapTarget& target, const Staging& staging,
+                        const std::optional<std::string>& old_version) {
+    if (old_version) {
+        if (is_named_like(*old_version, staging_prefix(target.name)) &&
+            *old_version != staging.name())
+            remove_old_tree(parent_fd, target.parent, *old_version);
+        return;
+    }
+    try {
+        remove_leftovers(parent_fd, target);
+    } catch (const Error& e) {
+        throw Error(e.code(), Step::remove_old_tree, target.parent, e.path());
+    }
+}
+
 // The symlink form: the staged tree becomes the new version DIR points to.
 void swap_by_link(int parent_fd, const SwapTarget& target, Staging& staging,
                   const DirectorySwapOptions& options) {
-    std::string old_version;
-    platform::read_link_at(parent_fd, target.name.c_str(), old_version);
-    while (old_version.compare(0, 2, "./") == 0) old_version.erase(0, 2);
+    std::optional<std::string> old_version(std::in_place);
+    if (platform::read_link_at(parent_fd, target.name.c_str(), *old_version) != 0 &&
+        errno != ENOENT && errno != EINVAL)
+        old_version.reset();  // unknown: found again once the switch is done
+    while (old_version && old_version->compare(0, 2, "./") == 0) old_version->erase(0, 2);
     SymlinkOptions link_options;
     link_options.durability = options.durability;
     try {
         switch_link(parent_fd, target, staging.name(), link_options);
     } catch (const Error& e) {
-        if (is_swapped(e.code())) staging.release();
+        if (!is_swapped(e.code())) throw;
+        staging.release();
+        // Switched but not known durable: the old version still goes, as in the exchange form.
+        try {
+            remove_old_version(parent_fd, target, staging, old_version);
+        } catch (const Error&) {
+        }
         throw;
     }
     staging.release();
-    // Only a version of ours is removed: a target of the caller's own is the caller's.
-    if (is_named_like(old_version, staging_prefix(target.name)) && old_version != staging.name())
-        remove_old_tree(parent_fd, target.parent, old_version);
+    remove_old_version(parent_fd, target, staging, old_version);
 }
 
 void replace(const PathArg& dir, const PopulateDirectory& populate,

@@ -12,18 +12,23 @@
 namespace atomfile::swap {
 namespace {
 
-// The version a symlink at the target points to, in the symlink form: never a leftover.
-std::string current_version(int parent_fd, const SwapTarget& target) {
-    std::string link;
-    if (platform::read_link_at(parent_fd, target.name.c_str(), link) != 0) return {};
-    while (link.compare(0, 2, "./") == 0) link.erase(0, 2);
-    return link;
+// Whether the directory open as fd is the one the target resolves to now (the version a
+// symlink-form DIR points to, however its link is written): never a leftover. Asked once the
+// directory is locked, so no swap can make it current afterwards (only the swap that staged it
+// could, and that swap holds its lock until it ends).
+bool is_current(int parent_fd, const SwapTarget& target, int fd) {
+    platform::FileStatus current, candidate;
+    if (platform::stat_at(parent_fd, target.name.c_str(), current, true) != 0)
+        return errno != ENOENT && errno != ELOOP && errno != ENOTDIR;  // unsure: keep it
+    if (platform::stat_fd(fd, candidate) != 0) return true;
+    return current.device == candidate.device && current.inode == candidate.inode;
 }
 
 // Only the caller's own entries are leftovers: another user's entry at such a name (planted
 // in a shared directory) is not ours to remove. A directory is a staged or replaced tree, a
 // symlink a temp link; anything else at such a name is not ours either.
-bool remove_leftover(int parent_fd, const std::string& name, const std::string& path) {
+bool remove_leftover(int parent_fd, const SwapTarget& target, const std::string& name,
+                     const std::string& path) {
     platform::FileStatus status;
     if (platform::stat_at(parent_fd, name.c_str(), status, false) != 0 ||
         status.uid != platform::current_uid())
@@ -35,7 +40,7 @@ bool remove_leftover(int parent_fd, const std::string& name, const std::string& 
     }
     if (status.type != platform::FileType::directory) return false;
     FileDescriptor held = lock_directory(parent_fd, name);  // a running swap's is skipped
-    if (!held) return false;
+    if (!held || is_current(parent_fd, target, held.get())) return false;
     detail::remove_tree_at(parent_fd, name, path, false);
     return true;
 }
@@ -47,14 +52,13 @@ int remove_leftovers(int parent_fd, const SwapTarget& target) {
     if (platform::list_directory(parent_fd, names) != 0)
         throw_errno(Step::remove_old_tree, target.parent);
     const std::string staging = staging_prefix(target.name), link = link_prefix(target.name);
-    const std::string keep = current_version(parent_fd, target);
     int removed = 0;
     std::exception_ptr first;
     for (const std::string& name : names) {
         const std::string path = detail::join_path(target.parent, name);
         try {
-            if ((is_named_like(name, staging) || is_named_like(name, link)) && name != keep)
-                removed += remove_leftover(parent_fd, name, path);
+            if (is_named_like(name, staging) || is_named_like(name, link))
+                removed += remove_leftover(parent_fd, target, name, path);
         } catch (const Error&) {
             if (!first) first = std::current_exception();
         }

@@ -23,6 +23,7 @@ class Staging {
     const std::string& name() const noexcept { return name_; }
     const std::string& path() const noexcept { return path_; }
     int fd() const noexcept { return fd_.get(); }
+    int parent_fd() const noexcept { return parent_fd_; }
     // Gives the directory its final permission bits before it is published.
     void finish_mode(unsigned mode);
     // The name no longer holds the staged tree (exchanged) or must stay (published): the

@@ -10,7 +10,9 @@ namespace atomfile::swap {
 
 // fsyncs (fdatasyncs, for SyncKind::data, the files only) every regular file and directory of
 // the tree whose root is open as root_fd, the calls issued concurrently (replace/batch_barrier)
-// so that one journal commit covers many of them. Symlinks, FIFOs and the like are not opened
+// so that one journal commit covers many of them: in rounds of about a hundred directories
+// with their files, so that a tree of any size needs only that many descriptors (plus its
+// depth), not one per directory. Symlinks, FIFOs and the like are not opened
 // (their entries are made durable by their directory's sync). Throws Error, step "sync temp
 // file", naming the first file or directory that could not be opened, listed or synced; a
 // file gone meanwhile is not an error. root_path names the tree in messages.

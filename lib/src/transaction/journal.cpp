@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "error_support.hpp"
+#include "transaction/root.hpp"
 
 namespace atomfile::transaction {
 
@@ -108,6 +109,9 @@ std::vector<std::string> split_relative(const std::string& path) {
         parts.push_back(std::move(part));
         start = end + 1;
     }
+    // The transaction's own names: staging one would let a transaction overwrite its journal
+    // or temps, or replace the lock file that serialises writers.
+    if (!bad) bad = parts.front() == staging_name || parts.front() == lock_name;
     if (bad) throw_error(EINVAL, Step::open_root, path);
     return parts;
 }

@@ -32,13 +32,17 @@ struct Journal {
 };
 
 inline constexpr int journal_version = 1;
+// The largest journal written or read (a few million typical paths): recover() refuses a bigger
+// one (EFBIG) rather than try to hold it in memory, so commit() never writes one.
+inline constexpr std::int64_t journal_size_limit = std::int64_t(256) << 20;
 
 std::string encode_journal(const Journal& journal);
 // std::nullopt for anything but a complete journal of a known version with a matching sum.
 std::optional<Journal> decode_journal(std::string_view text);
 
 // The components of a path relative to the root; throws EINVAL (Step::open_root, or step) for
-// an empty path, an absolute one, or one with an empty, "." or ".." component or a NUL.
+// an empty path, an absolute one, one with an empty, "." or ".." component or a NUL, or one in
+// the transaction's own names (the staging directory, the lock file).
 std::vector<std::string> split_relative(const std::string& path);
 
 std::uint64_t fnv1a(std::string_view bytes);

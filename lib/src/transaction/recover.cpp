@@ -56,6 +56,7 @@ std::optional<Journal> read_journal(const Root& root, int staging_fd) {
     if (status.type != platform::FileType::regular || status.link_count != 1 ||
         (status.uid != platform::current_uid() && status.uid != 0))
         throw_error(EPERM, Step::refuse_journal, path);
+    if (status.size > journal_size_limit) throw_error(EFBIG, Step::refuse_journal, path);
     std::string text;
     if (platform::read_all(fd.get(), text) != 0) throw_errno(Step::read_journal, path);
     return decode_journal(text);
@@ -138,6 +139,10 @@ namespace atomfile {
 
 Recovery recover(const PathArg& root_path, const ReplaceOptions& options) {
     transaction::Root root = transaction::open_root(root_path.str());
+    // No staging directory: no transaction to finish, and none of ours can be mid-way (each
+    // makes it before it changes anything). Not taking the lock then leaves no lock file in a
+    // directory that never had a transaction, and needs no write permission on it.
+    if (!transaction::staging_exists(root)) return Recovery::nothing;
     FileDescriptor lock = transaction::lock_root(root, true, options.lock_timeout);
     return transaction::recover_locked(root, options);
 }

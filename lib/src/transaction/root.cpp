@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <utility>
 
 #include "error_support.hpp"
 
@@ -20,29 +21,38 @@ bool sticky_shared(const platform::FileStatus& dir) {
     return (dir.mode & sticky_bit) && (dir.mode & world_writable);
 }
 
-std::string parent_of(const std::string& path) {
-    std::size_t slash = path.find_last_not_of('/');
-    slash = slash == std::string::npos ? std::string::npos : path.rfind('/', slash);
-    if (slash == std::string::npos) return ".";
-    return slash == 0 ? "/" : path.substr(0, slash);
+// The root's path split into the directory holding it and its last component; an empty name
+// when the last component is "." or ".." or there is none ("/"): no link to judge there.
+std::pair<std::string, std::string> split_root(std::string path) {
+    while (path.size() > 1 && path.back() == '/') path.pop_back();
+    const std::size_t slash = path.rfind('/');
+    std::string parent = slash == std::string::npos ? "."
+                         : slash == 0               ? "/"
+                                                    : path.substr(0, slash);
+    std::string name = slash == std::string::npos ? path : path.substr(slash + 1);
+    if (name == "." || name == ".." || name == "/") return {path, ""};
+    return {parent, name};
 }
 
-// The kernel's protected_symlinks rule for the root's own final component.
-void check_root_link(const std::string& path) {
-    platform::FileStatus link;
-    if (platform::stat_at(platform::current_directory, path.c_str(), link, false) != 0)
+// Opens the root's last component from its directory: a symlink only where the kernel's
+// protected_symlinks rule would follow it, anything else without following, so that a link
+// swapped in after the look is refused rather than followed.
+int open_root_at(int parent_fd, const std::string& name, const std::string& path) {
+    platform::FileStatus link, parent;
+    if (platform::stat_at(parent_fd, name.c_str(), link, false) != 0)
         throw_errno(Step::open_root, path);
-    if (link.type != platform::FileType::symlink) return;
-    platform::FileStatus parent;
-    if (platform::stat_at(platform::current_directory, parent_of(path).c_str(), parent, true) != 0)
-        throw_errno(Step::open_root, path);
+    if (link.type != platform::FileType::symlink)
+        return platform::open_directory(parent_fd, name.c_str(), false);
+    if (platform::stat_fd(parent_fd, parent) != 0) throw_errno(Step::open_root, path);
     const unsigned me = platform::current_uid();
+    // A link of ours or of the directory's owner cannot be replaced by another user there.
     if (sticky_shared(parent) && link.uid != me && link.uid != parent.uid)
         throw_error(
             EACCES,
             with_reason(Step::open_root, "another user's symlink (uid " + std::to_string(link.uid) +
                                              ") in a sticky directory"),
             path);
+    return platform::open_directory(parent_fd, name.c_str(), true);
 }
 
 bool trusted_owner(unsigned uid, const Root& root) {
@@ -121,11 +131,23 @@ FileDescriptor open_component(int parent_fd, const std::string& name, bool creat
 }  // namespace
 
 Root open_root(const std::string& path) {
-    check_root_link(path);
+    if (path.empty()) throw_error(ENOENT, Step::open_root, path);
     Root root;
     root.path = path;
-    int fd = platform::open_directory(platform::current_directory, path.c_str(), true);
-    if (fd < 0) throw_errno(Step::open_root, path);
+    const auto [parent_path, name] = split_root(path);
+    FileDescriptor parent(
+        platform::open_directory(platform::current_directory, parent_path.c_str(), true));
+    if (!parent) throw_errno(Step::open_root, path);
+    int fd =
+        name.empty() ? platform::duplicate(parent.get()) : open_root_at(parent.get(), name, path);
+    if (fd < 0) {
+        int error = errno;
+        platform::FileStatus now;  // O_DIRECTORY reports a symlink as ENOTDIR: say what it is
+        if (error == ENOTDIR && platform::stat_at(parent.get(), name.c_str(), now, false) == 0 &&
+            now.type == platform::FileType::symlink)
+            error = ELOOP;
+        throw_error(error, Step::open_root, path);
+    }
     root.fd.reset(fd);
     if (platform::stat_fd(fd, root.status) != 0) throw_errno(Step::open_root, path);
     return root;
@@ -180,6 +202,13 @@ FileDescriptor open_staging(const Root& root, bool create) {
                     with_reason(Step::refuse_journal, "owned by uid " + std::to_string(status.uid)),
                     path);
     return staging;
+}
+
+bool staging_exists(const Root& root) {
+    platform::FileStatus status;
+    if (platform::stat_at(root.fd.get(), staging_name, status, false) == 0) return true;
+    if (errno != ENOENT) throw_errno(Step::read_journal, root.path + "/" + staging_name);
+    return false;
 }
 
 void remove_staging(const Root& root, int staging_fd) {

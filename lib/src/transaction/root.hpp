@@ -44,6 +44,9 @@ FileDescriptor open_parent(const Root& root, const std::vector<std::string>& par
 // Trusted only when it is a directory of the caller or root (else EPERM, Step::refuse_journal).
 FileDescriptor open_staging(const Root& root, bool create);
 
+// Whether anything is at the staging directory's name (lstat). Step::read_journal.
+bool staging_exists(const Root& root);
+
 // Removes the staging directory: every entry, the journal last, then the directory.
 // Step::retire_journal.
 void remove_staging(const Root& root, int staging_fd);

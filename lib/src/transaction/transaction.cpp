@@ -1,11 +1,13 @@
 #include "atomfile/transaction.hpp"
 
 #include <cerrno>
+#include <functional>
 #include <optional>
 
 #include "error_support.hpp"
 #include "replace/batch_barrier.hpp"
 #include "replace/metadata_copy.hpp"
+#include "replace/temp_stream.hpp"
 #include "transaction/recover.hpp"
 
 namespace atomfile {
@@ -91,6 +93,13 @@ struct TxState {
                             full_path(root, relative));
     }
 
+    // A file unlinked while open is renamed to ".fuse_hiddenXXXX" on FUSE instead of being
+    // removed, and the staging directory could then not be removed: every descriptor into it
+    // is closed before its entries go.
+    void close_staged() noexcept {
+        for (Staged& staged_file : staged) staged_file.temp.reset();
+    }
+
     int staging_fd() {
         if (!staging) staging = open_staging(root, true);
         return staging.get();
@@ -98,6 +107,7 @@ struct TxState {
 
     // Drops the staging directory; nothing outside it was touched.
     void abandon() noexcept {
+        close_staged();
         try {
             if (staging) remove_staging(root, staging.get());
         } catch (...) {
@@ -117,7 +127,10 @@ struct TxState {
 
 using State = TxState;
 
-void stage_write(State& s, const std::string& relative, std::string_view data) {
+// Writes a staged file's content into its temp; returns the bytes written.
+using Fill = std::function<std::uint64_t(int temp_fd, const std::string& path)>;
+
+void stage_write(State& s, const std::string& relative, const Fill& fill) {
     std::vector<std::string> parts = split_relative(relative);
     s.check_new(relative);
     const int staging_fd = s.staging_fd();
@@ -130,11 +143,10 @@ void stage_write(State& s, const std::string& relative, std::string_view data) {
     staged.temp.reset(
         platform::create_exclusive(staging_fd, new_name(staged.entry.index).c_str(), 0600));
     if (!staged.temp) throw_errno(Step::create_temp, target.path);
-    if (platform::write_all(staged.temp.get(), data.data(), data.size()) != 0)
-        throw_errno(Step::write_temp, target.path);
+    const std::uint64_t size = fill(staged.temp.get(), target.path);
     replace::copy_metadata(original, staged.temp.get(), target, s.options);
     if (s.options.durability != Durability::none &&
-        platform::start_writeback(staged.temp.get(), 0, std::int64_t(data.size())) != 0)
+        platform::start_writeback(staged.temp.get(), 0, std::int64_t(size)) != 0)
         throw_errno(Step::sync_temp, target.path);
     s.staged.push_back(std::move(staged));
     undo.keep();
@@ -200,6 +212,8 @@ void write_journal(State& s, int journal_fd) {
     for (const Staged& staged : s.staged) journal.entries.push_back(staged.entry);
     const std::string text = encode_journal(journal);
     const std::string path = s.root.path + "/" + staging_name + "/" + journal_name;
+    if (std::int64_t(text.size()) > journal_size_limit)
+        throw_error(EFBIG, Step::write_journal, path);
     if (platform::write_all(journal_fd, text.data(), text.size()) != 0)
         throw_errno(Step::write_journal, path);
     if (s.options.durability != Durability::none &&
@@ -256,7 +270,9 @@ void commit_staged(State& s) {
     FileDescriptor journal(platform::create_exclusive(s.staging.get(), journal_name, 0600));
     if (!journal) throw_errno(Step::write_journal, path);
     if (s.options.durability != Durability::none) sync_staged(s);
+    s.close_staged();
     write_journal(s, journal.get());
+    journal.reset();
     s.committed = true;
     publish_all(s);
 }
@@ -288,7 +304,35 @@ Transaction::~Transaction() {
 
 void Transaction::write(const std::string& relative_path, std::string_view data) {
     if (!state_) throw_error(EBADF, "use a moved-from transaction", relative_path);
-    stage_write(state_->live(relative_path), relative_path, data);
+    stage_write(state_->live(relative_path), relative_path,
+                [data](int temp_fd, const std::string& path) {
+                    if (platform::write_all(temp_fd, data.data(), data.size()) != 0)
+                        throw_errno(Step::write_temp, path);
+                    return std::uint64_t(data.size());
+                });
+}
+
+std::uint64_t Transaction::write_from(const std::string& relative_path, int fd,
+                                      const StopRequested& stop) {
+    if (!state_) throw_error(EBADF, "use a moved-from transaction", relative_path);
+    std::uint64_t moved = 0;
+    const bool behind_enabled = state_->options.durability != Durability::none;
+    stage_write(state_->live(relative_path), relative_path,
+                [&](int temp_fd, const std::string& path) {
+                    replace::WriteBehind behind(behind_enabled);
+                    moved = replace::copy_into_temp(fd, temp_fd, 0, behind, stop, path);
+                    // A stream cut short is not the content asked for: stage nothing.
+                    if (stop && stop()) throw_error(ECANCELED, Step::copy_into_temp, path);
+                    return moved;
+                });
+    return moved;
+}
+
+std::uint64_t Transaction::write_from(const std::string& relative_path, int fd,
+                                      const StopRequested& stop, std::error_code& ec) noexcept {
+    std::uint64_t moved = 0;
+    capture_error(ec, [&] { moved = write_from(relative_path, fd, stop); });
+    return moved;
 }
 
 void Transaction::write(const std::string& relative_path, std::string_view data,
