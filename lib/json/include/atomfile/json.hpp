@@ -175,11 +175,11 @@ class ATOMFILE_JSON_API Document {
     // once, but until validated() has returned true what its queries and edits give is
     // unspecified (they still end and never read out of bounds; on a text that is not valid
     // they may throw std::logic_error, std::out_of_range say, besides this library's errors),
-    // and nothing made from it may be published. validated() waits for the check and returns true when the text is valid and
-    // holds no duplicate keys: the document is then what parse_external would have made, with
-    // every edit made since. It returns false otherwise; the caller discards what it made and
-    // calls parse_external, which gives the error or the duplicates. Throws only what starting
-    // a thread may throw (std::system_error).
+    // and nothing made from it may be published. validated() waits for the check and returns true
+    // when the text is valid and holds no duplicate keys: the document is then what parse_external
+    // would have made, with every edit made since. It returns false otherwise; the caller discards
+    // what it made and calls parse_external, which gives the error or the duplicates. Throws only
+    // what starting a thread may throw (std::system_error).
     static Document parse_external_concurrently(std::string_view text,
                                                 std::shared_ptr<const void> owner,
                                                 const ParseOptions& options = {});
