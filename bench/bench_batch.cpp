@@ -44,8 +44,12 @@
 
 #include "atomfile/batch.hpp"
 #include "atomfile/replace.hpp"
+#include "bench_files.hpp"
 
 namespace {
+
+using atomfile::bench::allow_descriptors;
+using atomfile::bench::sync_all;
 
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
@@ -96,28 +100,6 @@ Settings parse(int argc, char** argv) {
             throw std::runtime_error("unknown option " + flag);
     }
     return settings;
-}
-
-// A file staged by Batch::write holds one descriptor until commit (its temp): 10,000 files need
-// more than the usual soft limit of 1,024.
-void allow_descriptors(std::size_t files) {
-    rlimit limit{};
-    ::getrlimit(RLIMIT_NOFILE, &limit);
-    const rlim_t wanted = static_cast<rlim_t>(files + 512);
-    if (limit.rlim_cur >= wanted) return;
-    limit.rlim_cur = std::min(wanted, limit.rlim_max);
-    ::setrlimit(RLIMIT_NOFILE, &limit);
-    if (limit.rlim_cur < wanted)
-        std::fprintf(stderr, "only %zu descriptors allowed: larger batches will fail\n",
-                     static_cast<std::size_t>(limit.rlim_cur));
-}
-
-void sync_all(const std::string& dir) {
-    int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY);
-    if (fd >= 0) {
-        ::syncfs(fd);
-        ::close(fd);
-    }
 }
 
 void write_plain(const std::string& path, const std::string& data) {

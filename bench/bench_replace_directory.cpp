@@ -32,8 +32,12 @@
 
 #include "atomfile/batch.hpp"
 #include "atomfile/swap.hpp"
+#include "bench_files.hpp"
 
 namespace {
+
+using atomfile::bench::allow_descriptors;
+using atomfile::bench::sync_all;
 
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
@@ -60,22 +64,6 @@ Settings parse(int argc, char** argv) {
             throw std::runtime_error("unknown option " + flag);
     }
     return settings;
-}
-
-// A Batch holds one descriptor per staged file until it commits.
-void allow_descriptors(std::size_t files) {
-    rlimit limit{};
-    ::getrlimit(RLIMIT_NOFILE, &limit);
-    limit.rlim_cur = std::min(static_cast<rlim_t>(files + 512), limit.rlim_max);
-    ::setrlimit(RLIMIT_NOFILE, &limit);
-}
-
-void sync_all(const std::string& dir) {
-    int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY);
-    if (fd >= 0) {
-        ::syncfs(fd);
-        ::close(fd);
-    }
 }
 
 void write_plain(const std::string& path, const std::string& data) {

@@ -27,9 +27,13 @@
 
 #include "atomfile/batch.hpp"
 #include "atomfile/transaction.hpp"
+#include "bench_files.hpp"
 #include "bench_rounds.hpp"
 
 namespace {
+
+using atomfile::bench::allow_descriptors;
+using atomfile::bench::sync_all;
 
 namespace fs = std::filesystem;
 constexpr int files = 10;
@@ -42,14 +46,6 @@ std::string content(int version, int i) {
     std::string text = "version " + std::to_string(version) + " of file " + std::to_string(i);
     text.resize(4096, '.');
     return text;
-}
-
-void sync_all(const std::string& dir) {
-    int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY);
-    if (fd >= 0) {
-        ::syncfs(fd);
-        ::close(fd);
-    }
 }
 
 void commit_transaction(const std::string& root, int version) {
