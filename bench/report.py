@@ -857,6 +857,12 @@ def atomic_install_section(results, info, steps, targets):
         verdicts.append(f"{value:.2f}× cp+sync, {met_words(value <= 2)}")
     if verdicts:
         out.append("\n**Verdict** (medians): atomic-install " + "; ".join(verdicts) + ".\n")
+    if "install+sync" in stats and "cp+sync" in stats:
+        # No durable copy beats cp+sync by much, so this bounds install+sync ÷ atomic-install.
+        limit = stats["install+sync"][1].median / stats["cp+sync"][1].median
+        reachable = "so 8× was within reach" if limit >= 8 else "so 8× was out of reach"
+        out.append(f"Limit this run: install+sync ÷ cp+sync = {limit:.2f} (medians), the most "
+                   f"install+sync ÷ atomic-install could reach, {reachable} on this disk.\n")
     return "\n".join(out)
 
 

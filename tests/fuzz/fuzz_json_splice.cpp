@@ -86,6 +86,15 @@ void edit_everywhere(const std::string& text, const json& dom) {
     }
 }
 
+bool same_report(const ScanReport& a, const ScanReport& b) {
+    bool same = a.root_begin == b.root_begin && a.root_end == b.root_end &&
+                a.shallow == b.shallow && a.duplicates.size() == b.duplicates.size();
+    for (std::size_t i = 0; same && i < a.duplicates.size(); ++i)
+        same = a.duplicates[i].key == b.duplicates[i].key &&
+               a.duplicates[i].offset == b.duplicates[i].offset;
+    return same;
+}
+
 // validate()'s fast path (a structural index) must accept only what the reference validator
 // accepts, with the same report, and take every comment-free document with a container root.
 void check_fast_path(const std::string& text, Dialect dialect) {
@@ -95,6 +104,13 @@ void check_fast_path(const std::string& text, Dialect dialect) {
         reference = validate_reference(text, 100000, dialect);
     } catch (const ParseError&) {
         accepted = false;
+    }
+    // The two-thread path, split at the first line break it may use from the middle on (and
+    // from the start): it too accepts only what the reference accepts, with the same report.
+    for (std::size_t from : {text.size() / 2, std::size_t(0)}) {
+        ScanReport halves;
+        if (!validate_halves(text, 100000, dialect, from, halves)) continue;
+        if (!accepted || !same_report(halves, reference)) std::abort();
     }
     if (fast_accepts && !accepted) std::abort();
     if (!accepted) return;

@@ -41,6 +41,21 @@ TEST_CASE("every option is read, with attached or separate values") {
     CHECK(parse_command_line({"-", "get", ""}).file == "-");
 }
 
+TEST_CASE("--in-place-fallback and --undo-dir are read anywhere; --undo-dir needs the fallback") {
+    Settings s = parse_command_line({"f", "set", "/a", "1", "--in-place-fallback", "--undo-dir=u"});
+    CHECK(s.in_place_fallback);
+    CHECK(s.undo_directory == "u");
+    REQUIRE(s.operations.size() == 1);
+    CHECK(s.operations[0].argument == "1");
+    s = parse_command_line({"--undo-dir", "u", "--in-place-fallback", "f", "get", ""});
+    CHECK(s.in_place_fallback);
+    CHECK(s.undo_directory == "u");
+    CHECK_FALSE(parse_command_line({"f", "get", ""}).in_place_fallback);
+    CHECK_THROWS_AS(parse_command_line({"--undo-dir", "u", "f", "set", "/a", "1"}), UsageError);
+    CHECK_THROWS_AS(parse_command_line({"--in-place-fallback", "--undo-dir=", "f", "get", ""}),
+                    UsageError);
+}
+
 TEST_CASE("--indent takes a number of spaces from 0 to 16 or tab") {
     auto indent = [](const std::string& value) {
         return parse_command_line({"--indent", value, "f", "get", ""}).indent;

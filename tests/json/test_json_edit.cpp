@@ -658,14 +658,16 @@ TEST_CASE("a big file's duplicate keys and failed operations are reported as for
 
 TEST_CASE("an I/O failure while a big file's edit is written during validation exits 4") {
     // Reported as the plain way reports it, not retried: a failed write (the first to the temp,
-    // the second write call) fails the edit even when the next one would succeed.
+    // the second write call) or kernel copy of the unchanged bytes (before and after the edited
+    // value) fails the edit even when the next one would succeed.
     ScratchDir dir;
     fs::path file = dir / "big.json";
     const std::string big = big_document("");
     write_file(file, big);
     using Call = atomfile::platform::Call;
     for (const auto& rule :
-         {std::pair{Call::write, 2}, std::pair{Call::write, 0}, std::pair{Call::rename, 0}}) {
+         {std::pair{Call::write, 2}, std::pair{Call::write, 0}, std::pair{Call::copy, 1},
+          std::pair{Call::copy, 2}, std::pair{Call::rename, 0}}) {
         const Call call = rule.first;
         const int nth = rule.second;
         CAPTURE(atomfile::platform::call_name(call));

@@ -400,6 +400,89 @@ TEST_CASE("the fast path reads escapes, surrogate pairs and UTF-8 that cross its
     }
 }
 
+namespace {
+
+// validate_halves at every possible split of text: whatever it accepts, the reference accepts
+// with the same report. Returns how many splits it accepted.
+std::size_t check_halves(const std::string& text, Dialect dialect,
+                         std::size_t max_depth = default_max_depth) {
+    std::optional<ScanReport> reference;
+    try {
+        reference = validate_reference(text, max_depth, dialect);
+    } catch (const ParseError&) {
+    }
+    std::size_t accepted = 0;
+    for (std::size_t from = 0; from < text.size(); ++from) {
+        ScanReport halves;
+        if (!validate_halves(text, max_depth, dialect, from, halves)) continue;
+        CAPTURE(from);
+        REQUIRE(reference);
+        CHECK(same_report(halves, *reference));
+        ++accepted;
+    }
+    return accepted;
+}
+
+}  // namespace
+
+TEST_CASE("validating two halves at once gives the one-pass report, whatever the split") {
+    // Records split between elements at every depth, an object's keys on both sides, and the
+    // root closed right after the split or well after it.
+    for (std::string text :
+         {"[\n  {\"a\": 1},\n  {\"a\": 2},\n  [3]\n]\n",
+          "{\"meta\": {\"v\": 1}, \"records\": [\n  {\"id\": 1, \"t\": [\"x\"]},\n  "
+          "{\"id\": 2, \"t\": []},\n  {\"id\": 3}\n], \"after\": {\"k\": [1,\n {}]}}",
+          "[[[\n1,\n[2],\n{\"x\": [3,\n[4]]}]],\n[5]]",
+          "{\"a\": [1,\n[2]], \"b\": \"s\", \"c\": {\"d\": [\n{}, \n{\"e\": 1, \"e\": 2}]}, \"f\": "
+          "0}",
+          "\xEF\xBB\xBF[1,\n{\"\\u0061\": 1, \"a\": 2},\n[\"\\\"\", \"\xC3\xA9\"]]"}) {
+        CAPTURE(text);
+        CHECK(check_halves(text, Dialect::strict) > 0);
+        CHECK(check_halves(text, Dialect::jsonc) > 0);
+    }
+    // JSONC's trailing commas on both sides of the split, refused by strict.
+    std::string trailing = "{\"r\": [\n{\"a\": 1,},\n[2,],\n], \"s\": {\"x\": [1,\n[2],],},}";
+    CHECK(check_halves(trailing, Dialect::jsonc) > 0);
+    CHECK(check_halves(trailing, Dialect::strict) == 0);
+}
+
+TEST_CASE("validating two halves refuses what the one-pass path refuses, across the split") {
+    // Each is invalid only through what lies on both sides of a split: a bracket closing the
+    // other kind, a missing or extra bracket, text after the root, a string as a key or a key
+    // as a value, and a value where a key must be.
+    for (std::string text :
+         {"{\"a\": [1,\n[2]}", "[1,\n[2]}", "[[1,\n[2]]", "[1,\n[2]]]", "[1,\n[2]] 3", "[1,\n[2]],",
+          "{\"a\": [1,\n[2]], 3}", "[1,\n[2], \"k\": 3]", "{\"a\": [0,\n{}], \"b\"}",
+          "[\"a\",\n[1], \"b\" \"c\"]", "{\"a\": [1,\n{}],,\"b\": 1}", "[1,\n[2], \"s\n\"]",
+          "[\"x,\n[\"]", "[1,\n[2] // c\n]"}) {
+        CAPTURE(text);
+        CHECK(check_halves(text, Dialect::jsonc) == 0);
+        CHECK(check_halves(text, Dialect::strict) == 0);
+    }
+    // Depth counted across the split: [[[ before it and [[ after it make five levels.
+    std::string deep = "[[[1,\n[[2]]]]]";
+    CHECK(check_halves(deep, Dialect::jsonc, 5) > 0);
+    CHECK(check_halves(deep, Dialect::jsonc, 4) == 0);
+    // A key repeated across the split is left to the one-pass path, which reports it.
+    std::string repeated = "{\"a\": 1, \"r\": [1,\n[2]], \"a\": 2}";
+    CHECK(check_halves(repeated, Dialect::jsonc) == 0);
+    CHECK(validate(repeated).duplicates.size() == 1);
+}
+
+TEST_CASE("a big document is validated in two halves with the one-pass report") {
+    std::string text = "{\"meta\": {\"version\": 1}, \"records\": [\n";
+    for (std::size_t i = 0; text.size() < halves_from + 4096; ++i)
+        text += "  {\"id\": " + std::to_string(i) + ", \"name\": \"u" + std::to_string(i) +
+                "\", \"id\": 0, \"tags\": [\"a\", {\"b\": null}]},\n";
+    text += "  []\n], \"end\": true}\n";
+    ScanReport halves, fast;
+    REQUIRE(validate_halves(text, default_max_depth, Dialect::strict, text.size() / 2, halves));
+    REQUIRE(validate_fast(text, default_max_depth, Dialect::strict, fast));
+    CHECK(same_report(halves, fast));
+    CHECK(same_report(validate(text, default_max_depth, Dialect::strict), fast));
+    CHECK(fast.duplicates.size() > 1000);  // each record repeats "id"
+}
+
 TEST_CASE("the fast path gives up on comments, errors and depth, leaving them to the reference") {
     for (std::string text : {"{\"a\": 1 // why\n}", "[1, /* c */ 2]", "[1 2]", "{\"a\" 1}", "[tru]",
                              "[01]", "[1]]", "{\"a\": 1", "[\"a\"x]", "\"scalar\""}) {

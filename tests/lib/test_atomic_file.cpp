@@ -109,6 +109,74 @@ TEST_CASE("write_from streams a pipe and a regular file into the temp") {
     CHECK(read_file(dir / "copied") == "head:" + big);
 }
 
+TEST_CASE("copy_from appends ranges of another file and leaves that file's offset alone") {
+    ScratchDir dir;
+    // Past two write-behind pieces, so the copy goes in several transfers.
+    std::string big(20 * 1024 * 1024 + 77, '\0');
+    for (std::size_t i = 0; i < big.size(); ++i) big[i] = static_cast<char>('a' + (i * 13) % 26);
+    write_file(dir / "source", big);
+    int source = ::open((dir / "source").c_str(), O_RDONLY);
+    REQUIRE(source >= 0);
+    REQUIRE(::lseek(source, 5, SEEK_SET) == 5);
+    ReplaceOptions options;
+    options.durability = Durability::data;  // write-behind on
+    AtomicFile file((dir / "f").string(), options);
+    file.write("<");
+    file.copy_from(source, 3, big.size() - 3);
+    file.write("|");
+    file.copy_from(source, 0, 10);
+    file.copy_from(source, 10, 0);
+    CHECK(::lseek(source, 0, SEEK_CUR) == 5);
+    CHECK(file.size() == 1 + (big.size() - 3) + 1 + 10);
+    file.commit();
+    ::close(source);
+    CHECK(read_file(dir / "f") == "<" + big.substr(3) + "|" + big.substr(0, 10));
+}
+
+TEST_CASE("copy_from of a range past the file's end fails with ENODATA, leaving the target") {
+    ScratchDir dir;
+    write_file(dir / "source", "0123456789");
+    write_file(dir / "f", "old");
+    int source = ::open((dir / "source").c_str(), O_RDONLY);
+    REQUIRE(source >= 0);
+    AtomicFile file((dir / "f").string());
+    std::error_code ec;
+    file.copy_from(source, 4, 100, ec);
+    CHECK(ec == std::errc::no_message_available);
+    try {
+        file.copy_from(source, 20, 1);
+        FAIL("copy_from past the end did not throw");
+    } catch (const Error& e) {
+        CHECK(e.code() == std::errc::no_message_available);
+        CHECK(e.step_id() == Step::copy_into_temp);
+    }
+    ::close(source);
+    file.discard();
+    CHECK(read_file(dir / "f") == "old");
+}
+
+TEST_CASE("copy_from reports a failed transfer, and a pipe it cannot read at an offset") {
+    ScratchDir dir;
+    write_file(dir / "source", "0123456789");
+    int source = ::open((dir / "source").c_str(), O_RDONLY);
+    REQUIRE(source >= 0);
+    AtomicFile file((dir / "f").string());
+    std::error_code ec;
+    {
+        ScopedFault fault(platform::Call::copy, EIO);
+        file.copy_from(source, 0, 4, ec);
+    }
+    CHECK(ec == std::errc::io_error);
+    ::close(source);
+    int pipe_fds[2];
+    REQUIRE(::pipe(pipe_fds) == 0);
+    REQUIRE(::write(pipe_fds[1], "abc", 3) == 3);
+    file.copy_from(pipe_fds[0], 0, 3, ec);
+    CHECK(ec == std::errc::invalid_seek);
+    ::close(pipe_fds[0]);
+    ::close(pipe_fds[1]);
+}
+
 TEST_CASE("the temp descriptor can be written directly") {
     ScratchDir dir;
     AtomicFile file((dir / "f").string());

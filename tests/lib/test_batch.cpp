@@ -169,6 +169,28 @@ TEST_CASE("a symlinked target in a directory the batch reached before is followe
     CHECK(read_file(layout.dir / "two/d") == new_content("two/d"));
 }
 
+TEST_CASE("every file of a batch keeps its owner and group, the caller's and another user's") {
+    if (!running_as_root()) {
+        MESSAGE("skipped: needs root and uid 65534");
+        return;
+    }
+    Layout layout;
+    REQUIRE(::chown(layout.path("one/b").c_str(), 65534, 65534) == 0);
+    REQUIRE(::chown(layout.path("two/d").c_str(), 0, 65534) == 0);
+    Batch batch;
+    layout.stage_all(batch);
+    batch.commit();
+    layout.check_all_new();
+    const auto owner = [&](const std::string& name) {
+        struct stat status {};
+        REQUIRE(::stat(layout.path(name).c_str(), &status) == 0);
+        return std::make_pair(status.st_uid, status.st_gid);
+    };
+    CHECK(owner("one/a") == std::make_pair(0u, 0u));
+    CHECK(owner("one/b") == std::make_pair(65534u, 65534u));
+    CHECK(owner("two/d") == std::make_pair(0u, 65534u));
+}
+
 TEST_CASE("another user's file in a sticky directory reached before in the batch is refused") {
     if (!running_as_root()) {
         MESSAGE("skipped: needs root and uid 65534");
@@ -193,6 +215,36 @@ TEST_CASE("another user's file in a sticky directory reached before in the batch
     batch.commit();
     CHECK(read_file(shared / "theirs") == "theirs\n");
     CHECK(read_file(shared / "mine") == "mine\n");
+}
+
+TEST_CASE("in a sticky directory, another user's file is replaced only when CAP_FOWNER is known") {
+    if (!running_as_root()) {
+        MESSAGE("skipped: needs root and uid 65534");
+        return;
+    }
+    // nobody's sticky directory, not world-writable: only the capability lets root rename over
+    // nobody's file there. When the capability cannot be read, the batch must not guess yes.
+    ScratchDir dir;
+    const fs::path sticky = dir / "sticky";
+    fs::create_directory(sticky);
+    fs::permissions(sticky, fs::perms(01755));
+    write_file(sticky / "theirs", old_content);
+    REQUIRE(::chown(sticky.c_str(), 65534, 65534) == 0);
+    REQUIRE(::chown((sticky / "theirs").c_str(), 65534, 65534) == 0);
+    {
+        Batch batch;
+        ScopedFault unreadable(Call::capget, EPERM);
+        std::error_code ec;
+        batch.write((sticky / "theirs").string(), "guessed\n", ec);
+        CHECK(ec == std::errc::operation_not_permitted);
+        CHECK(batch.size() == 0);
+    }
+    CHECK(read_file(sticky / "theirs") == old_content);
+    CHECK(list_dir(sticky) == std::vector<std::string>{"theirs"});
+    Batch batch;
+    batch.write((sticky / "theirs").string(), "root's\n");
+    batch.commit();
+    CHECK(read_file(sticky / "theirs") == "root's\n");
 }
 
 TEST_CASE("a batch keeps a backup of every file it replaces") {
@@ -282,6 +334,25 @@ TEST_CASE("staging a file twice is refused and keeps the first staging") {
     }
 }
 
+TEST_CASE("stagings refused in a directory the batch reached before leave its files to commit") {
+    // Files staged by write() into one directory share the batch's descriptor of it: a staging
+    // refused there (by the batch, or by the AtomicFile it was building) must not close it.
+    Layout layout;
+    fs::create_directory(layout.dir / "one/sub");
+    Batch batch;
+    batch.write(layout.path("one/a"), new_content("one/a"));
+    CHECK_THROWS_AS(batch.write(layout.path("one/a"), "again\n"), Error);         // staged twice
+    CHECK_THROWS_AS(batch.write(layout.path("one/sub"), "not a file\n"), Error);  // EISDIR
+    batch.write(layout.path("one/b"), new_content("one/b"));
+    CHECK_THROWS_AS(batch.write(layout.path("one/sub"), "still not\n"), Error);
+    batch.write(layout.path("one/c"), new_content("one/c"));
+    CHECK(batch.size() == 3);
+    batch.commit();
+    for (const std::string name : {"one/a", "one/b", "one/c"})
+        CHECK(read_file(layout.dir / name) == new_content(name));
+    CHECK(list_dir(layout.dir / "one") == std::vector<std::string>{"a", "b", "c", "sub"});
+}
+
 TEST_CASE("a committed batch is spent: staging or committing again fails with EBADF") {
     Layout layout;
     Batch batch;
@@ -334,6 +405,21 @@ TEST_CASE("a batch syncs each temp once and each directory once") {
     CHECK(read_file(layout.dir / "two/many7") == new_content("two/many7"));
 }
 
+TEST_CASE("a batch draws its temps' random names from the kernel a block at a time") {
+    Layout layout;
+    for (int i = 0; i < 100; ++i) layout.names.push_back("two/many" + std::to_string(i));
+    Batch batch;
+    layout.stage_all(batch);
+    CallRecorder recorder;
+    batch.commit();
+    // 105 names of 10 random symbols: not one getrandom per file.
+    CHECK(recorder.count(Call::rename) == 105);
+    CHECK(recorder.count(Call::getrandom) >= 1);
+    CHECK(recorder.count(Call::getrandom) <= 5);
+    CHECK(read_file(layout.dir / "two/many99") == new_content("two/many99"));
+    CHECK(list_dir(layout.dir / "two").size() == 2 + 100);  // no temp left under its name
+}
+
 namespace {
 
 std::size_t open_descriptors() {
@@ -355,6 +441,19 @@ TEST_CASE("a file staged by write() holds one descriptor until commit, whatever 
     CHECK(open_descriptors() == before);
     CHECK(read_file(layout.dir / "one/many299") == new_content("one/many299"));
     CHECK(list_dir(layout.dir / "one").size() == 3 + 150);
+}
+
+TEST_CASE("a file staged by open() holds its temp and the old file; its directory is shared") {
+    Layout layout;
+    for (int i = 0; i < 100; ++i) write_file(layout.dir / ("one/old" + std::to_string(i)), "x");
+    const std::size_t before = open_descriptors();
+    Batch batch;
+    for (int i = 0; i < 100; ++i)
+        batch.open((layout.dir / ("one/old" + std::to_string(i))).string()).write("streamed\n");
+    CHECK(open_descriptors() - before <= 2 * 100 + 1);
+    batch.commit();
+    CHECK(open_descriptors() == before);
+    CHECK(read_file(layout.dir / "one/old99") == "streamed\n");
 }
 
 TEST_CASE("a batch dropped after a failed write closes every descriptor it held") {

@@ -203,6 +203,55 @@ TEST_CASE("writers on one root are serialised, and a reader's lock holds them of
     CHECK(root.all_new());
 }
 
+TEST_CASE("a transaction waiting for a held root lock is cancelled by cancel_lock_wait") {
+    TransactionRoot root;
+    Transaction holder(root.root());
+    root.stage(holder);
+    int asked = 0;
+    ReplaceOptions cancellable;
+    cancellable.lock_timeout = std::chrono::seconds(3);  // without the check: ETIMEDOUT, not this
+    cancellable.cancel_lock_wait = [&asked] { return ++asked >= 3; };
+    std::optional<Error> failure;
+    try {
+        Transaction waiting(root.root(), cancellable);
+    } catch (const Error& e) {
+        failure = e;
+    }
+    REQUIRE(failure.has_value());
+    CHECK(failure->step_id() == Step::lock_root);
+    CHECK(failure->code() == std::errc::operation_canceled);
+    CHECK(asked == 3);  // asked while it waited, not only before the first try
+    CHECK(root.all_old());
+    holder.commit();  // the waiter neither took nor disturbed the holder's lock or staging
+    CHECK(root.all_new());
+    root.check_clean();
+}
+
+TEST_CASE("a lock wait that runs out fails with ETIMEDOUT whether or not it can be cancelled") {
+    TransactionRoot root;
+    Transaction holder(root.root());
+    // 1 ms leaves less than a whole millisecond to wait once the first try has failed; 130 ms
+    // ends in a slice shorter than the others.
+    for (const int ms : {1, 2, 130}) {
+        CAPTURE(ms);
+        ReplaceOptions options;
+        options.lock_timeout = std::chrono::milliseconds(ms);
+        options.cancel_lock_wait = [] { return false; };
+        CHECK(step_of_construction(root.root(), options) == Step::lock_root);
+    }
+    ReplaceOptions no_wait;  // 0 asks for one try: busy is EWOULDBLOCK, as without the check
+    no_wait.lock_timeout = std::chrono::milliseconds(0);
+    no_wait.cancel_lock_wait = [] { return false; };
+    std::error_code ec;
+    try {
+        Transaction tx(root.root(), no_wait);
+    } catch (const Error& e) {
+        ec = e.code();
+    }
+    CHECK(ec == std::errc::operation_would_block);
+    CHECK(root.all_old());
+}
+
 TEST_CASE("a failure at any system call of a transaction has the documented outcome") {
     const int calls = calls_of_a_commit();
     REQUIRE(calls > 20);

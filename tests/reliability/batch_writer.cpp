@@ -11,12 +11,20 @@
 //   batch_writer scheduled PATH CONTENT    a ScheduledWriter: schedule(CONTENT), flush()
 //   batch_writer json PATH KEY VALUE        atomfile::json::update setting .KEY to the JSON VALUE
 // Each prints the error (step and path) on stderr and exits 1 when the library refuses.
+//
+// The group sweep (group_sweep.sh) kills and faults one commit at each of its system calls:
+//   batch_writer group TAG PATH...   one Batch writing "TAG PATH\n" to every PATH (the throwing
+//       calls). A failed staging prints "staging failed" (the Batch is dropped); a failed commit
+//       prints "commit failed", then "replaced PATH" and "not-replaced PATH" lines, on stdout;
+//       either way the error's step and path on stderr, and the exit status is 1.
+//   batch_writer sweep DIR...        remove_orphaned_temps(DIR, 0 s) on each; prints the count
 #include <cstdio>
 #include <iostream>
 #include <string>
 #include <vector>
 
 #include "atomfile/batch.hpp"
+#include "atomfile/error.hpp"
 #include "atomfile/scheduled_writer.hpp"
 #ifdef ATOMFILE_WITH_JSON
 #include "atomfile/json.hpp"
@@ -83,6 +91,44 @@ int files(int argc, char** argv) {
     return 1;
 }
 
+void print_error(const char* when, const atomfile::Error& e) {
+    std::printf("%s failed\n", when);
+    std::fprintf(stderr, "batch_writer: %s: step \"%s\", path %s: %s\n", when, e.step().c_str(),
+                 e.path().c_str(), e.errno_code().message().c_str());
+}
+
+int group(int argc, char** argv) {
+    if (argc < 4) {
+        std::fprintf(stderr, "usage: batch_writer group TAG PATH...\n");
+        return 2;
+    }
+    const std::string tag = argv[2];
+    atomfile::Batch batch;
+    try {
+        for (int i = 3; i < argc; ++i) batch.write(argv[i], tag + " " + argv[i] + "\n");
+    } catch (const atomfile::Error& e) {
+        print_error("staging", e);
+        return 1;
+    }
+    try {
+        batch.commit();
+    } catch (const atomfile::Error& e) {
+        print_error("commit", e);
+        for (const std::string& path : batch.replaced()) std::printf("replaced %s\n", path.c_str());
+        for (const std::string& path : batch.not_replaced())
+            std::printf("not-replaced %s\n", path.c_str());
+        return 1;
+    }
+    return 0;
+}
+
+int sweep(int argc, char** argv) {
+    std::size_t removed = 0;
+    for (int i = 2; i < argc; ++i) removed += atomfile::remove_orphaned_temps(argv[i], {});
+    std::printf("%zu\n", removed);
+    return 0;
+}
+
 int scheduled(int argc, char** argv) {
     if (argc != 4) {
         std::fprintf(stderr, "usage: batch_writer scheduled PATH CONTENT\n");
@@ -118,6 +164,8 @@ int main(int argc, char** argv) try {
     if (command == "files") return files(argc, argv);
     if (command == "scheduled") return scheduled(argc, argv);
     if (command == "json") return json(argc, argv);
+    if (command == "group") return group(argc, argv);
+    if (command == "sweep") return sweep(argc, argv);
     return power_cut_batch(argc, argv);
 } catch (const std::exception& e) {
     std::fprintf(stderr, "batch_writer: %s\n", e.what());

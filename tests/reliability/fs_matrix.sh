@@ -25,9 +25,12 @@
 #                Then the group commit (atomfile::Batch through batch_writer): 4 x
 #                FS_MATRIX_REPEATS power cuts right after commit() returned, every file kept,
 #                and its Durability::none control; the same for a transaction
-#                (atomfile::Transaction through transaction_writer), then recover().
+#                (atomfile::Transaction through transaction_writer), then recover(), and the
+#                transaction cut at FS_MATRIX_TX_POINTS (default 10) points spread over its commit
+#                wherever the power can be cut.
 #   crash_sweep, fault_matrix, protocol
-#                that script with WRITER, its scratch directory (TMPDIR) on FS.
+#                that script with WRITER, its scratch directory (TMPDIR) on FS; crash_sweep and
+#                fault_matrix then run group_sweep.sh crash|fault batch and ... transaction.
 # Every writer must also report on FS whether its O_TMPFILE was accepted (the named fallback runs
 # otherwise). The summary lines are quoted by docs/reliability.md and docs/durability.md.
 source "$(dirname "$0")/lib.sh"
@@ -210,8 +213,23 @@ if [[ $suite =~ ^(crash_sweep|fault_matrix|protocol)$ ]]; then
         sed "s/^$label /$label $fs /" "$SCRATCH/out"
         ((status == 0)) || failures=$((failures + 1))
     done
-    ((failures == 0)) || fail "$label on $fs: $failures of ${#writers[@]} writers failed"
-    echo "$label $fs: ${#writers[@]} writers: PASS"
+    # The group writers (Batch, Transaction) through the same suite: group_sweep.sh.
+    groups=()
+    [[ $suite != protocol ]] && groups=(batch transaction)
+    # An injected fault takes the same path whatever ext4's journal mode: their fault matrix is
+    # ext4-ordered's (the crash sweeps, whose outcome the mode could change, run on all three).
+    [[ $suite == fault_matrix && $fs =~ ^ext4-(writeback|journal)$ ]] && groups=()
+    for kind in "${groups[@]}"; do
+        status=0
+        TMPDIR="$mnt" bash "$(dirname "$0")/group_sweep.sh" "${suite%%_*}" "$kind" \
+            >"$SCRATCH/out" || status=$?
+        sed "s/^$label /$label $fs /" "$SCRATCH/out"
+        ((status == 0)) || failures=$((failures + 1))
+    done
+    count="${#writers[@]} writers"
+    ((${#groups[@]} > 0)) && count+=" and the batch and the transaction"
+    ((failures == 0)) || fail "$label on $fs: $failures of the $count failed"
+    echo "$label $fs: $count: PASS"
     exit 0
 fi
 [[ $suite == power_cut ]] || fail "unknown suite $suite"
@@ -306,8 +324,7 @@ fi
 # directories, one created, one removed, over an old set made durable first; the power cut as
 # soon as commit() has returned, 4 x FS_MATRIX_REPEATS times, then recover(): every file new.
 # The control commits with Durability::none and must lose the new set at least once where the
-# power is really cut. (Cuts in the middle of the commit, with recovery to all old or all new:
-# power_cut_transaction.sh, on ext4 and XFS.)
+# power is really cut. (Cuts in the middle of the commit: below, and power_cut_transaction.sh.)
 # tx_cut TAG [none]: prints old, new or mixed after the commit of TAG, the cut and recover().
 tx_cut() {
     local root="$mnt/transaction"
@@ -338,6 +355,52 @@ if [[ -x $RELIABILITY_BIN/transaction_writer ]]; then
     echo "power cut $fs transaction: $tx_kept/$tx_runs commits all new $tx_what (control," \
         "Durability::none: the new set lost in $tx_control_lost of $repeats cuts)"
     failures=$((failures + tx_runs - tx_kept))
+fi
+
+# The transaction cut in the middle of its commit, at FS_MATRIX_TX_POINTS (default 10) of its
+# system calls spread over it (transaction_writer shuts the file system down itself as it makes
+# that call), then recover(): every file old or every file new, never a mix. Only where the power
+# can be cut; elsewhere the crash sweep's kills (group_sweep.sh) cover the process crash.
+# tx_cut_mid K TAG: prints old, new or mixed after the commit of TAG cut at call K and recover().
+tx_cut_mid() {
+    local root="$mnt/transaction" status=0
+    rm -rf "$root" && mkdir -p "$root/sub" || fail "cannot prepare $root"
+    "$RELIABILITY_BIN/transaction_writer" prepare "$root" old >/dev/null && sync -f "$mnt" ||
+        fail "transaction_writer cannot write the old set on $fs"
+    TRANSACTION_CUT_AT=$cut_at "$RELIABILITY_BIN/transaction_writer" commit "$root" "$2" "$1" \
+        >"$SCRATCH/cut" 2>&1 || status=$?
+    ((status == 0)) ||
+        fail "transaction_writer could not cut the power on $fs: $(cat "$SCRATCH/cut")"
+    grep -q committed "$SCRATCH/cut" && fail "the commit on $fs ended before its call $1"
+    if ! unmount_fs || ! mount_fs; then fail "cannot remount $fs"; fi
+    "$RELIABILITY_BIN/transaction_writer" check "$root" old "$2"
+}
+if [[ -x $RELIABILITY_BIN/transaction_writer ]]; then
+    if [[ -n $power_cut_reason ]]; then
+        echo "power cut $fs transaction mid-commit: no cut ($power_cut_reason)"
+    else
+        root="$mnt/transaction" points=${FS_MATRIX_TX_POINTS:-10}
+        rm -rf "$root" && mkdir -p "$root/sub" &&
+            "$RELIABILITY_BIN/transaction_writer" prepare "$root" old >/dev/null || fail "prepare"
+        calls=$("$RELIABILITY_BIN/transaction_writer" calls "$root" probe) ||
+            fail "cannot count the calls of a commit on $fs"
+        step=$(((calls + points - 1) / points))
+        declare -A mid=([old]=0 [new]=0 [mixed]=0)
+        cuts=0
+        for ((k = 1 + step / 2; k <= calls; k += step)); do
+            outcome=$(tx_cut_mid "$k" "mid-$k") || true
+            cuts=$((cuts + 1))
+            case $outcome in
+                old | new) mid[$outcome]=$((mid[$outcome] + 1)) ;;
+                *) echo "transaction on $fs, cut at call $k of $calls: $outcome"
+                    mid[mixed]=$((mid[mixed] + 1)) ;;
+            esac
+        done
+        echo "power cut $fs transaction mid-commit: $((cuts - mid[mixed]))/$cuts cuts spread over" \
+            "the $calls system calls of a commit left the set all old or all new after recover()" \
+            "(${mid[old]} all old, ${mid[new]} all new, ${mid[mixed]} mixed)"
+        failures=$((failures + mid[mixed]))
+    fi
 fi
 
 for writer in "${writers[@]}"; do

@@ -58,6 +58,17 @@ nobody_writer() {
     fi
 }
 
+# fowner_writer ARGS...: the same as nobody holding CAP_FOWNER (not root).
+fowner_writer() {
+    local as=(setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=+fowner
+        --ambient-caps=+fowner)
+    if [[ -n ${BATCH_NAIVE:-} ]]; then
+        timeout 10 "${as[@]}" bash -c "$naive" naive "$@"
+    else
+        timeout 10 "${as[@]}" "$writer" "$@"
+    fi
+}
+
 # root_writer ARGS...: root running batch_writer ARGS.
 root_writer() {
     tool "$@"
@@ -227,6 +238,27 @@ nobody_batches_roots_files() {
         [[ $(cat "$SHARED/n1") == mine && $(names "$SHARED") == "n1 r1 r2 " ]]
 }
 
+# nobody given CAP_FOWNER (a service, not root), which the kernel lets rename over others'
+# files in a sticky directory: the batch of root's file and nobody's own in a sticky directory
+# of nobody's group is written whole. A third user's file in the sticky world-writable one
+# stays refused (protected_regular: planted there for us to fill), nothing written.
+fowner_batches_roots_files() {
+    reset
+    local team="$SCRATCH/team"
+    rm -rf "$team" && mkdir -m 1770 "$team" && chgrp 65534 "$team"
+    printf 'root\n' >"$team/r1"
+    printf 'root\n' >"$SHARED/r1"
+    chmod 666 "$team/r1" "$SHARED/r1"
+    chown 12345 "$SHARED/r1"
+    as_nobody sh -c "echo mine >'$team/n1'"
+    fowner_writer files fowner "$team/n1" "$team/r1" 2>"$SCRATCH/err" &&
+        [[ $(cat "$team/r1") == "fowner $team/r1" && $(cat "$team/n1") == "fowner $team/n1" ]] &&
+        [[ $(names "$team") == "n1 r1 " ]] &&
+        refused "$SHARED/r1" fowner_writer files fowner "$SHARED/r1" &&
+        [[ $(cat "$SHARED/r1") == root ]] &&
+        [[ $(names "$SHARED") == "r1 " ]]
+}
+
 # nobody's batch against root's world-writable file in root's own directory: no temp can be
 # made there, so the batch is refused; nothing is written (not even in place).
 nobody_batches_root_directory() {
@@ -294,6 +326,8 @@ check "nobody's batch including root's files in a sticky directory is refused, n
     nobody_batches_roots_files
 check "nobody's batch of root's files in root's directory is refused, nothing written" \
     nobody_batches_root_directory
+check "nobody with CAP_FOWNER batches root's file in a sticky directory, not a planted one" \
+    fowner_batches_roots_files
 check "json::update never follows nobody's symlink at the settings file" \
     json_update_through_symlink
 check "json::update refuses nobody's FIFO at the settings file at once" json_update_fifo

@@ -64,6 +64,39 @@ unwritable_directory_is_written_in_place_through_the_undo_directory() {
         [[ $(stat -c %u "$SCRATCH/locked/notes") == 65534 ]]
 }
 
+# json-edit takes the same fallback. In the unwritable directory the update lock (a file beside
+# FILE) cannot be taken either, hence --no-lock there.
+json_edit_in_unwritable_directory_is_refused_without_the_fallback() {
+    unwritable_directory
+    printf '{"a": 0}\n' >"$SCRATCH/locked/notes"
+    ! as_nobody "$TOOLS/json-edit" "$SCRATCH/locked/notes" set /a 1 --no-lock 2>/dev/null &&
+        [[ $(cat "$SCRATCH/locked/notes") == '{"a": 0}' ]]
+}
+
+json_edit_in_unwritable_directory_edits_in_place_with_the_fallback() {
+    unwritable_directory
+    printf '{"a": 0, "b": [1]}\n' >"$SCRATCH/locked/notes"
+    as_nobody "$TOOLS/json-edit" "$SCRATCH/locked/notes" set /a 1 --in-place-fallback \
+        --undo-dir "$SCRATCH/undo" --no-lock 2>"$SCRATCH/err" &&
+        [[ $(cat "$SCRATCH/locked/notes") == '{"a": 1, "b": [1]}' ]] &&
+        grep -q 'overwriting it in place' "$SCRATCH/err" && [[ -z $(ls -A "$SCRATCH/undo") ]] &&
+        [[ $(ls -A "$SCRATCH/locked") == notes ]]
+}
+
+json_edit_of_a_bind_mounted_file_edits_in_place_with_the_fallback() {
+    mkdir -p "$SCRATCH/host" "$SCRATCH/box"
+    printf '{"a": 0}\n' >"$SCRATCH/host/app.json"
+    printf '{"box": 1}\n' >"$SCRATCH/box/app.json"
+    unshare -m sh -c '
+        mount --make-rprivate / 2>/dev/null
+        mount --bind "$1/host/app.json" "$1/box/app.json" || exit 99
+        "$2" "$1/box/app.json" set /a 1 --in-place-fallback 2>"$1/err"
+    ' sh "$SCRATCH" "$TOOLS/json-edit" &&
+        [[ $(cat "$SCRATCH/host/app.json") == '{"a": 1}' ]] &&
+        grep -q 'overwriting it in place' "$SCRATCH/err" &&
+        [[ -z $(find "$SCRATCH/box" "$SCRATCH/host" -name '.*atomfile*') ]]
+}
+
 # nobody plants, in the sticky directory, a well-formed record at the name root's record would
 # take, holding what nobody wants root's file to become. It must never be restored.
 planted_record_is_never_restored() {
@@ -88,4 +121,10 @@ check "a file in an unwritable directory is written in place through --undo-dir"
     unwritable_directory_is_written_in_place_through_the_undo_directory
 check "an undo record planted by another user is never restored" \
     planted_record_is_never_restored
+check "json-edit in an unwritable directory is refused without --in-place-fallback" \
+    json_edit_in_unwritable_directory_is_refused_without_the_fallback
+check "json-edit in an unwritable directory edits in place with --in-place-fallback" \
+    json_edit_in_unwritable_directory_edits_in_place_with_the_fallback
+check "json-edit of a bind-mounted file edits in place with --in-place-fallback" \
+    json_edit_of_a_bind_mounted_file_edits_in_place_with_the_fallback
 hostile_summary in_place

@@ -8,6 +8,8 @@
 #     directory and journal nobody planted (naming new content of theirs for a file of root's);
 #   - a journal edited to name a path outside the root is refused by recover;
 #   - a FIFO nobody planted at the lock name of a sticky root, a symlink at that of theirs;
+#   - a FIFO nobody planted as SOURCE and never writes, a root lock nobody holds: SIGTERM ends
+#     root's wait at once, nothing changed;
 #   - the careless user: a closed standard input, the transaction's own names as FILE, recover
 #     as nobody on a root of root's.
 source "$(dirname "$0")/lib.sh"
@@ -148,6 +150,50 @@ case_recover_foreign_root() {
         grep -q "nothing to recover" "$SCRATCH/out" && [[ ! -e $victim/.atomfile-transaction.lock ]]
 }
 
+# interrupted COMMAND...: COMMAND, sent SIGTERM after 0.5 s, ends within 3 s with status 143.
+interrupted() {
+    local status=0
+    "$@" >"$SCRATCH/out" 2>"$SCRATCH/err" &
+    local pid=$! i
+    sleep 0.5
+    kill -TERM "$pid"
+    for ((i = 0; i < 150; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.02; done
+    kill -KILL "$pid" 2>/dev/null
+    wait "$pid" || status=$?
+    ((status == 143)) || echo "  exit $status: $(cat "$SCRATCH/out" "$SCRATCH/err")"
+    ((status == 143))
+}
+
+# nobody plants a FIFO where root reads a SOURCE, and never writes it: root's commit waits for
+# a writer, as cat would, but SIGTERM ends that wait (open(2) of the FIFO would not return),
+# nothing changed, nothing staged, ROOT's lock given back.
+case_planted_fifo_source() {
+    fresh_victim
+    rm -f "$SHARED/conf.new"
+    as_nobody mkfifo -m 644 "$SHARED/conf.new"
+    interrupted "$commit" "$victim" "secret=$SHARED/conf.new" && precious &&
+        [[ $(ls -A "$victim") == $'.atomfile-transaction.lock\nsecret' ]] &&
+        timeout 5 "$commit" --lock-timeout 1 "$victim" "other=$src" && [[ -f $victim/other ]]
+}
+
+# nobody holds the lock of their root (where root commits a file of root's): root's commit
+# waits for it, and SIGTERM ends the wait at once, not after --lock-timeout.
+case_held_lock_wait_interrupted() {
+    nobody_root
+    # setpriv itself, not as_nobody (a function: $! would be a subshell), so that $! is the
+    # holder's pid once sh has become sleep.
+    setpriv --reuid=65534 --regid=65534 --clear-groups \
+        sh -c "exec 9>'$SHARED/nob/.atomfile-transaction.lock'; flock 9; exec sleep 20" &
+    local holder=$!
+    sleep 0.2
+    interrupted "$commit" --lock-timeout inf "$SHARED/nob" "etc/conf=$src"
+    local held=$?
+    kill "$holder" 2>/dev/null
+    wait "$holder" 2>/dev/null
+    ((held == 0)) && grep -qx precious "$SHARED/nob/etc/conf" &&
+        [[ ! -e $SHARED/nob/.atomfile-transaction ]]
+}
+
 check "a symlink planted at the root's name in a sticky directory is not followed" case_root_symlink
 check "a symlinked directory inside nobody's root is refused, not followed" case_symlinked_directory
 check "a FIFO where a file is expected is refused without hanging" case_fifo_target
@@ -162,4 +208,8 @@ check "a closed standard input is refused, never committed as an empty file" cas
 check "the lock file and the staging directory's names cannot be committed" case_own_names
 check "recover as nobody on root's root without a transaction creates nothing, fails nothing" \
     case_recover_foreign_root
+check "a FIFO planted as SOURCE and never written: SIGTERM ends the commit, nothing changed" \
+    case_planted_fifo_source
+check "a lock held by nobody: SIGTERM ends root's wait for it at once, nothing changed" \
+    case_held_lock_wait_interrupted
 hostile_summary transaction

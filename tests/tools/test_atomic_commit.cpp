@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -10,7 +11,6 @@
 #include <sstream>
 
 #include "cli/atomic_commit.hpp"
-#include "cli/atomic_recover.hpp"
 #include "lib/transaction_support.hpp"
 #include "platform/fault_seam.hpp"
 #include "tools/tool_test_support.hpp"
@@ -33,12 +33,6 @@ DirectRun commit(const std::vector<std::string>& args, const std::string& input 
     return run;
 }
 
-DirectRun recover_tool(const std::vector<std::string>& args) {
-    return capture_run([&](std::ostream& out, std::ostream& err) {
-        return cli::run_atomic_recover(args, out, err);
-    });
-}
-
 // The transaction of TransactionRoot, as atomic-commit operands, c.conf from standard input.
 std::vector<std::string> operands(const TransactionRoot& root, const ScratchDir& sources) {
     write_file(sources / "a", root.new_text("a.conf"));
@@ -51,7 +45,78 @@ std::vector<std::string> operands(const TransactionRoot& root, const ScratchDir&
             "gone.conf"};
 }
 
+// atomic-commit started as a child on TransactionRoot's transaction, a.conf's SOURCE a FIFO
+// (created here, no writer yet) and the rest from files; with expect, --expect a.conf=FIFO too.
+pid_t start_with_fifo(const TransactionRoot& root, const ScratchDir& sources, bool expect) {
+    REQUIRE(::mkfifo((sources / "fifo").c_str(), 0600) == 0);
+    write_file(sources / "b", root.new_text("sub/b.conf"));
+    write_file(sources / "c", root.new_text("new/dir/c.conf"));
+    write_file(sources / "a", root.new_text("a.conf"));
+    const std::string a = (expect ? sources / "a" : sources / "fifo").string();
+    std::vector<std::string> argv = {tool_path("atomic-commit"),
+                                     root.root(),
+                                     "sub/b.conf=" + (sources / "b").string(),
+                                     "a.conf=" + a,
+                                     "new/dir/c.conf=" + (sources / "c").string(),
+                                     "--remove=gone.conf"};
+    if (expect) argv.push_back("--expect=a.conf=" + (sources / "fifo").string());
+    return start_program(argv);
+}
+
+// Opens the FIFO for writing once the child has opened it for reading (ENXIO until then).
+int open_fifo_writer(const ScratchDir& sources) {
+    for (int i = 0; i < 2000; ++i) {
+        const int fd = ::open((sources / "fifo").c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+        if (fd >= 0 || errno != ENXIO) return fd;
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return -1;
+}
+
 }  // namespace
+
+TEST_CASE("a FIFO SOURCE is read once its writer comes, as cat would read it") {
+    TransactionRoot root;
+    ScratchDir sources;
+    const pid_t pid = start_with_fifo(root, sources, false);
+    const int writer = open_fifo_writer(sources);
+    REQUIRE(writer >= 0);
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));  // the reader waits for input
+    const std::string text = root.new_text("a.conf");
+    CHECK(::write(writer, text.data(), text.size()) == static_cast<ssize_t>(text.size()));
+    ::close(writer);
+    const int status = wait_with_deadline(pid);
+    REQUIRE(WIFEXITED(status));
+    CHECK(WEXITSTATUS(status) == 0);
+    CHECK(root.all_new());
+    root.check_clean();
+}
+
+TEST_CASE("a signal while a FIFO SOURCE awaits its writer or its input ends the run unchanged") {
+    // Before its writer comes (a SOURCE, an --expect SOURCE), and with a writer that is silent.
+    for (const int variant : {0, 1, 2}) {
+        CAPTURE(variant);
+        TransactionRoot root;
+        ScratchDir sources;
+        const pid_t pid = start_with_fifo(root, sources, variant == 1);
+        int writer = -1;
+        if (variant == 2) {
+            writer = open_fifo_writer(sources);
+            CHECK(::write(writer, "partial", 7) == 7);
+        }
+        // The lock file appears when the transaction begins; the SOURCE is opened after it.
+        for (int i = 0; i < 500 && !fs::exists(root.dir / ".atomfile-transaction.lock"); ++i)
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        ::kill(pid, SIGTERM);
+        const int status = wait_with_deadline(pid);
+        if (writer >= 0) ::close(writer);
+        REQUIRE(WIFEXITED(status));
+        CHECK(WEXITSTATUS(status) == 128 + SIGTERM);
+        CHECK(root.all_old());
+        root.check_clean();
+    }
+}
 
 TEST_CASE("FILE=SOURCE operands, standard input and --remove are committed together") {
     TransactionRoot root;
@@ -184,24 +249,4 @@ TEST_CASE("a signal while standard input is awaited ends the run at once, changi
     CHECK(WEXITSTATUS(status) == 128 + SIGTERM);
     CHECK(root.all_old());
     root.check_clean();
-}
-
-TEST_CASE("atomic-recover says what it did and refuses bad usage") {
-    TransactionRoot root;
-    DirectRun run = recover_tool({root.root()});
-    CHECK(run.status == 0);
-    CHECK(run.out == root.root() + ": nothing to recover\n");
-    fs::create_directory(root.dir / ".atomfile-transaction");
-    write_file(root.dir / ".atomfile-transaction/new-0", "torn");
-    run = recover_tool({root.root()});
-    CHECK(run.status == 0);
-    CHECK(run.out == root.root() + ": rolled back (every file old)\n");
-    root.check_clean();
-    CHECK(recover_tool({}).status == 2);
-    CHECK(recover_tool({root.root(), root.root()}).status == 2);
-    // A file (not a directory) is the other subject: its in-place undo record, here none.
-    run = recover_tool({(root.dir / "a.conf").string()});
-    CHECK(run.status == 0);
-    CHECK(run.out == (root.dir / "a.conf").string() + ": nothing to recover\n");
-    CHECK(recover_tool({"--undo-dir", root.root(), root.root()}).status == 2);
 }

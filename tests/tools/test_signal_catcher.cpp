@@ -2,6 +2,7 @@
 #include <doctest/doctest.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -50,6 +51,23 @@ TEST_CASE("the previous handlers come back and nothing pending leaks out") {
     ::raise(SIGINT);
     CHECK(previous_handler_ran == 1);
     ::sigaction(SIGINT, &saved, nullptr);
+}
+
+// A tool's main keeps them: a SIGTERM that comes once its files are new must not end it with
+// 143, the status that says nothing changed.
+TEST_CASE("a tool process keeps its signals caught to the end, so a late one cannot kill it") {
+    const pid_t pid = ::fork();
+    REQUIRE(pid >= 0);
+    if (pid == 0) {
+        cli::system::keep_signals_caught_until_exit();
+        { cli::SignalCatcher catcher; }
+        ::raise(SIGTERM);
+        ::_exit(0);
+    }
+    int status = 0;
+    REQUIRE(::waitpid(pid, &status, 0) == pid);
+    CHECK(WIFEXITED(status));
+    CHECK_FALSE(WIFSIGNALED(status));
 }
 
 TEST_CASE("an ignored signal stays ignored") {

@@ -1,6 +1,8 @@
 #include "cli/atomic_commit.hpp"
 
-#include "atomfile/read_file.hpp"
+#include <cerrno>
+
+#include "atomfile/file_descriptor.hpp"
 #include "atomfile/transaction.hpp"
 #include "cli/signal_catcher.hpp"
 #include "cli/system.hpp"
@@ -120,21 +122,34 @@ void check_input_open(int in_fd) {
     if (open < 0) throw_errno("check standard input", "");
 }
 
-std::string read_source(const std::string& source, int in_fd) {
-    if (source != "-") return read_file(source);
-    return read_descriptor(in_fd, "standard input");
+// A SOURCE is opened without waiting: open(2) of a FIFO waits for a writer, and no caught signal
+// could end that wait. The FIFO's content is then read once a writer comes, as cat would.
+FileDescriptor open_source(const std::string& source) {
+    system::FileIdentity identity;
+    FileDescriptor fd(system::open_for_reading(source.c_str(), identity));
+    if (!fd) throw_errno("open", source);
+    if (identity.kind == system::FileKind::directory) throw_error(EISDIR, "open", source);
+    return fd;
 }
 
-// Standard input is streamed, and given up as soon as a signal arrives (a terminal's ^C before
-// its ^D): false then, staging nothing.
+// An --expect SOURCE, whole; false when a signal arrived first (a FIFO's writer or a terminal's
+// ^D awaited).
+bool read_source(const std::string& source, int in_fd, std::string& content) {
+    FileDescriptor opened = source == "-" ? FileDescriptor() : open_source(source);
+    const int fd = opened ? opened.get() : in_fd;
+    const int result = system::read_to_end_or_signal(fd, content);
+    if (result < 0) throw_errno("read", source == "-" ? "standard input" : source);
+    return result == 0;
+}
+
+// Every SOURCE is streamed, and given up as soon as a signal arrives (a terminal's ^C before
+// its ^D, a FIFO whose writer never comes): false then, staging nothing.
 bool stage_write(Transaction& transaction, const Staging& staging, int in_fd,
                  const SignalCatcher& signals) {
-    if (staging.source != "-") {
-        transaction.write(staging.file, read_file(staging.source));
-        return true;
-    }
+    FileDescriptor opened = staging.source == "-" ? FileDescriptor() : open_source(staging.source);
+    const int fd = opened ? opened.get() : in_fd;
     try {
-        transaction.write_from(staging.file, in_fd, [&signals] { return signals.caught() != 0; });
+        transaction.write_from(staging.file, fd, [&signals] { return signals.caught() != 0; });
     } catch (const Error&) {
         if (signals.caught() == 0) throw;
     }
@@ -151,10 +166,14 @@ void report(const Request& request, std::ostream& out) {
 }
 
 // Returns the exit status, or 0 once committed.
-int stage_and_commit(const Request& request, SignalCatcher& signals, int in_fd) {
-    Transaction transaction(request.root, request.replace);
-    for (const Staging& expectation : request.expectations)
-        transaction.expect(expectation.file, read_source(expectation.source, in_fd));
+int stage_and_commit(const Request& request, SignalCatcher& signals, int in_fd,
+                     Transaction& transaction) {
+    for (const Staging& expectation : request.expectations) {
+        std::string content;
+        if (!read_source(expectation.source, in_fd, content))
+            return exit_status::signal_base + signals.caught();
+        transaction.expect(expectation.file, content);
+    }
     for (const Staging& staging : request.writes)
         if (!stage_write(transaction, staging, in_fd, signals)) break;
     if (signals.caught() != 0) return exit_status::signal_base + signals.caught();
@@ -162,6 +181,19 @@ int stage_and_commit(const Request& request, SignalCatcher& signals, int in_fd) 
     if (signals.caught() != 0) return exit_status::signal_base + signals.caught();
     transaction.commit();
     return exit_status::success;
+}
+
+// A signal also ends the wait for ROOT's lock (another commit holding it).
+int stage_and_commit(const Request& request, SignalCatcher& signals, int in_fd) {
+    ReplaceOptions options = request.replace;
+    options.cancel_lock_wait = [&signals] { return signals.caught() != 0; };
+    try {
+        Transaction transaction(request.root, options);
+        return stage_and_commit(request, signals, in_fd, transaction);
+    } catch (const Error& e) {
+        if (e.step_id() != Step::lock_root || signals.caught() == 0) throw;
+        return exit_status::signal_base + signals.caught();
+    }
 }
 
 int commit(const Request& request, SignalCatcher& signals, int in_fd, std::ostream& out,
@@ -173,6 +205,7 @@ int commit(const Request& request, SignalCatcher& signals, int in_fd, std::ostre
     report(request, out);
     if (out) return exit_status::success;
     err << tool << ": every FILE has its new content, but the report could not be written\n";
+    standard_output_failure_reported();
     return exit_status::replaced_with_error;
 }
 

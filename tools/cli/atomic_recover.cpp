@@ -1,5 +1,8 @@
 #include "cli/atomic_recover.hpp"
 
+#include <cerrno>
+#include <system_error>
+
 #include "atomfile/transaction.hpp"
 #include "cli/signal_catcher.hpp"
 #include "cli/system.hpp"
@@ -52,7 +55,9 @@ constexpr ToolInfo info = {
     exit_status::failure,
     "  0      recovered, or nothing to recover\n"
     "  1      recovery failed or was refused (a journal not to be trusted is left untouched)\n"
-    "  2      bad usage; nothing was touched\n",
+    "  2      bad usage; nothing was touched\n"
+    "  3      recovered, or nothing to recover, but the report could not be written on\n"
+    "         standard output; standard error says what was done\n",
 };
 
 Request parse_request(const std::vector<std::string>& args) {
@@ -87,32 +92,43 @@ const char* words(Recovery recovery) {
     }
 }
 
-int recover_root(const Request& request, std::ostream& out) {
-    out << request.path << ": " << words(recover(request.path, request.replace)) << '\n';
-    return exit_status::success;
+// The report comes after the recovery: a standard output that fails it (a full disk, a closed
+// descriptor) must not make a recovery that happened look like one that failed (status 1), nor
+// leave the user without knowing what was done. Status 3 then, the outcome said on err.
+int report(const Request& request, const char* outcome, std::ostream& out, std::ostream& err) {
+    errno = 0;
+    out << request.path << ": " << outcome << '\n';
+    out.flush();
+    if (out) return exit_status::success;
+    const int error = errno != 0 ? errno : EIO;
+    err << tool << ": " << request.path << ": " << outcome
+        << "; the report could not be written on standard output: "
+        << std::generic_category().message(error) << '\n';
+    standard_output_failure_reported();
+    return exit_status::replaced_with_error;
 }
 
-int recover_file(const Request& request, std::ostream& out) {
+const char* recover_root(const Request& request) {
+    return words(recover(request.path, request.replace));
+}
+
+const char* recover_file(const Request& request) {
     const bool restored = recover_in_place(request.path, request.replace);
-    out << request.path << ": "
-        << (restored ? "old content restored from the undo record" : "nothing to recover") << '\n';
-    return exit_status::success;
+    return restored ? "old content restored from the undo record" : "nothing to recover";
 }
 
-int run_request(const Request& request, std::ostream& out) {
-    switch (request.subject) {
-        case Subject::transaction_root:
-            return recover_root(request, out);
-        case Subject::file:
-            return recover_file(request, out);
-    }
-    return exit_status::failure;
+int run_request(const Request& request, std::ostream& out, std::ostream& err) {
+    const char* outcome = request.subject == Subject::transaction_root ? recover_root(request)
+                                                                       : recover_file(request);
+    return report(request, outcome, out, err);
 }
 
 }  // namespace
 
 int run_atomic_recover(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-    auto work = [&](const Request& request, SignalCatcher&) { return run_request(request, out); };
+    auto work = [&](const Request& request, SignalCatcher&) {
+        return run_request(request, out, err);
+    };
     return run_tool(info, parse_request, args, work, out, err);
 }
 

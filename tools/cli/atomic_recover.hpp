@@ -14,7 +14,8 @@ namespace atomfile::cli {
 // Prints what was done ("ROOT: rolled forward", "rolled back", "FILE: old content restored
 // from the undo record", "nothing to recover").
 // Returns the exit status documented in atomic-recover(1): 0 done (or nothing to do),
-// 1 failed or refused (nothing was touched by a refusal), 2 bad usage.
+// 1 failed or refused (nothing was touched by a refusal), 2 bad usage, 3 done but the report
+// could not be written on out (what was done is then said on err).
 int run_atomic_recover(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 
 }  // namespace atomfile::cli

@@ -208,6 +208,7 @@ namespace {
 volatile sig_atomic_t first_caught_signal = 0;
 sigset_t caught_set;
 sigset_t mask_before_catch;
+bool signals_kept_until_exit = false;  // keep_signals_caught_until_exit()
 std::vector<std::pair<int, struct sigaction>> actions_before_catch;
 
 void record_signal(int signal_number) {
@@ -272,7 +273,12 @@ int catch_signals(const std::vector<int>& signals) {
     return error == 0 ? 0 : -1;
 }
 
+void keep_signals_caught_until_exit() {
+    signals_kept_until_exit = true;
+}
+
 int release_signals() {
+    if (signals_kept_until_exit) return 0;
     struct timespec zero = {0, 0};
     while (::sigtimedwait(&caught_set, nullptr, &zero) > 0) {
     }
@@ -339,6 +345,21 @@ int wait_child_or_signal(int pid, int& exit_status) {
     }
     ::close(process_fd);
     return wait_child(pid, exit_status);
+}
+
+int read_to_end_or_signal(int fd, std::string& into) {
+    char buffer[65536];
+    for (;;) {
+        if (caught_signal() != 0) return 1;
+        struct pollfd entry = {fd, POLLIN, 0};
+        const int ready = ::ppoll(&entry, 1, nullptr, &wait_mask);
+        if (ready < 0 && errno != EINTR) return -1;
+        if (ready <= 0) continue;
+        const ssize_t got = ::read(fd, buffer, sizeof buffer);
+        if (got == 0) return 0;
+        if (got > 0) into.append(buffer, static_cast<std::size_t>(got));
+        if (got < 0 && errno != EINTR && errno != EAGAIN) return -1;
+    }
 }
 
 }  // namespace atomfile::cli::system

@@ -87,6 +87,11 @@ extern const int signal_pipe;       // SIGPIPE
 // what is still pending and restores the previous handlers and mask.
 int catch_signals(const std::vector<int>& signals);
 int release_signals();
+// A tool's main calls this first: from then on release_signals() leaves the caught signals
+// recorded and blocked, so that one arriving after the work is done (the files already new) is
+// dropped at exit instead of killing the process with 128 + N, the status that says nothing
+// changed. In-process callers (the tests) never call it and get their handlers back.
+void keep_signals_caught_until_exit();
 // The first signal caught since catch_signals() (including one pending right now), or 0.
 int caught_signal();
 // Forgets the caught signal, so that the next one can be seen (with-tempdir forwards each).
@@ -101,5 +106,11 @@ void exit_on_bus_error(const char* message, int exit_status);
 // Waits for the child like wait_child() (0, exit_status set), but returns 1 as soon as a caught
 // signal arrives while the child still runs; -1 with errno.
 int wait_child_or_signal(int pid, int& exit_status);
+
+// Appends everything fd gives, to its end of input, to into, waiting for input with the caught
+// signals let through (as wait_child_or_signal), so that a signal ends a wait for a FIFO's
+// writer or for a terminal's next line: 0 at the end of input, 1 when a caught signal arrived
+// (into holds what was read so far), -1 with errno when poll or read failed.
+int read_to_end_or_signal(int fd, std::string& into);
 
 }  // namespace atomfile::cli::system

@@ -12,6 +12,8 @@ namespace atomfile::cli {
 
 namespace {
 
+bool standard_output_failure_said = false;
+
 int run_work(const ToolInfo& info, const std::function<int(SignalCatcher&)>& work,
              std::ostream& err) {
     try {
@@ -61,12 +63,17 @@ int run_tool(const ToolInfo& info, const std::function<ToolAction()>& parse,
     return run_work(info, work, err);
 }
 
+void standard_output_failure_reported() {
+    standard_output_failure_said = true;
+}
+
 ATOMFILE_NO_VPTR_CHECK int finish_standard_output(const char* tool, int status, int failure_status,
                                                   std::ostream& out, std::ostream& err) {
     errno = 0;
     out.flush();
     const bool failed = !out || std::fflush(stdout) != 0 || std::ferror(stdout) != 0;
     if (!failed) return status;
+    if (standard_output_failure_said && status != 0) return status;
     const int error = errno != 0 ? errno : EIO;
     err << tool << ": write error on standard output: " << std::generic_category().message(error)
         << '\n';

@@ -94,6 +94,9 @@ ATOMFILE_NO_VPTR_CHECK int run_tool(const ToolInfo& info,
 // be written — a full disk, a closed descriptor — which a pipeline would otherwise take for
 // success with truncated output. Then says "TOOL: write error on standard output: REASON" and
 // returns failure_status (or status, when that already reports a failure).
+// A tool that has itself said why its report could not be written (and what was done) calls
+// this, so that finish_standard_output() does not add a second, vaguer message.
+void standard_output_failure_reported();
 ATOMFILE_NO_VPTR_CHECK int finish_standard_output(const char* tool, int status, int failure_status,
                                                   std::ostream& out, std::ostream& err);
 

@@ -91,6 +91,8 @@ bool set_flag(Settings& s, const std::string& name) {
         s.raw = true;
     else if (name == "--if-exists")
         s.if_exists = true;
+    else if (name == "--in-place-fallback")
+        s.in_place_fallback = true;
     else
         return false;
     return true;
@@ -98,7 +100,7 @@ bool set_flag(Settings& s, const std::string& name) {
 
 bool takes_value(const std::string& name) {
     for (const char* option : {"--indent", "-d", "--durability", "--lock-timeout", "--keep-owner",
-                               "--max-depth", "--max-size", "--default"})
+                               "--max-depth", "--max-size", "--default", "--undo-dir"})
         if (name == option) return true;
     return false;
 }
@@ -163,6 +165,9 @@ void OptionReader::apply(const std::string& name, std::optional<std::string> inl
         s.max_size = parse_number(name, take_value(name, inline_value), true);
     } else if (name == "--default") {
         s.default_value = take_value(name, inline_value);
+    } else if (name == "--undo-dir") {
+        s.undo_directory = take_value(name, inline_value);
+        if (s.undo_directory.empty()) throw UsageError("--undo-dir needs a directory");
     } else {
         throw UsageError("unknown option '" + name + "'");
     }
@@ -237,6 +242,8 @@ Settings parse_command_line(const std::vector<std::string>& args) {
     if (settings.help || settings.version) return settings;
     if (settings.lock_timeout && !settings.lock)
         throw UsageError("--lock-timeout and --no-lock contradict each other");
+    if (!settings.undo_directory.empty() && !settings.in_place_fallback)
+        throw UsageError("--undo-dir needs --in-place-fallback");  // as atomic-write says
     if (operands.empty()) throw UsageError("missing FILE");
     settings.file = operands.front();
     if (settings.file.empty()) throw UsageError("'': empty file name");

@@ -50,6 +50,10 @@ struct Settings {
     HardLinkPolicy hard_links = HardLinkPolicy::break_link;
     OwnerPolicy owner_policy = OwnerPolicy::keep_if_permitted;
     std::function<void(const OwnerNotKept&)> on_owner_not_kept;  // set by json-edit, not parsed
+    bool in_place_fallback = false;  // --in-place-fallback (ReplaceOptions::in_place_fallback)
+    std::string undo_directory;      // --undo-dir, only with --in-place-fallback
+    // The notice that FILE is overwritten in place; set by json-edit, not parsed.
+    std::function<void(const Error&, const std::string&)> on_in_place_fallback;
     std::size_t max_depth = 1000;
     std::optional<std::uint64_t> max_size;
     std::string file;

@@ -61,6 +61,10 @@ Options:
                           fail if FILE has other hard links (default: they keep the old content)
       --keep-owner WHEN   if-permitted (default: warn when FILE's owner cannot be kept),
                           strict (refuse) or never
+      --in-place-fallback when FILE cannot be renamed over (a bind mount, a directory you may
+                          not write), overwrite it in place, crash-safe through an undo record
+      --undo-dir DIR      keep --in-place-fallback's undo record (and, for an unwritable
+                          directory, the new content) in DIR (default: FILE's directory)
       --max-depth N       refuse nesting deeper than N (default 1000)
       --max-size N[KMG]   refuse files larger than N bytes
   -h, --help, --version
@@ -292,6 +296,9 @@ ReplaceOptions replace_options(const Settings& settings) {
     options.hard_links = settings.hard_links;
     options.owner_policy = settings.owner_policy;
     options.on_owner_not_kept = settings.on_owner_not_kept;
+    options.in_place_fallback = settings.in_place_fallback;
+    options.undo_directory = settings.undo_directory;
+    options.on_in_place_fallback = settings.on_in_place_fallback;
     return options;
 }
 
@@ -354,6 +361,16 @@ bool not_replaceable(const Error& e) {
     return false;
 }
 
+// Mapped when the old content is replaced only by rename, never rewritten in place. The in-place
+// fallback overwrites and truncates the very pages a mapping shows, so then it is read into
+// memory: the edit's pieces, which point into it, stay valid whatever the commit does.
+FileContent read_original(const Settings& settings, const AtomicFile& file) {
+    if (!settings.in_place_fallback)
+        return map_descriptor(file.original_descriptor(), settings.file, size_limit(settings));
+    return FileContent(
+        read_descriptor(file.original_descriptor(), settings.file, size_limit(settings)));
+}
+
 // Reads FILE through the AtomicFile, under its lock, when it will be written.
 Content read_source(const Settings& settings, std::optional<AtomicFile>& file, Source& source) {
     if (!modifies(settings) || settings.dry_run) return read_only(settings, source);
@@ -375,9 +392,7 @@ Content read_source(const Settings& settings, std::optional<AtomicFile>& file, S
         source.missing = true;
         return content_of("{}\n");
     }
-    // Mapped: the old content is replaced only by rename, never rewritten in place.
-    auto text = std::make_shared<const FileContent>(
-        map_descriptor(file->original_descriptor(), settings.file, size_limit(settings)));
+    auto text = std::make_shared<const FileContent>(read_original(settings, *file));
     if (settings.create && text->view().empty()) {
         source.missing = true;
         return content_of("{}\n");
@@ -403,6 +418,23 @@ bool edits_concurrently(const Settings& settings, const std::optional<AtomicFile
                        [](const Operation& operation) { return operation.modifies(); });
 }
 
+// Writes the document into the temp. The pieces it keeps of a mapped FILE are copied from FILE's
+// descriptor by the kernel (AtomicFile::copy_from): no user-space copy and no page fault, so
+// a big file's unchanged bytes cost what cp pays, while the validating thread reads the mapping.
+void write_document(AtomicFile& file, const Document& document, const FileContent& text) {
+    const int descriptor = text.mapped() ? file.original_descriptor() : -1;
+    const auto begin = reinterpret_cast<std::uintptr_t>(text.view().data());
+    const std::size_t size = text.view().size();
+    for (std::string_view piece : document.pieces()) {
+        const auto at = reinterpret_cast<std::uintptr_t>(piece.data());
+        if (descriptor >= 0 && !piece.empty() && at >= begin && at - begin <= size &&
+            piece.size() <= size - (at - begin))
+            file.copy_from(descriptor, at - begin, piece.size());
+        else
+            file.write(piece);
+    }
+}
+
 // The edit, written into the temp while the text is validated; committed only once the text is
 // known valid. nullopt when anything is to be said (invalid JSON, a duplicate key's warning, an
 // operation's failure or output): nothing is committed then, and the caller starts again the
@@ -423,8 +455,7 @@ std::optional<int> edit_while_validating(const Settings& settings, AtomicFile& f
         if (apply_operations(settings, *document, source, said, said) == exit_code::success &&
             said.tellp() == 0) {
             try {
-                if (document->changed())
-                    for (auto piece : document->pieces()) file.write(piece);
+                if (document->changed()) write_document(file, *document, *text);
             } catch (const Error& e) {
                 write_error = e;
             }
@@ -474,7 +505,7 @@ int edit_file(const Settings& settings, std::ostream& out, std::ostream& err,
     if (modifies(settings)) show(settings, *document, original, source, out);
     if (!file || !(document->changed() || source.missing)) return exit_code::success;
     try {
-        for (auto piece : document->pieces()) file->write(piece);
+        write_document(*file, *document, *text);
         file->commit();
     } catch (const Error& e) {
         cli::report_error(err, tool, e);
@@ -489,6 +520,7 @@ int run(const std::vector<std::string>& args, std::istream& in, std::ostream& ou
     try {
         settings = parse_command_line(args);
         settings.on_owner_not_kept = cli::owner_warning(err, tool);
+        settings.on_in_place_fallback = cli::in_place_notice(err, tool);
         if (settings.help) return out << help_text, exit_code::success;
         if (settings.version) return out << tool << " (atomfile) " << version << '\n', 0;
         load_arguments(settings, in);

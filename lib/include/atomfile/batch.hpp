@@ -21,10 +21,9 @@
 // into the temp and starts its writeback, so the disk works while more files are staged, then
 // copies the old file's metadata to the temp (step 1 below, done early: a failure of it, or
 // on_owner_not_kept, is then met by write()) and closes the old file. Descriptors held until
-// commit: a file staged by write() holds one (its temp; its directory's descriptor is shared
-// with the other files staged in that directory), or two with skip_unchanged (the old file,
-// compared at commit); one staged by open() holds three (its directory, its temp, the old
-// file), and its directory one more, shared; a lock adds one or two. Staging past
+// commit: a file staged by write() holds one (its temp), or two with skip_unchanged (the old
+// file, compared at commit); one staged by open() holds two (its temp, the old file); each
+// directory holds one, shared by every file staged in it; a lock adds one or two. Staging past
 // RLIMIT_NOFILE fails with EMFILE naming that file; the batch never changes the limit.
 // A directory is walked to once per batch: a later path naming it by the same text (from the
 // same working directory, when relative) is looked up in the directory the first walk reached,
@@ -40,8 +39,11 @@
 // is kept. (Last-wins would invalidate the AtomicFile& an earlier open() returned, and under
 // lock the second staging would wait for our own lock.)
 // A file that the kernel would not let this process rename over (in a sticky directory, owned by
-// another user, the directory too, and the process not root) is refused when staged, with EPERM,
-// step "resolve target": the commit would otherwise publish the files before it and then fail.
+// another user, the directory too, and the process without CAP_FOWNER in its effective set,
+// root or not) is refused when staged, with EPERM, step "resolve target": the commit would
+// otherwise publish the files before it and then fail. CAP_FOWNER lifts nothing else: another
+// user's file in a sticky world-writable directory stays refused (ReplaceOptions::
+// protected_regular, on by default), and so do the link rules (protected_symlinks).
 //
 // The commit protocol (docs/durability.md, "Many files: the group commit", says why):
 //   1. for each file, in staging order: with skip_unchanged, a file whose content and metadata
@@ -96,6 +98,10 @@
 // discard() it yourself: a file the caller committed on its own is simply left out of the group
 // commit (it was replaced by its own commit), and one the caller discarded is left out too (nothing
 // is published for it).
+//
+// Owner. The effective uid and gid that decide whether a file's owner must be copied (and
+// what skip_unchanged compares) are read once per batch, at its first write() or commit(), not
+// per file: do not change them (seteuid) while a batch is staged.
 //
 // Locks. With ReplaceOptions::lock each file's lock is taken when it is staged and held until
 // commit() (or discard) ends; two batches locking the same files in a different order wait for

@@ -451,6 +451,19 @@ class ATOMFILE_API AtomicFile {
     // write_from. Returns the number of bytes copied.
     std::uint64_t write_original(const StopRequested& stop = {});
     std::uint64_t write_original(const StopRequested& stop, std::error_code& ec) noexcept;
+    // Appends bytes [offset, offset + length) of fd to the temp, read at those offsets (fd's
+    // own file offset is left alone, so a descriptor shared with other readers may be used):
+    // the unchanged parts of an edited file, copied file to file. From a regular file the
+    // kernel copies them (copy_file_range, else sendfile): no user-space buffer and no page
+    // fault, whatever the range's size; anything else is read at those offsets (pread) and
+    // written through a 256 KiB buffer (a pipe, which cannot be, fails with ESPIPE). The
+    // range's blocks are allocated first where the file system can (fallocate without changing
+    // the size). Write-behind applies as for write_from. Errors: Error with
+    // Step::copy_into_temp and errno of the read or the write, or ENODATA when fd ends before
+    // the range does; the bytes copied before the error stay in the temp.
+    void copy_from(int fd, std::uint64_t offset, std::uint64_t length);
+    void copy_from(int fd, std::uint64_t offset, std::uint64_t length,
+                   std::error_code& ec) noexcept;
     // The temp's size: everything written so far, by any means (its descriptor included).
     // Error with Step::inspect_temp when it cannot be examined.
     std::uint64_t size() const;

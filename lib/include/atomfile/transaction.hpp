@@ -50,7 +50,9 @@
 //     write_journal, sync_journal): NOTHING changed; every target holds its old content and the
 //     staging directory is gone. Step::expect has errno EBUSY (errc::conflict does not match it:
 //     compare step_of(ec)); lock_root with ETIMEDOUT when the lock stayed busy past
-//     ReplaceOptions::lock_timeout, EPERM when the lock file is another user's in a sticky root;
+//     ReplaceOptions::lock_timeout, ECANCELED when ReplaceOptions::cancel_lock_wait returned true
+//     (asked before the first try and about every 100 ms while the lock is busy), EPERM when
+//     the lock file is another user's in a sticky root;
 //     refuse_journal: an earlier transaction's staging directory or journal is not to be trusted
 //     (EPERM: another user's; ELOOP/EINVAL: a journal naming a path outside the root or through a
 //     symlink) and nothing was touched: a person has to look;
@@ -68,10 +70,11 @@
 //
 // Options. ReplaceOptions apply as they do to write_atomic where they mean something here:
 // durability (Durability::none skips every sync: all or nothing across process crashes only),
-// mode, keep_mode, keep_owner, owner_policy, on_owner_not_kept, keep_xattrs, hard_links and
-// lock_timeout (of the root's lock). The others (cancel_lock_wait included) (follow_symlinks,
-// create_only, backup_suffix, lock, detect_conflicts, skip_unchanged, missing_ok) are not used:
-// links are refused, the root's lock serialises writers, expect() detects conflicts.
+// mode, keep_mode, keep_owner, owner_policy, on_owner_not_kept, keep_xattrs, hard_links,
+// lock_timeout and cancel_lock_wait (both of the root's lock, taken by the constructor). The
+// others (follow_symlinks, create_only, backup_suffix, lock, detect_conflicts, skip_unchanged,
+// missing_ok) are not used: links are refused, the root's lock serialises writers, expect()
+// detects conflicts.
 //
 // Lifetime. A Transaction holds the root's lock from construction to commit() or discard(), and
 // commits once: afterwards every call fails with EBADF (step "use a finished transaction").

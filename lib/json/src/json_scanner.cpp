@@ -6,7 +6,9 @@
 #include <cstring>
 #include <deque>
 #include <forward_list>
+#include <future>
 #include <memory>
+#include <system_error>
 #include <unordered_set>
 
 #if defined(__SSE2__)
@@ -546,6 +548,13 @@ class FastValidator {
         : t_(text), max_depth_(max_depth), strict_(dialect == Dialect::strict) {}
     // False when the fast path gives up; report is then unspecified.
     bool run(ScanReport& report);
+    // The two halves of validate_halves(): run_head reads [0, split), which must leave it just
+    // after a comma or opening bracket inside an array; run_tail reads [split, end) as if it
+    // began there, with the levels opened before split unknown. join() checks that each agrees
+    // with the other and makes the report of the whole text.
+    bool run_head(ScanReport& report, std::size_t split);
+    bool run_tail(ScanReport& report, std::size_t split);
+    static bool join(const FastValidator& head, const FastValidator& tail, ScanReport& report);
 
   private:
     // One open container. The keys of every open object share one stack (keys_), each object's
@@ -553,19 +562,51 @@ class FastValidator {
     // others unless its bit is set, and an object past 16 keys gets a hash set.
     struct FastLevel {
         bool object = false;
+        // The tail's bottom level, opened before the split; until a colon or a bracket tells,
+        // its kind may be unknown.
+        bool before_split = false, kind_known = true;
         std::size_t open = 0;
         std::size_t keys_begin = 0, decoded_begin = 0;
         std::uint64_t filter = 0;
         std::unique_ptr<std::unordered_set<std::string_view>> index;
     };
 
-    enum class Expect { value, value_or_close, key, key_or_close, colon, after_value, done };
+    enum class Expect {
+        value,
+        value_or_close,
+        key,
+        key_or_close,
+        colon,
+        after_value,
+        done,
+        any_member,           // after a comma in a level of unknown kind (the tail's)
+        colon_or_after_value  // after a string there: a key if a colon follows
+    };
+    // A level opened before the split that the tail closed: its kind, the closing bracket's
+    // position and (objects) the keys the tail saw in it.
+    struct TailClose {
+        bool object = false;
+        std::size_t close = 0;
+        std::vector<std::string> keys;
+    };
+    // A container the tail opened and closed directly inside a level opened before the split,
+    // the `closed`-th level (from the innermost) that the tail closed: shallow if that one is.
+    struct TailChild {
+        std::size_t open = 0, close = 0, closed = 0;
+    };
     struct Block {
         std::uint64_t quote = 0, backslash = 0, space = 0, op = 0, slash = 0, high = 0, control = 0;
     };
     bool check_block(std::size_t base, const Block& block, std::uint64_t in_string,
                      std::uint64_t escaped);
+    bool scan(std::size_t from, std::size_t to);
     bool step(std::size_t pos);
+    [[gnu::noinline]] bool step_unknown(std::size_t pos);  // the tail's rare path
+    bool close_before_split(std::size_t pos);
+    void know_kind(bool object) {
+        levels_[0].object = object;
+        levels_[0].kind_known = true;
+    }
     bool scalar(std::size_t pos);
     bool open(std::size_t pos, bool object);
     bool close(std::size_t pos, char c);
@@ -597,6 +638,12 @@ class FastValidator {
     std::uint64_t block_escapes_ = 0;
     std::size_t last_escape_ = no_position;
     ScanReport* report_ = nullptr;
+    // The tail's: levels opened before the split and closed in it, containers directly inside
+    // them, and how deep beyond the split's level it went (relative to the levels it closed).
+    bool tail_ = false;
+    std::vector<TailClose> tail_closes_;
+    std::vector<TailChild> tail_children_;
+    std::ptrdiff_t deepest_ = 0;
 };
 
 constexpr Table scalar_run_end_table = make_table(" \t\n\r,:[]{}\"/");
@@ -671,14 +718,40 @@ bool FastValidator::check_block(std::size_t base, const Block& block, std::uint6
 bool FastValidator::run(ScanReport& report) {
     report_ = &report;
     std::size_t start = t_.substr(0, 3) == "\xEF\xBB\xBF" ? 3 : 0;
+    if (!scan(start, t_.size()) || expect_ != Expect::done) return false;
+    std::sort(report.shallow.begin(), report.shallow.end());
+    return true;
+}
+
+bool FastValidator::run_head(ScanReport& report, std::size_t split) {
+    report_ = &report;
+    std::size_t start = t_.substr(0, 3) == "\xEF\xBB\xBF" ? 3 : 0;
+    if (!scan(start, split) || depth_ == 0 || levels_[depth_ - 1].object) return false;
+    return expect_ == Expect::value || expect_ == Expect::value_or_close;
+}
+
+bool FastValidator::run_tail(ScanReport& report, std::size_t split) {
+    report_ = &report;
+    tail_ = true;
+    levels_.emplace_back();
+    levels_[0].before_split = true;  // an array, as the head must confirm
+    depth_ = 1;
+    expect_ = strict_ ? Expect::value : Expect::value_or_close;
+    // Ends having closed the levels before the split, and nothing it opened.
+    return scan(split, t_.size()) && depth_ == 1 && !tail_closes_.empty() &&
+           expect_ == Expect::after_value;
+}
+
+// Stage one and two over [from, to): false when the fast path gives up or to lies in a string.
+bool FastValidator::scan(std::size_t from, std::size_t to) {
     std::uint64_t escape_carry = 0, in_string_carry = 0, scalar_carry = 0;
-    for (std::size_t base = start; base < t_.size(); base += 64) {
+    for (std::size_t base = from; base < to; base += 64) {
         std::uint64_t bits[7] = {};
         const char* p = t_.data() + base;
         char padded[64];
-        if (base + 64 > t_.size()) {
+        if (base + 64 > to) {
             std::memset(padded, ' ', sizeof padded);
-            std::memcpy(padded, p, t_.size() - base);
+            std::memcpy(padded, p, to - base);
             p = padded;
         }
         for (int i = 0; i < 4; ++i) classify16(load16(p + 16 * i), i, bits);
@@ -701,9 +774,7 @@ bool FastValidator::run(ScanReport& report) {
         if (block_escapes_)
             last_escape_ = base + 63 - static_cast<std::size_t>(__builtin_clzll(block_escapes_));
     }
-    if (in_string_carry || expect_ != Expect::done) return false;
-    std::sort(report.shallow.begin(), report.shallow.end());
-    return true;
+    return in_string_carry == 0;
 }
 
 inline bool FastValidator::step(std::size_t pos) {
@@ -711,6 +782,10 @@ inline bool FastValidator::step(std::size_t pos) {
     switch (expect_) {
         case Expect::after_value:
             if (c != ',') return close(pos, c);
+            if (!levels_[depth_ - 1].kind_known) {
+                expect_ = Expect::any_member;
+                return true;
+            }
             if (levels_[depth_ - 1].object)
                 expect_ = strict_ ? Expect::key : Expect::key_or_close;
             else
@@ -739,10 +814,42 @@ inline bool FastValidator::step(std::size_t pos) {
             }
             if (c == '{' || c == '[') return open(pos, c == '{');
             return depth_ > 0 && scalar(pos);
+        case Expect::any_member:
+        case Expect::colon_or_after_value:
+            return step_unknown(pos);
         case Expect::done:
             break;
     }
     return false;
+}
+
+// The tail's level opened before the split, of a kind not known yet (after it closed one such
+// level, the next is as unknown): the first member after a comma tells, or its closing bracket.
+bool FastValidator::step_unknown(std::size_t pos) {
+    char c = t_[pos];
+    if (expect_ == Expect::colon_or_after_value) {  // the string was a key, or a value
+        know_kind(c == ':');
+        if (c != ':') {
+            expect_ = Expect::after_value;
+            return step(pos);
+        }
+        add_key(pos);
+        expect_ = Expect::value;
+        return true;
+    }
+    if (c == '"') {
+        key_begin_ = pos;
+        expect_ = Expect::colon_or_after_value;
+        return true;
+    }
+    if (c == '}' || c == ']') {  // JSONC's trailing comma
+        if (strict_) return false;
+        know_kind(c == '}');
+        return close(pos, c);
+    }
+    know_kind(false);  // a value that is not a string: an array
+    expect_ = Expect::value;
+    return step(pos);
 }
 
 // A number or literal: its bytes up to the next delimiter must be exactly one.
@@ -763,6 +870,9 @@ inline bool FastValidator::scalar(std::size_t pos) {
 
 bool FastValidator::open(std::size_t pos, bool object) {
     if (depth_ >= max_depth_) return false;
+    if (tail_)
+        deepest_ = std::max(deepest_, static_cast<std::ptrdiff_t>(depth_) -
+                                          static_cast<std::ptrdiff_t>(tail_closes_.size()));
     if (depth_ == 0) report_->root_begin = pos;
     if (levels_.size() <= depth_) levels_.emplace_back();
     FastLevel& level = levels_[depth_++];
@@ -779,15 +889,78 @@ bool FastValidator::open(std::size_t pos, bool object) {
 }
 
 bool FastValidator::close(std::size_t pos, char c) {
-    if (depth_ == 0 || c != (levels_[depth_ - 1].object ? '}' : ']')) return false;
+    if (depth_ == 0) return false;
+    if (!levels_[depth_ - 1].kind_known) know_kind(c == '}');
+    if (c != (levels_[depth_ - 1].object ? '}' : ']')) return false;
     FastLevel& level = levels_[depth_ - 1];
-    if (depth_ <= 2) report_->shallow.emplace_back(level.open, pos + 1);
+    if (level.before_split) return close_before_split(pos);
+    if (tail_ && depth_ == 2)
+        tail_children_.push_back({level.open, pos + 1, tail_closes_.size()});
+    else if (!tail_ && depth_ <= 2)
+        report_->shallow.emplace_back(level.open, pos + 1);
     if (level.object) {
         keys_.resize(level.keys_begin);
         decoded_.resize(level.decoded_begin);
     }
     --depth_;
     value_done(pos + 1);
+    return true;
+}
+
+// The tail closes a level opened before the split: the level below it takes its place, its
+// kind unknown.
+bool FastValidator::close_before_split(std::size_t pos) {
+    FastLevel& level = levels_[0];
+    TailClose closed{level.object, pos, {}};
+    if (level.object) closed.keys.assign(keys_.begin(), keys_.end());
+    tail_closes_.push_back(std::move(closed));
+    keys_.clear();
+    decoded_.clear();
+    level = FastLevel();
+    level.before_split = true;
+    level.kind_known = false;
+    expect_ = Expect::after_value;
+    return true;
+}
+
+bool FastValidator::join(const FastValidator& head, const FastValidator& tail, ScanReport& report) {
+    const std::size_t depth = head.depth_;
+    const auto& closes = tail.tail_closes_;
+    if (closes.size() != depth || static_cast<std::ptrdiff_t>(depth) + tail.deepest_ >
+                                      static_cast<std::ptrdiff_t>(head.max_depth_))
+        return false;
+    // Only space after the root's closing bracket.
+    for (std::size_t p = closes.back().close + 1; p < head.t_.size(); ++p)
+        if (!space_table[at(head.t_, p)]) return false;
+    report = ScanReport();
+    report.root_begin = head.report_->root_begin;
+    report.root_end = closes.back().close + 1;
+    report.duplicates = head.report_->duplicates;
+    report.shallow = head.report_->shallow;
+    for (std::size_t i = 0; i < depth; ++i) {
+        const std::size_t level = depth - 1 - i;  // the head's level the tail's i-th close ends
+        const FastLevel& open = head.levels_[level];
+        if (open.object != closes[i].object) return false;
+        if (level < 2) report.shallow.emplace_back(open.open, closes[i].close + 1);
+        if (!open.object || closes[i].keys.empty()) continue;
+        // A key repeated across the split: the one-pass path words it.
+        std::size_t keys_end = head.keys_.size();
+        for (std::size_t above = level + 1; above < depth; ++above)
+            if (head.levels_[above].object) {
+                keys_end = head.levels_[above].keys_begin;
+                break;
+            }
+        std::unordered_set<std::string_view> seen(
+            head.keys_.begin() + static_cast<std::ptrdiff_t>(open.keys_begin),
+            head.keys_.begin() + static_cast<std::ptrdiff_t>(keys_end));
+        for (const std::string& key : closes[i].keys)
+            if (seen.count(key)) return false;
+    }
+    for (const TailChild& child : tail.tail_children_)
+        if (depth - child.closed <= 1) report.shallow.emplace_back(child.open, child.close);
+    report.duplicates.insert(report.duplicates.end(), tail.report_->duplicates.begin(),
+                             tail.report_->duplicates.end());
+    std::sort(report.shallow.begin(), report.shallow.end());
     return true;
 }
 
@@ -812,7 +985,7 @@ inline bool FastValidator::fresh_key(FastLevel& level, std::string_view key) {
 }
 
 // The key ends at the last quote before its colon (only whitespace lies between).
-void FastValidator::add_key(std::size_t colon) {
+inline void FastValidator::add_key(std::size_t colon) {
     std::size_t end = colon;
     while (t_[end - 1] != '"') --end;
     std::string_view key = t_.substr(key_begin_ + 1, end - key_begin_ - 2);
@@ -851,6 +1024,9 @@ std::size_t skip_string(std::string_view text, std::size_t pos) {
 
 ScanReport validate(std::string_view text, std::size_t max_depth, Dialect dialect) {
     ScanReport report;
+    if (text.size() >= halves_from &&
+        validate_halves(text, max_depth, dialect, text.size() / 2, report))
+        return report;
     if (validate_fast(text, max_depth, dialect, report)) return report;
     return validate_reference(text, max_depth, dialect);
 }
@@ -862,6 +1038,54 @@ bool validate_fast(std::string_view text, std::size_t max_depth, Dialect dialect
     return FastValidator(text, max_depth, dialect).run(report);
 #else
     (void)text, (void)max_depth, (void)dialect, (void)report;
+    return false;
+#endif
+}
+
+#if defined(__SSE2__)
+namespace {
+
+// Where validate_halves() may split a text: a line break after a comma and before an opening
+// bracket (",\n    {", as pretty printers lay out arrays of records), first from `from` on.
+// Outside any string in a valid text, since strings hold no raw line break; no_position if none
+// comes within a few MiB.
+std::size_t split_point(std::string_view text, std::size_t from) {
+    const std::size_t limit = std::min(text.size(), from + (std::size_t(4) << 20));
+    for (std::size_t pos = from; (pos = text.find('\n', pos)) < limit; ++pos) {
+        std::size_t before = pos, after = pos + 1;
+        while (before > from &&
+               (text[before - 1] == ' ' || text[before - 1] == '\t' || text[before - 1] == '\r'))
+            --before;
+        while (after < text.size() && space_table[at(text, after)]) ++after;
+        if (before > from && text[before - 1] == ',' && after < text.size() &&
+            (text[after] == '{' || text[after] == '['))
+            return pos;
+    }
+    return no_position;
+}
+
+}  // namespace
+#endif
+
+bool validate_halves(std::string_view text, std::size_t max_depth, Dialect dialect,
+                     std::size_t from, ScanReport& report) {
+#if defined(__SSE2__)
+    std::size_t split = split_point(text, std::max<std::size_t>(from, 1));
+    if (split == no_position) return false;
+    FastValidator head(text, max_depth, dialect), tail(text, max_depth, dialect);
+    ScanReport head_report, tail_report;
+    std::future<bool> tail_done;
+    try {
+        tail_done =
+            std::async(std::launch::async, [&] { return tail.run_tail(tail_report, split); });
+    } catch (const std::system_error&) {  // no thread to be had: one pass does it all
+        return false;
+    }
+    bool head_ok = head.run_head(head_report, split);
+    bool tail_ok = tail_done.get();
+    return head_ok && tail_ok && FastValidator::join(head, tail, report);
+#else
+    (void)text, (void)max_depth, (void)dialect, (void)from, (void)report;
     return false;
 #endif
 }

@@ -54,6 +54,15 @@ bool validate_fast(std::string_view text, std::size_t max_depth, Dialect dialect
                    ScanReport& report);
 ScanReport validate_reference(std::string_view text, std::size_t max_depth = default_max_depth,
                               Dialect dialect = Dialect::jsonc);
+// The fast path on two threads, for big texts (validate() uses it from halves_from bytes): the
+// text is split at a line break between two elements of an array (",\n  {", the first such
+// from `from` on), each half validated at once, and the second half's view of the levels open
+// across the split checked against the first's (kinds, depth, keys repeated across the split).
+// Returns false when it gives up (no such line break, anything the fast path gives up on, a
+// key repeated across the split); when it returns true, the report is validate_fast()'s.
+bool validate_halves(std::string_view text, std::size_t max_depth, Dialect dialect,
+                     std::size_t from, ScanReport& report);
+inline constexpr std::size_t halves_from = std::size_t(4) << 20;
 
 // 1-based line and byte column of an offset.
 void line_and_column(std::string_view text, std::size_t offset, std::size_t& line,

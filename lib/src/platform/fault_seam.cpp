@@ -26,7 +26,8 @@ const char* call_name(Call call) {
                                         "readlink",  "xattr_list", "xattr_get",
                                         "xattr_set", "lock",       "close",
                                         "getrandom", "copy",       "writeback",
-                                        "open_path", "wait",       "symlink"};
+                                        "open_path", "wait",       "symlink",
+                                        "capget"};
     static_assert(sizeof(names) / sizeof(names[0]) == static_cast<int>(Call::count_));
     return names[static_cast<int>(call)];
 }

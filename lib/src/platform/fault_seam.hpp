@@ -49,6 +49,7 @@ enum class Call {
     open_path,  // openat(2) with O_PATH|O_NOFOLLOW of one component while walking a path
     wait,       // poll(2) for input on a descriptor
     symlink,    // symlinkat(2)
+    capget,     // capget(2) reading the process's own capabilities
     count_
 };
 

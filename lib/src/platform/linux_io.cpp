@@ -144,6 +144,32 @@ long transfer(int in_fd, int out_fd, std::size_t size, InputKind kind, std::vect
     return got;
 }
 
+long transfer_range(int in_fd, std::int64_t& in_offset, int out_fd, std::size_t size,
+                    std::vector<char>& buffer) {
+    ATOMFILE_INJECT(Call::copy, -1);
+    loff_t offset = in_offset;
+    long moved =
+        retry_on_eintr([&] { return ::copy_file_range(in_fd, &offset, out_fd, nullptr, size, 0); });
+    if (moved < 0 && (errno == EXDEV || errno == EINVAL || errno == ENOSYS || errno == EOPNOTSUPP))
+        moved = retry_on_eintr([&] { return ::sendfile(out_fd, in_fd, &offset, size); });
+    if (moved >= 0) {
+        in_offset = offset;
+        return moved;
+    }
+    if (errno != EINVAL && errno != ENOSYS) return -1;
+    constexpr std::size_t buffer_size = 256 * 1024;
+    if (buffer.size() < buffer_size) buffer.resize(buffer_size);
+    long got = pread_some(in_fd, buffer.data(), std::min(size, buffer.size()), in_offset);
+    if (got <= 0) return got;
+    if (write_all(out_fd, buffer.data(), static_cast<std::size_t>(got)) != 0) return -1;
+    in_offset += got;
+    return got;
+}
+
+void preallocate(int fd, std::int64_t offset, std::int64_t length) {
+    if (length > 0) ::fallocate(fd, FALLOC_FL_KEEP_SIZE, offset, length);
+}
+
 int clone_file(int in_fd, int out_fd) {
     ATOMFILE_INJECT(Call::copy, -1);
     return ::ioctl(out_fd, FICLONE, in_fd);

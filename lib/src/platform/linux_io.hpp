@@ -54,6 +54,18 @@ int classify_input(int in_fd, InputKind& kind);
 // `buffer` is sized on first use and reused by later calls. Returns the bytes moved (0 at end of
 // input) or -1 with errno.
 long transfer(int in_fd, int out_fd, std::size_t size, InputKind kind, std::vector<char>& buffer);
+// Moves up to `size` bytes of in_fd from in_offset (which it advances; in_fd's own file offset
+// is left alone) to out_fd at out_fd's offset: copy_file_range (the kernel copies between the
+// page caches, no user-space copy or page fault), then sendfile, then pread and write through
+// `buffer` where neither applies. Returns the bytes moved (0 at in_fd's end) or -1 with errno.
+// Seam: Call::copy.
+long transfer_range(int in_fd, std::int64_t& in_offset, int out_fd, std::size_t size,
+                    std::vector<char>& buffer);
+// Advice, never an error: allocates [offset, offset + length) of fd without changing its size
+// (fallocate FALLOC_FL_KEEP_SIZE), so that writes there take blocks already allocated instead of
+// delayed allocation, which some file systems (ext4's auto_da_alloc) flush synchronously when
+// the file is renamed over another. Ignored where the file system cannot.
+void preallocate(int fd, std::int64_t offset, std::int64_t length);
 // Makes out_fd share in_fd's data blocks (ioctl FICLONE, a reflink: btrfs, XFS, ...). Fails
 // with EOPNOTSUPP, EXDEV, EINVAL or ENOTTY where the file system cannot (the caller copies
 // instead: clone_unsupported). Seam: Call::copy.

@@ -1,6 +1,8 @@
 #include "platform/linux_system.hpp"
 
+#include <linux/capability.h>
 #include <sys/random.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -33,6 +35,16 @@ unsigned current_uid() {
 }
 unsigned current_gid() {
     return ::getegid();
+}
+
+bool has_fowner_capability() {
+    __user_cap_header_struct header = {_LINUX_CAPABILITY_VERSION_3, 0};
+    __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3] = {};
+    // Unknown means no: refused at staging, nothing replaced, rather than a rename refused by
+    // the kernel in the middle of a batch.
+    ATOMFILE_INJECT(Call::capget, false);
+    if (::syscall(SYS_capget, &header, data) != 0) return false;
+    return (data[CAP_TO_INDEX(CAP_FOWNER)].effective & CAP_TO_MASK(CAP_FOWNER)) != 0;
 }
 
 bool get_environment(const char* name, std::string& value) {

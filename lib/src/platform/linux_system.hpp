@@ -14,6 +14,11 @@ int random_bytes(void* buffer, std::size_t size);
 int current_pid();
 unsigned current_uid();
 unsigned current_gid();
+// Whether the effective capability set holds CAP_FOWNER (capget(2)), which lets the kernel
+// rename over and unlink other users' files in a sticky directory. A process's own fact, like
+// its ids, but through the fault seam, since the answer decides a refusal. When capget fails:
+// false.
+bool has_fowner_capability();
 // Reads an environment variable; returns false when unset.
 bool get_environment(const char* name, std::string& value);
 

@@ -1,5 +1,6 @@
 // AtomicFile: the streaming face of the replace engine; write_atomic and safe_update are built
 // on it.
+#include <algorithm>
 #include <cerrno>
 #include <optional>
 #include <vector>
@@ -173,6 +174,33 @@ std::uint64_t AtomicFile::write_original(const StopRequested& stop, std::error_c
     std::uint64_t total = 0;
     capture_error(ec, [&] { total = write_original(stop); });
     return total;
+}
+
+void AtomicFile::copy_from(int fd, std::uint64_t offset, std::uint64_t length) {
+    ReplaceTemp& temp = live_temp(state_, step::copy_into_temp);
+    const std::string& path = state_->target.path;
+    const std::int64_t at = platform::seek(temp.fd(), 0, platform::Whence::current);
+    if (at < 0) throw_errno(step::copy_into_temp, path);
+    platform::preallocate(temp.fd(), at, static_cast<std::int64_t>(length));
+    auto from = static_cast<std::int64_t>(offset);
+    const std::int64_t end = from + static_cast<std::int64_t>(length);
+    std::vector<char> buffer;
+    // In pieces of at most 8 MiB, each handed to write-behind as it is done.
+    while (from < end) {
+        const auto size = static_cast<std::size_t>(std::min(end - from, WriteBehind::piece));
+        long moved = platform::transfer_range(fd, from, temp.fd(), size, buffer);
+        if (moved < 0 && errno == EINTR) continue;
+        if (moved < 0) throw_errno(step::copy_into_temp, path);
+        if (moved == 0) throw_error(ENODATA, step::copy_into_temp, path);
+        const std::int64_t before = state_->position;
+        state_->position = at + (from - static_cast<std::int64_t>(offset));
+        state_->behind->advance(temp.fd(), before, state_->position, path);
+    }
+}
+
+void AtomicFile::copy_from(int fd, std::uint64_t offset, std::uint64_t length,
+                           std::error_code& ec) noexcept {
+    capture_error(ec, [&] { copy_from(fd, offset, length); });
 }
 
 std::uint64_t AtomicFile::size() const {

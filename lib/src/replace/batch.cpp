@@ -9,6 +9,7 @@
 #include <tuple>
 #include <utility>
 
+#include "detail/random_name.hpp"
 #include "error_support.hpp"
 #include "platform/linux.hpp"
 #include "replace/atomic_file_state.hpp"
@@ -89,7 +90,8 @@ void check_may_replace(const Target& target, const platform::FileStatus& directo
 
 // What resolve_target would give for name in a directory reached before (dir, its status):
 // the same target, without walking to it again; nullopt for a link to follow, which the walk
-// must do (and check).
+// must do (and check). The target borrows dir, the batch's shared descriptor: no dup and no
+// close per file.
 std::optional<Target> final_name_in(int dir, bool path_only, const platform::FileStatus& status,
                                     const std::string& path, std::string directory,
                                     std::string name, const ReplaceOptions& options) {
@@ -107,20 +109,23 @@ std::optional<Target> final_name_in(int dir, bool path_only, const platform::Fil
         return std::nullopt;
     if (target.status && options.protected_regular && !options.create_only)
         check_may_replace(target, status);
-    target.dir.reset(platform::duplicate(dir));
-    if (!target.dir) throw_errno(step::open_directory, path);
     target.dir_path_only = path_only;
+    target.dir.borrow(dir);
     return target;
 }
 
 // The kernel refuses to rename over a file in a sticky directory unless we own the file or the
-// directory (or hold CAP_FOWNER, which root is taken to hold). write_atomic just meets that
+// directory, or hold CAP_FOWNER: asked of the kernel, not read from the uid, as root in a
+// container may lack it and a service given it need not be root. write_atomic just meets that
 // EPERM at its rename; a batch would meet it in the middle of its renames, after publishing the
-// files before it, so it refuses such a file when it is staged instead.
+// files before it, so it refuses such a file when it is staged instead. This predicts the
+// kernel only: the refusals that protect against planted files (protected_regular, links) hold
+// whatever the capabilities.
 void check_may_rename_over(const Target& target, const platform::FileStatus& directory) {
     if (!target.status || !(directory.mode & sticky_bit)) return;
     const unsigned self = platform::current_uid();
-    if (self == 0 || target.status->uid == self || directory.uid == self) return;
+    if (target.status->uid == self || directory.uid == self || platform::has_fowner_capability())
+        return;
     throw_error(EPERM, step::resolve, target.path,
                 "owned by uid " + std::to_string(target.status->uid) +
                     " in a sticky directory owned by uid " + std::to_string(directory.uid) +
@@ -159,14 +164,16 @@ struct Batch::State {
 
     ReplaceOptions options;
     std::map<WalkKey, Walked> walked;
-    // One descriptor per directory for the files write() staged there, so that a staged file
-    // holds one descriptor (its temp), not three: their Target::dir holds the same number, and
-    // gives it up (release) before it could close it. Declared before staged: closed after it.
+    // One descriptor per directory for the files staged there, so that a file staged by write()
+    // holds one descriptor (its temp), not three: their Target::dir borrows it (never closes
+    // it), and a file staged into a directory reached before costs no dup and no close.
+    // Declared before staged: closed after it.
     std::map<DirectoryKey, FileDescriptor> shared_directories;
     std::vector<Staged> staged;
     std::map<TargetKey, std::string> keys;  // the target path staged under each
     std::vector<std::string> replaced;
     std::vector<std::string> not_replaced;
+    std::optional<Identity> identity;
     bool spent = false;
 
     // Batch is AtomicFile's friend, and so is this member of it.
@@ -177,10 +184,15 @@ struct Batch::State {
     State& operator=(const State&) = delete;
     ~State();
 
+    // The effective ids, read once per batch (batch.hpp): copy_metadata uses them while the
+    // returned scope lives.
+    IdentityScope as_caller();
     AtomicFile& stage(const PathArg& path, const ReplaceOptions& file_options);
     Target resolve(const std::string& path, const ReplaceOptions& file_options,
                    platform::FileStatus& directory);
     void settle(Staged& entry);
+    void share_directory(Staged& entry);
+    void drop_last() noexcept;
     AtomicFile& stage_open(const PathArg& path, const ReplaceOptions& file_options);
     void refuse_duplicate(const TargetKey& key, const std::string& path) const;
     void commit();
@@ -199,6 +211,11 @@ void Batch::State::refuse_duplicate(const TargetKey& key, const std::string& pat
 // resolve_target(path, file_options) and the status of the target's directory; a directory
 // that this batch walked to by the same text before, and shares a descriptor of, is not walked
 // again: its files cost a lookup of their name, not a walk from "/" (batch.hpp).
+IdentityScope Batch::State::as_caller() {
+    if (!identity) identity = current_identity();
+    return IdentityScope(*identity);
+}
+
 Target Batch::State::resolve(const std::string& path, const ReplaceOptions& file_options,
                              platform::FileStatus& directory) {
     std::string directory_text, name;
@@ -259,27 +276,37 @@ void Batch::State::settle(Staged& entry) {
         file.original.fd.reset();
         entry.metadata_copied = true;
     }
-    const DirectoryKey key{std::get<0>(entry.key), std::get<1>(entry.key),
-                           file.target.dir_path_only};
-    auto shared = shared_directories.find(key);
-    if (shared == shared_directories.end()) {
-        shared_directories.emplace(key, FileDescriptor(file.target.dir.get()));
-    } else {
-        file.target.dir.reset(shared->second.get());
-    }
-    entry.shares_directory = true;  // nothing may throw from here on
+    share_directory(entry);
 }
 
-// open()'s files keep their own directory descriptor (the caller streams through them), but a
-// copy of it lets later paths into that directory skip the walk (resolve).
+// The file's Target::dir borrows the batch's descriptor of its directory; a file that walked
+// there gives its own descriptor to the batch when the batch had none (later paths into that
+// directory then skip the walk: resolve), or closes it.
+void Batch::State::share_directory(Staged& entry) {
+    Target& target = parts(*entry.file).target;
+    if (!target.dir.borrowed()) {
+        // The only throw (the map's allocation) comes before any descriptor moves.
+        FileDescriptor& shared = shared_directories[DirectoryKey{
+            std::get<0>(entry.key), std::get<1>(entry.key), target.dir_path_only}];
+        if (!shared) shared.reset(target.dir.release());
+        target.dir.borrow(shared.get());  // closes its own, if it still has one
+    }
+    entry.shares_directory = true;
+}
+
+// A staging that failed after stage(): dropped (its temp and lock go with it).
+void Batch::State::drop_last() noexcept {
+    keys.erase(staged.back().key);
+    staged.pop_back();
+}
+
 AtomicFile& Batch::State::stage_open(const PathArg& path, const ReplaceOptions& file_options) {
     AtomicFile& file = stage(path, file_options);
-    const Target& target = parts(file).target;
-    const DirectoryKey key{std::get<0>(staged.back().key), std::get<1>(staged.back().key),
-                           target.dir_path_only};
-    if (shared_directories.count(key) == 0) {
-        FileDescriptor copy(platform::duplicate(target.dir.get()));
-        if (copy) shared_directories.emplace(key, std::move(copy));  // else: walked each time
+    try {
+        share_directory(staged.back());
+    } catch (...) {
+        drop_last();
+        throw;
     }
     return file;
 }
@@ -327,7 +354,9 @@ void Batch::State::publish_all(const std::vector<Pending>& files) {
         if (file.options.detect_conflicts) check_unchanged(file.original, file.target);
     }
     // A temp's name costs a directory entry, which a full file system refuses: every temp is
-    // named before the first rename, so that failure too replaces nothing.
+    // named before the first rename, so that failure too replaces nothing. The names' random
+    // bytes are drawn from the kernel a block at a time, not one call per file.
+    detail::RandomPool pool;
     for (const Pending& pending : files)
         if (!pending.file->options.create_only) pending.file->temp->give_name();
     for (const Pending& pending : files)
@@ -373,6 +402,7 @@ void Batch::State::sync_directories(const std::vector<Pending>& files, std::size
 void Batch::State::commit() {
     if (spent) throw_error(EBADF, step::rename, "");
     spent = true;
+    IdentityScope ids = as_caller();
     std::vector<Pending> files;
     try {
         files = prepare();
@@ -399,7 +429,7 @@ void Batch::State::commit() {
 void Batch::State::discard() noexcept {
     spent = true;
     for (Staged& entry : staged) entry.file->discard();  // through the directories, still open
-    // Nothing uses the directories any more: the descriptors write()'s files shared are closed.
+    // Nothing uses the directories any more: the descriptors the files shared are closed.
     for (Staged& entry : staged) {
         if (entry.shares_directory) parts(*entry.file).target.dir.release();
         entry.shares_directory = false;
@@ -433,14 +463,14 @@ void Batch::write(const PathArg& path, std::string_view data, std::error_code& e
 void Batch::write(const PathArg& path, std::string_view data, const ReplaceOptions& options) {
     AtomicFile& file = live(state_, step::create, path.str()).stage(path, options);
     try {
+        IdentityScope ids = state_->as_caller();
         file.write(data);
         // The disk starts on this file while the caller stages the next ones.
         if (syncs(options) && platform::start_writeback(file.temp_descriptor(), 0, 0) != 0)
             throw_errno(step::write, file.target_path());
         state_->settle(state_->staged.back());
     } catch (...) {
-        state_->keys.erase(state_->staged.back().key);
-        state_->staged.pop_back();  // its destructor drops the temp and the lock
+        state_->drop_last();
         throw;
     }
     state_->staged.back().writeback_started = syncs(options);

@@ -13,6 +13,14 @@ namespace {
 constexpr unsigned temp_mode = 0600;
 constexpr unsigned no_change = static_cast<unsigned>(-1);
 
+thread_local const Identity* scoped_identity = nullptr;
+
+// Whether the caller (effective ids) owns a file of owner uid and group gid.
+bool is_callers(unsigned uid, unsigned gid) {
+    if (scoped_identity) return uid == scoped_identity->uid && gid == scoped_identity->gid;
+    return uid == platform::current_uid() && gid == platform::current_gid();
+}
+
 void check_kind(const Target& target, const platform::FileStatus& status,
                 const ReplaceOptions& options) {
     if (options.create_only) throw_error(EEXIST, step::target_exists, target.path);
@@ -94,7 +102,7 @@ void report_not_kept(const platform::FileStatus& old, int temp_fd, const Target&
 
 void copy_owner(const platform::FileStatus& old, int temp_fd, const Target& target,
                 const ReplaceOptions& options) {
-    if (old.uid == platform::current_uid() && old.gid == platform::current_gid()) return;
+    if (is_callers(old.uid, old.gid)) return;
     if (platform::change_owner(temp_fd, old.uid, old.gid) == 0) return;
     if (errno != EPERM || options.owner_policy == OwnerPolicy::strict)
         throw_errno(step::owner, target.path);
@@ -163,7 +171,19 @@ void copy_metadata(const Original& original, int temp_fd, const Target& target,
 bool keeps_metadata(const platform::FileStatus& old, const ReplaceOptions& options) {
     if (!options.keep_mode && new_file_mode(options) != old.mode) return false;
     if (options.keep_owner && options.owner_policy != OwnerPolicy::ignore) return true;
-    return old.uid == platform::current_uid() && old.gid == platform::current_gid();
+    return is_callers(old.uid, old.gid);
+}
+
+Identity current_identity() {
+    return {platform::current_uid(), platform::current_gid()};
+}
+
+IdentityScope::IdentityScope(const Identity& ids) noexcept : ids_(ids), outer_(scoped_identity) {
+    scoped_identity = &ids_;
+}
+
+IdentityScope::~IdentityScope() {
+    scoped_identity = outer_;
 }
 
 }  // namespace atomfile::replace

@@ -22,6 +22,31 @@ struct Original {
 // with other hard links under HardLinkPolicy::refuse; std::errc::file_exists under create_only.
 Original open_original(const Target& target, const ReplaceOptions& options);
 
+// The effective uid and gid, as copy_metadata and keeps_metadata compare them with the old
+// file's owner.
+struct Identity {
+    unsigned uid = 0;
+    unsigned gid = 0;
+};
+
+// Asks the kernel (two system calls).
+Identity current_identity();
+
+// While one lives, copy_metadata and keeps_metadata on this thread take the effective ids from
+// it instead of asking the kernel for each file (a Batch reads them once, not per file). The
+// caller must not change its effective ids during the scope. Scopes nest.
+class IdentityScope {
+  public:
+    explicit IdentityScope(const Identity& ids) noexcept;
+    ~IdentityScope();
+    IdentityScope(const IdentityScope&) = delete;
+    IdentityScope& operator=(const IdentityScope&) = delete;
+
+  private:
+    Identity ids_;
+    const Identity* outer_;
+};
+
 // Applies owner, mode and xattrs to the temp, in the order that keeps setuid bits and file
 // capabilities (write and chown clear them, so chown, then chmod, then xattrs). An owner or group
 // the process may not give is reported to options.on_owner_not_kept, or under

@@ -3,6 +3,7 @@
 
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "atomfile/file_descriptor.hpp"
@@ -18,6 +19,54 @@ struct CoveringRoot {
     std::string path;    // for messages
 };
 
+// A Target's directory descriptor: owned (closed with the Target), or borrowed from a Batch,
+// which keeps one descriptor per directory for all its files and closes it after them: a
+// borrowed descriptor is given up, never closed, however the Target goes (moved from, reset,
+// destroyed while a staging fails).
+class DirectoryDescriptor : public FileDescriptor {
+  public:
+    DirectoryDescriptor() noexcept = default;
+    explicit DirectoryDescriptor(int fd) noexcept : FileDescriptor(fd) {}
+    DirectoryDescriptor(DirectoryDescriptor&& other) noexcept
+        : FileDescriptor(std::move(other)), borrowed_(std::exchange(other.borrowed_, false)) {}
+    DirectoryDescriptor& operator=(DirectoryDescriptor&& other) noexcept {
+        if (this == &other) return *this;
+        give_up_borrowed();
+        FileDescriptor::operator=(std::move(other));
+        borrowed_ = std::exchange(other.borrowed_, false);
+        return *this;
+    }
+    DirectoryDescriptor& operator=(FileDescriptor&& owned) noexcept {
+        give_up_borrowed();
+        FileDescriptor::operator=(std::move(owned));
+        return *this;
+    }
+    ~DirectoryDescriptor() { give_up_borrowed(); }
+
+    void reset(int fd = -1) noexcept {
+        give_up_borrowed();
+        FileDescriptor::reset(fd);
+    }
+    int release() noexcept {
+        borrowed_ = false;
+        return FileDescriptor::release();
+    }
+    // Uses fd, which stays the lender's to close (after this Target is gone).
+    void borrow(int fd) noexcept {
+        reset(fd);
+        borrowed_ = true;
+    }
+    bool borrowed() const noexcept { return borrowed_; }
+
+  private:
+    void give_up_borrowed() noexcept {
+        if (borrowed_) FileDescriptor::release();
+        borrowed_ = false;
+    }
+
+    bool borrowed_ = false;
+};
+
 struct Target {
     std::string path;       // directory + "/" + name, as reported in errors and target_path()
     std::string directory;  // the directory holding the final name
@@ -26,7 +75,7 @@ struct Target {
     // where allowed, otherwise (a directory we may write but not read, mode 0733) as O_PATH,
     // which serves every *at call but cannot be fsync()ed: then dir_path_only is true and
     // sync_directory syncs the file system instead (docs/durability.md).
-    FileDescriptor dir;
+    DirectoryDescriptor dir;
     bool dir_path_only = false;
     // lstat of the final name when it exists (a symlink only when links are not followed).
     std::optional<platform::FileStatus> status;
