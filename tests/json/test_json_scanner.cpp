@@ -1,6 +1,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -467,6 +468,16 @@ TEST_CASE("validating two halves refuses what the one-pass path refuses, across 
     std::string repeated = "{\"a\": 1, \"r\": [1,\n[2]], \"a\": 2}";
     CHECK(check_halves(repeated, Dialect::jsonc) == 0);
     CHECK(validate(repeated).duplicates.size() == 1);
+}
+
+TEST_CASE("looking for a split costs time in proportion to the text, blank lines or not") {
+    // Each line break of a long run of them is a candidate; reading the whole run again for
+    // each made a few MiB of blank lines take hours.
+    const std::string text = "[1,\n" + std::string(std::size_t(128) << 10, '\n') + "2]";
+    ScanReport report;
+    const auto start = std::chrono::steady_clock::now();
+    CHECK_FALSE(validate_halves(text, default_max_depth, Dialect::jsonc, 0, report));
+    CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(1));
 }
 
 TEST_CASE("a big document is validated in two halves with the one-pass report") {

@@ -1,6 +1,7 @@
 // AtomicFile: the streaming writer.
 #include <doctest/doctest.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <thread>
@@ -153,6 +154,49 @@ TEST_CASE("copy_from of a range past the file's end fails with ENODATA, leaving 
     ::close(source);
     file.discard();
     CHECK(read_file(dir / "f") == "old");
+}
+
+TEST_CASE("copy_from refuses a range whose end is past any file offset, copying nothing") {
+    // offset + length wraps (or offset alone is past the largest offset): refused, not taken
+    // for an empty range that succeeds having copied nothing.
+    ScratchDir dir;
+    write_file(dir / "source", "0123456789");
+    int source = ::open((dir / "source").c_str(), O_RDONLY);
+    REQUIRE(source >= 0);
+    AtomicFile file((dir / "f").string());
+    file.write("<");
+    const std::uint64_t top = std::uint64_t(1) << 63;
+    for (const auto& range :
+         {std::pair{std::uint64_t(0), top}, std::pair{std::uint64_t(1), ~std::uint64_t(0)},
+          std::pair{top, std::uint64_t(1)}, std::pair{top - 1, top - 1}}) {
+        CAPTURE(range.first);
+        CAPTURE(range.second);
+        std::error_code ec;
+        file.copy_from(source, range.first, range.second, ec);
+        CHECK(ec == std::errc::invalid_argument);
+        CHECK(file.size() == 1);
+    }
+    ::close(source);
+}
+
+TEST_CASE("a copy_from past the file's end leaves no blocks reserved past the temp's end") {
+    // The range's blocks are reserved before copying: a range the file cannot fill must not
+    // leave a committed file holding them (64 MiB of disk for 11 bytes).
+    ScratchDir dir;
+    write_file(dir / "source", "0123456789");
+    int source = ::open((dir / "source").c_str(), O_RDONLY);
+    REQUIRE(source >= 0);
+    AtomicFile file((dir / "f").string());
+    std::error_code ec;
+    file.copy_from(source, 0, std::uint64_t(64) << 20, ec);
+    CHECK(ec == std::errc::no_message_available);
+    file.write("!");
+    file.commit();
+    ::close(source);
+    CHECK(read_file(dir / "f") == "0123456789!");
+    struct stat status {};
+    REQUIRE(::stat((dir / "f").c_str(), &status) == 0);
+    CHECK(status.st_blocks * 512 < (std::int64_t(1) << 20));
 }
 
 TEST_CASE("copy_from reports a failed transfer, and a pipe it cannot read at an offset") {

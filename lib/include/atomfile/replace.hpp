@@ -457,10 +457,12 @@ class ATOMFILE_API AtomicFile {
     // kernel copies them (copy_file_range, else sendfile): no user-space buffer and no page
     // fault, whatever the range's size; anything else is read at those offsets (pread) and
     // written through a 256 KiB buffer (a pipe, which cannot be, fails with ESPIPE). The
-    // range's blocks are allocated first where the file system can (fallocate without changing
-    // the size). Write-behind applies as for write_from. Errors: Error with
-    // Step::copy_into_temp and errno of the read or the write, or ENODATA when fd ends before
-    // the range does; the bytes copied before the error stay in the temp.
+    // blocks of the part of the range a regular fd holds are allocated first where the file
+    // system can (fallocate without changing the size). Write-behind applies as for
+    // write_from. Errors: Error with Step::copy_into_temp and errno of the read or the write,
+    // or ENODATA when fd ends before the range does, or EINVAL (nothing copied) when the range
+    // ends past the largest file offset (2^63 - 1); the bytes copied before an error stay in
+    // the temp.
     void copy_from(int fd, std::uint64_t offset, std::uint64_t length);
     void copy_from(int fd, std::uint64_t offset, std::uint64_t length,
                    std::error_code& ec) noexcept;

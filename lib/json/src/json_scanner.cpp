@@ -1056,10 +1056,12 @@ std::size_t split_point(std::string_view text, std::size_t from) {
         while (before > from &&
                (text[before - 1] == ' ' || text[before - 1] == '\t' || text[before - 1] == '\r'))
             --before;
+        // Only after a comma: each run of whitespace is then read once, not once per line
+        // break in it.
+        if (before == from || text[before - 1] != ',') continue;
         while (after < text.size() && space_table[at(text, after)]) ++after;
-        if (before > from && text[before - 1] == ',' && after < text.size() &&
-            (text[after] == '{' || text[after] == '['))
-            return pos;
+        if (after < text.size() && (text[after] == '{' || text[after] == '[')) return pos;
+        pos = after - 1;  // the line breaks up to `after` follow no comma
     }
     return no_position;
 }

@@ -2,6 +2,7 @@
 // on it.
 #include <algorithm>
 #include <cerrno>
+#include <limits>
 #include <optional>
 #include <vector>
 
@@ -176,12 +177,31 @@ std::uint64_t AtomicFile::write_original(const StopRequested& stop, std::error_c
     return total;
 }
 
+namespace {
+
+// How much of [offset, offset + length) a regular file holds now, 0 for anything else: blocks
+// reserved beyond that would stay allocated past the end of a temp committed after ENODATA.
+std::int64_t fillable(int fd, std::uint64_t offset, std::uint64_t length) {
+    platform::FileStatus status;
+    if (platform::stat_fd(fd, status) != 0 || status.type != platform::FileType::regular ||
+        static_cast<std::uint64_t>(status.size) <= offset)
+        return 0;
+    return static_cast<std::int64_t>(
+        std::min(length, static_cast<std::uint64_t>(status.size) - offset));
+}
+
+}  // namespace
+
 void AtomicFile::copy_from(int fd, std::uint64_t offset, std::uint64_t length) {
     ReplaceTemp& temp = live_temp(state_, step::copy_into_temp);
     const std::string& path = state_->target.path;
+    // A range ending past the largest file offset would wrap to an empty one below.
+    constexpr auto largest = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
+    if (offset > largest || length > largest - offset)
+        throw_error(EINVAL, step::copy_into_temp, path);
     const std::int64_t at = platform::seek(temp.fd(), 0, platform::Whence::current);
     if (at < 0) throw_errno(step::copy_into_temp, path);
-    platform::preallocate(temp.fd(), at, static_cast<std::int64_t>(length));
+    platform::preallocate(temp.fd(), at, fillable(fd, offset, length));
     auto from = static_cast<std::int64_t>(offset);
     const std::int64_t end = from + static_cast<std::int64_t>(length);
     std::vector<char> buffer;
