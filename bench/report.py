@@ -657,13 +657,16 @@ def json_edit_floor(figures):
     return (f"\nThe floor of a set that checks what it writes, in this run: the copy and one "
             f"validating pass. On one core they add up, cp + simdjson pass = "
             f"{fmt(cp + simd)} s = {(cp + simd) / cp:.2f}× cp; on two free cores they may "
-            f"overlap (json-edit validates a file of 1 MiB or more on a second thread while it "
-            f"writes the edit, and commits only once the text is known valid), and the floor is "
-            f"the longer of the two, {max(cp, simd) / cp:.2f}× cp. The machine's load (see the "
+            f"overlap (json-edit validates a file of 1 MiB or more on other threads while it "
+            f"writes the edit, the unchanged bytes copied file to file in the kernel, and "
+            f"commits only once the text is known valid), and the floor is the longer of the "
+            f"two, {max(cp, simd) / cp:.2f}× cp. The machine's load (see the "
             f"run's table) decides whether the second core is free. Set also pays what cp onto "
             f"an existing COPY pays in its truncate: the replaced file's pages are freed when "
             f"its last mapping goes. get maps the file (no copy: its RSS is the page cache's "
-            f"pages) and validates it on one thread; the validation is most of its time.\n")
+            f"pages) and validates it, a file of 4 MiB or more in two halves on two threads; "
+            f"the validation is most of its time. Both pay the validation's whole CPU time (the "
+            f"CPU column): on two cores no run can be shorter than half of it.\n")
 
 
 def json_edit_section(results, targets):
@@ -861,8 +864,10 @@ def atomic_install_section(results, info, steps, targets):
         # No durable copy beats cp+sync by much, so this bounds install+sync ÷ atomic-install.
         limit = stats["install+sync"][1].median / stats["cp+sync"][1].median
         reachable = "so 8× was within reach" if limit >= 8 else "so 8× was out of reach"
-        out.append(f"Limit this run: install+sync ÷ cp+sync = {limit:.2f} (medians), the most "
-                   f"install+sync ÷ atomic-install could reach, {reachable} on this disk.\n")
+        out.append(f"Limit this run: install+sync ÷ cp+sync = {limit:.2f} (medians). atomic-install "
+                   f"copies the same bytes and makes them durable, so it is not expected to beat "
+                   f"cp + one sync by much: that ratio is about the most install+sync ÷ "
+                   f"atomic-install could reach, {reachable} on this disk.\n")
     return "\n".join(out)
 
 
