@@ -558,6 +558,17 @@ TEST_CASE("[-N] counts from the end of an array; a pointer's -1 is no index") {
     CHECK(document.text() == "{\"a\": [1, 9], \"o\": {\"-1\": true}}");
 }
 
+// Found by fuzz_json_ops under ASan: type() read the text before locating, and locating after
+// an edit rebuilds the text, so it read freed memory.
+TEST_CASE("type describes the value at a path after edits, from the text as edited") {
+    Splicer document("{\"a\": {\"b\": [1]}}");
+    document.set({"p"}, "\"" + std::string(4096, 'x') + "\"");
+    CHECK(document.type({"a"}) == JsonType::object);
+    CHECK(document.type({"p"}) == JsonType::string);
+    document.set({"a", "b"}, "true");
+    CHECK(document.type({"a", "b"}) == JsonType::boolean);
+}
+
 TEST_CASE("type, member names and size describe the value at a path") {
     Splicer document(
         "{\"o\": {\"b\": 1, \"a\": 2}, \"l\": [1, 2], \"s\": \"x\", \"n\": -1.5, "

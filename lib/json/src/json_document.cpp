@@ -210,7 +210,9 @@ std::string Splicer::print(const Path& path) {
 }
 
 JsonType Splicer::type(const Path& path) {
-    switch (view()[require(path).begin]) {
+    // Located first: locating may rebuild the text that view() shows.
+    const Location location = require(path);
+    switch (view()[location.begin]) {
         case '{':
             return JsonType::object;
         case '[':
