@@ -110,6 +110,18 @@ TEST_CASE("write_from streams a pipe and a regular file into the temp") {
     CHECK(read_file(dir / "copied") == "head:" + big);
 }
 
+namespace {
+
+// A file holding content, opened for reading: the source of the copy_from tests.
+int open_source(const fs::path& path, const std::string& content) {
+    write_file(path, content);
+    const int fd = ::open(path.c_str(), O_RDONLY);
+    REQUIRE(fd >= 0);
+    return fd;
+}
+
+}  // namespace
+
 TEST_CASE("copy_from appends ranges of another file and leaves that file's offset alone") {
     ScratchDir dir;
     // Past two write-behind pieces, so the copy goes in several transfers.
@@ -160,9 +172,7 @@ TEST_CASE("copy_from refuses a range whose end is past any file offset, copying 
     // offset + length wraps (or offset alone is past the largest offset): refused, not taken
     // for an empty range that succeeds having copied nothing.
     ScratchDir dir;
-    write_file(dir / "source", "0123456789");
-    int source = ::open((dir / "source").c_str(), O_RDONLY);
-    REQUIRE(source >= 0);
+    const int source = open_source(dir / "source", "0123456789");
     AtomicFile file((dir / "f").string());
     file.write("<");
     const std::uint64_t top = std::uint64_t(1) << 63;
@@ -183,9 +193,7 @@ TEST_CASE("a copy_from past the file's end leaves no blocks reserved past the te
     // The range's blocks are reserved before copying: a range the file cannot fill must not
     // leave a committed file holding them (64 MiB of disk for 11 bytes).
     ScratchDir dir;
-    write_file(dir / "source", "0123456789");
-    int source = ::open((dir / "source").c_str(), O_RDONLY);
-    REQUIRE(source >= 0);
+    const int source = open_source(dir / "source", "0123456789");
     AtomicFile file((dir / "f").string());
     std::error_code ec;
     file.copy_from(source, 0, std::uint64_t(64) << 20, ec);
@@ -201,9 +209,7 @@ TEST_CASE("a copy_from past the file's end leaves no blocks reserved past the te
 
 TEST_CASE("copy_from reports a failed transfer, and a pipe it cannot read at an offset") {
     ScratchDir dir;
-    write_file(dir / "source", "0123456789");
-    int source = ::open((dir / "source").c_str(), O_RDONLY);
-    REQUIRE(source >= 0);
+    const int source = open_source(dir / "source", "0123456789");
     AtomicFile file((dir / "f").string());
     std::error_code ec;
     {
