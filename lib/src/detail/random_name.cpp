@@ -12,8 +12,10 @@ namespace {
 
 thread_local RandomPool* pool = nullptr;
 
-// A name drawn from the pool: no system call unless its block runs out.
-std::string pooled_name(std::string_view prefix, std::string_view suffix, unsigned limit) {
+// A name drawn from the pool: no system call unless its block runs out. Rejection sampling keeps
+// every symbol equally likely: 256 is not a multiple of 37.
+std::string pooled_name(std::string_view prefix, std::string_view suffix) {
+    constexpr unsigned limit = 256 - 256 % name_alphabet.size();
     std::string name(prefix);
     while (name.size() < prefix.size() + random_characters) {
         unsigned char byte = 0;
@@ -46,21 +48,9 @@ bool RandomPool::next(unsigned char& byte) noexcept {
 }
 
 std::string random_name(std::string_view prefix, std::string_view suffix) {
-    // Rejection sampling keeps every symbol equally likely: 256 is not a multiple of 37.
-    constexpr unsigned limit = 256 - 256 % name_alphabet.size();
-    if (pool != nullptr) return pooled_name(prefix, suffix, limit);
-    std::string name(prefix);
-    unsigned char bytes[32];
-    while (name.size() < prefix.size() + random_characters) {
-        if (platform::random_bytes(bytes, sizeof bytes) != 0) throw_errno(Step::draw_name, "");
-        for (unsigned char byte : bytes) {
-            if (byte >= limit) continue;
-            name += name_alphabet[byte % name_alphabet.size()];
-            if (name.size() == prefix.size() + random_characters) break;
-        }
-    }
-    name += suffix;
-    return name;
+    if (pool != nullptr) return pooled_name(prefix, suffix);
+    RandomPool own;  // a block for this name alone
+    return pooled_name(prefix, suffix);
 }
 
 }  // namespace atomfile::detail
