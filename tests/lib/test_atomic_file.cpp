@@ -227,6 +227,35 @@ TEST_CASE("copy_from reports a failed transfer, and a pipe it cannot read at an 
     ::close(pipe_fds[1]);
 }
 
+TEST_CASE("a failed preallocation is only lost advice: copy_from copies, or fails at its step") {
+    ScratchDir dir;
+    const int source = open_source(dir / "source", "0123456789");
+    for (const int error : {ENOSPC, EOPNOTSUPP}) {
+        CAPTURE(error);
+        AtomicFile file((dir / "f").string());
+        {
+            ScopedFault refused(platform::Call::allocate, error);
+            file.copy_from(source, 2, 5);
+            CHECK(refused.fired());
+        }
+        file.commit();
+        CHECK(read_file(dir / "f") == "23456");
+    }
+    // A full disk refuses the blocks, then the copy itself: the failure is the copy's.
+    AtomicFile file((dir / "f").string());
+    {
+        ScopedFault full({{platform::Call::allocate, ENOSPC}, {platform::Call::copy, ENOSPC}});
+        std::error_code ec;
+        file.copy_from(source, 0, 10, ec);
+        CHECK(full.calls_seen() == 1);
+        CHECK(ec == std::errc::no_space_on_device);
+        CHECK(step_of(ec) == Step::copy_into_temp);
+    }
+    ::close(source);
+    file.discard();
+    CHECK(read_file(dir / "f") == "23456");
+}
+
 TEST_CASE("the temp descriptor can be written directly") {
     ScratchDir dir;
     AtomicFile file((dir / "f").string());

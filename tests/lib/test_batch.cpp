@@ -1,6 +1,7 @@
 // Batch: many files committed together, each with write_atomic's guarantee; the failure of each
 // step of the group commit; a crash at each system call of one.
 #include <doctest/doctest.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -8,6 +9,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -401,19 +403,25 @@ TEST_CASE("a batch syncs each temp once and each directory once") {
     // 25 temps, 2 directories: not one directory sync per file.
     CHECK(recorder.count(Call::fsync) == 25 + 2);
     CHECK(recorder.count(Call::fdatasync) == 0);
-    CHECK(recorder.count(Call::rename) == 25);
+    // The 4 files that existed are renamed over; the 21 new ones are linked at their names.
+    CHECK(recorder.count(Call::rename) == 4);
+    CHECK(recorder.count(Call::link) == 4 + 21);
     CHECK(read_file(layout.dir / "two/many7") == new_content("two/many7"));
 }
 
 TEST_CASE("a batch draws its temps' random names from the kernel a block at a time") {
     Layout layout;
-    for (int i = 0; i < 100; ++i) layout.names.push_back("two/many" + std::to_string(i));
+    for (int i = 0; i < 100; ++i) {
+        layout.names.push_back("two/many" + std::to_string(i));
+        write_file(layout.dir / layout.names.back(), old_content);  // replaced: a temp name each
+    }
     Batch batch;
     layout.stage_all(batch);
     CallRecorder recorder;
     batch.commit();
-    // 105 names of 10 random symbols: not one getrandom per file.
-    CHECK(recorder.count(Call::rename) == 105);
+    // 105 names of 10 random symbols (two/e, new, is linked at its name): not one getrandom per
+    // file.
+    CHECK(recorder.count(Call::rename) == 104);
     CHECK(recorder.count(Call::getrandom) >= 1);
     CHECK(recorder.count(Call::getrandom) <= 5);
     CHECK(read_file(layout.dir / "two/many99") == new_content("two/many99"));
@@ -559,6 +567,152 @@ TEST_CASE("a write that fails while staging stages nothing; the files before it 
     batch.commit();
     CHECK(read_file(layout.dir / "one/a") == new_content("one/a"));
     CHECK(read_file(layout.dir / "one/b") == old_content);
+}
+
+namespace {
+
+// A descriptor of path opened for reading, closed at the end of the scope.
+struct ReadFd {
+    int fd;
+    explicit ReadFd(const fs::path& path) : fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC)) {
+        REQUIRE(fd >= 0);
+    }
+    ~ReadFd() { ::close(fd); }
+};
+
+}  // namespace
+
+TEST_CASE("copy() stages a regular file's whole content with one transfer and no seek") {
+    Layout layout;
+    std::vector<std::unique_ptr<ReadFd>> sources;
+    for (int i = 0; i < 10; ++i) {
+        write_file(layout.dir / ("source" + std::to_string(i)), "copied " + std::to_string(i));
+        sources.push_back(std::make_unique<ReadFd>(layout.dir / ("source" + std::to_string(i))));
+    }
+    // The descriptor's own offset is neither used nor moved: the whole file is copied.
+    REQUIRE(::lseek(sources[3]->fd, 4, SEEK_SET) == 4);
+    Batch batch;
+    std::vector<std::string> targets;
+    {
+        CallRecorder recorder;
+        for (int i = 0; i < 10; ++i)
+            targets.push_back(
+                batch.copy(layout.path("two/copy" + std::to_string(i)), sources[i]->fd));
+        // One transfer per file, none to find the end, and no seek of the temp.
+        CHECK(recorder.count(Call::copy) == 10);
+        CHECK(recorder.count(Call::seek) == 0);
+        CHECK(recorder.count(Call::writeback) == 10);  // started while staging, as write() does
+    }
+    CHECK(::lseek(sources[3]->fd, 0, SEEK_CUR) == 4);
+    CHECK(targets[9] == layout.path("two/copy9"));
+    batch.commit();
+    CHECK(batch.replaced() == targets);
+    for (int i = 0; i < 10; ++i)
+        CHECK(read_file(layout.dir / ("two/copy" + std::to_string(i))) ==
+              "copied " + std::to_string(i));
+}
+
+TEST_CASE("copy() keeps the old file's mode and copies a file larger than one piece whole") {
+    Layout layout;
+    ::chmod(layout.path("one/a").c_str(), 0640);
+    std::string big(9 << 20, 'x');  // 9 MiB: two transfers
+    for (std::size_t i = 0; i < big.size(); i += 4096) big[i] = static_cast<char>('a' + i % 26);
+    write_file(layout.dir / "big", big);
+    ReadFd source(layout.dir / "big");
+    Batch batch;
+    batch.copy(layout.path("one/a"), source.fd);
+    batch.commit();
+    CHECK(read_file(layout.dir / "one/a") == big);
+    CHECK(file_mode(layout.dir / "one/a") == 0640);
+}
+
+TEST_CASE("copy() reads a pipe, and a regular file reporting size 0, to their end") {
+    Layout layout;
+    int ends[2];
+    REQUIRE(::pipe(ends) == 0);
+    REQUIRE(::write(ends[1], "piped\n", 6) == 6);
+    ::close(ends[1]);
+    // /proc files say size 0 and hold text: read to their end, not copied empty.
+    ReadFd proc("/proc/self/status");
+    Batch batch;
+    batch.copy(layout.path("one/a"), ends[0]);
+    batch.copy(layout.path("one/b"), proc.fd);
+    ::close(ends[0]);
+    batch.commit();
+    CHECK(read_file(layout.dir / "one/a") == "piped\n");
+    CHECK(read_file(layout.dir / "one/b").find("Name:") == 0);
+}
+
+TEST_CASE("a copy stopped or failing stages nothing; the files before it still commit") {
+    Layout layout;
+    write_file(layout.dir / "source", "copied\n");
+    ReadFd source(layout.dir / "source");
+    Batch batch;
+    batch.copy(layout.path("one/a"), source.fd);
+    try {
+        batch.copy(layout.path("one/b"), source.fd, ReplaceOptions{}, [] { return true; });
+        FAIL("the stopped copy did not fail");
+    } catch (const Error& e) {
+        CHECK(e.step_id() == Step::copy_into_temp);
+        CHECK(e.code() == std::errc::operation_canceled);
+        CHECK(e.path() == layout.path("one/b"));
+    }
+    {
+        ScopedFault fault(Call::copy, EIO);
+        std::error_code ec;
+        CHECK(batch.copy(layout.path("one/c"), source.fd, ec) == nullptr);
+        CHECK(ec == std::errc::io_error);
+    }
+    CHECK(batch.size() == 1);
+    CHECK(list_dir(layout.dir / "one") == std::vector<std::string>{"a", "b", "c"});
+    batch.commit();
+    CHECK(read_file(layout.dir / "one/a") == "copied\n");
+    CHECK(read_file(layout.dir / "one/b") == old_content);
+    CHECK(read_file(layout.dir / "one/c") == old_content);
+}
+
+TEST_CASE("a file new to its directory is linked at its name: no temp name, no rename") {
+    Layout layout;  // one/a one/b one/c two/d exist, two/e is new
+    for (int i = 0; i < 10; ++i) layout.names.push_back("two/new" + std::to_string(i));
+    Batch batch;
+    layout.stage_all(batch);
+    CallRecorder recorder;
+    batch.commit();
+    CHECK(recorder.count(Call::rename) == 4);
+    CHECK(recorder.count(Call::link) == 4 + 11);  // a temp name for each old file, 11 targets
+    CHECK(recorder.count(Call::lock) == 4);       // only named temps are flock()ed
+    CHECK(recorder.count(Call::fsync) == 15 + 2);
+    CHECK(batch.replaced().size() == 15);
+    CHECK(read_file(layout.dir / "two/new9") == new_content("two/new9"));
+    CHECK(list_dir(layout.dir / "two").size() == 2 + 10);  // no temp name left
+}
+
+TEST_CASE("a target created after it was staged is still replaced, through a rename") {
+    Layout layout;
+    Batch batch;
+    layout.stage_all(batch);
+    write_file(layout.dir / "two/e", "appeared meanwhile\n");
+    batch.commit();
+    layout.check_all_new();
+}
+
+TEST_CASE("a failed link of a new file is reported as a failed rename, naming what was replaced") {
+    Layout layout;
+    Batch batch;
+    layout.stage_all(batch);
+    ScopedFault fault(Call::link, ENOSPC, 5);  // four temp names, then two/e at its name
+    try {
+        batch.commit();
+        FAIL("the commit did not fail");
+    } catch (const Error& e) {
+        CHECK(e.step_id() == Step::rename);
+        CHECK(e.path() == layout.path("two/e"));
+        CHECK(e.code() == std::errc::no_space_on_device);
+    }
+    CHECK(batch.replaced() == layout.paths(0, 4));
+    CHECK(batch.not_replaced() == layout.paths(4, 5));
+    CHECK_FALSE(fs::exists(layout.dir / "two/e"));
+    CHECK(list_dir(layout.dir / "two") == std::vector<std::string>{"d"});
 }
 
 TEST_CASE("a barrier fsync that fails publishes nothing and removes every temp") {

@@ -5,6 +5,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
+#include <optional>
+
 #include "lib/transaction_support.hpp"
 #include "transaction/journal.hpp"
 
@@ -140,4 +143,46 @@ TEST_CASE("another user's staging directory or journal is refused") {
     REQUIRE(::chown((root.dir / ".atomfile-transaction").c_str(), 65534, 65534) == 0);
     CHECK(refused_step(root.root()) == Step::refuse_journal);
     CHECK(root.all_old());
+}
+
+TEST_CASE("recover waiting for a held root lock ends when cancel_lock_wait says so, or times out") {
+    TransactionRoot root;
+    { Transaction made_the_lock_file(root.root()); }
+    leave_committed(root, the_journal());
+    TransactionReadLock reader(root.root(), std::chrono::milliseconds(0));
+    REQUIRE(reader.held());
+    const auto failure_of = [&root](const ReplaceOptions& options) {
+        std::optional<Error> failure;
+        try {
+            recover(root.root(), options);
+        } catch (const Error& e) {
+            failure = e;
+        }
+        REQUIRE(failure.has_value());
+        CHECK(failure->step_id() == Step::lock_root);
+        return failure->code();
+    };
+
+    int asked = 0;
+    ReplaceOptions cancellable;
+    cancellable.lock_timeout = std::chrono::seconds(3);  // without the check: ETIMEDOUT, not this
+    cancellable.cancel_lock_wait = [&asked] { return ++asked >= 3; };
+    CHECK(failure_of(cancellable) == std::errc::operation_canceled);
+    CHECK(asked == 3);  // asked while it waited, not only before the first try
+    CHECK(root.all_old());
+
+    ReplaceOptions bounded;
+    bounded.lock_timeout = std::chrono::milliseconds(150);
+    bounded.cancel_lock_wait = [] { return false; };
+    const auto start = std::chrono::steady_clock::now();
+    CHECK(failure_of(bounded) == std::errc::timed_out);
+    const auto waited = std::chrono::steady_clock::now() - start;
+    CHECK(waited >= std::chrono::milliseconds(150));
+    CHECK(waited < std::chrono::seconds(2));
+    CHECK(root.all_old());
+
+    reader.release();  // the journal was left for the next try
+    CHECK(recover(root.root(), bounded) == Recovery::rolled_forward);
+    CHECK(root.all_new());
+    root.check_clean();
 }

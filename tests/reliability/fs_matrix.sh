@@ -30,7 +30,8 @@
 #                wherever the power can be cut.
 #   crash_sweep, fault_matrix, protocol
 #                that script with WRITER, its scratch directory (TMPDIR) on FS; crash_sweep and
-#                fault_matrix then run group_sweep.sh crash|fault batch and ... transaction.
+#                fault_matrix then run group_sweep.sh crash|fault batch and ... transaction,
+#                protocol group_protocol.sh batch, transaction and control.
 # Every writer must also report on FS whether its O_TMPFILE was accepted (the named fallback runs
 # otherwise). The summary lines are quoted by docs/reliability.md and docs/durability.md.
 source "$(dirname "$0")/lib.sh"
@@ -213,16 +214,20 @@ if [[ $suite =~ ^(crash_sweep|fault_matrix|protocol)$ ]]; then
         sed "s/^$label /$label $fs /" "$SCRATCH/out"
         ((status == 0)) || failures=$((failures + 1))
     done
-    # The group writers (Batch, Transaction) through the same suite: group_sweep.sh.
-    groups=()
-    [[ $suite != protocol ]] && groups=(batch transaction)
+    # The group writers (Batch, Transaction) through the same suite: group_sweep.sh, or for the
+    # protocol group_protocol.sh, whose controls there check the order in this FS's own traces.
+    groups=(batch transaction)
+    group_script=group_sweep.sh
+    [[ $suite == protocol ]] && groups+=(control) group_script=group_protocol.sh
     # An injected fault takes the same path whatever ext4's journal mode: their fault matrix is
     # ext4-ordered's (the crash sweeps, whose outcome the mode could change, run on all three).
     [[ $suite == fault_matrix && $fs =~ ^ext4-(writeback|journal)$ ]] && groups=()
     for kind in "${groups[@]}"; do
         status=0
-        TMPDIR="$mnt" bash "$(dirname "$0")/group_sweep.sh" "${suite%%_*}" "$kind" \
-            >"$SCRATCH/out" || status=$?
+        args=("${suite%%_*}" "$kind")
+        [[ $suite == protocol ]] && args=("$kind")
+        TMPDIR="$mnt" bash "$(dirname "$0")/$group_script" "${args[@]}" >"$SCRATCH/out" ||
+            status=$?
         sed "s/^$label /$label $fs /" "$SCRATCH/out"
         ((status == 0)) || failures=$((failures + 1))
     done

@@ -8,6 +8,9 @@
 #   - install opens nobody's FIFO planted at SOURCE and waits forever for a writer;
 #   - install copies file after file, so an obstacle planted at one destination leaves a
 #     half-deployed set; atomic-install stages every file first and replaces none.
+#   - install follows nobody's symlink planted at SOURCE to a file only root may read, and
+#     deploys the secret where others read it; atomic-install follows a link in a sticky
+#     directory only when it is root's own or the directory owner's.
 source "$(dirname "$0")/lib.sh"
 need_other_user
 hostile_setup
@@ -72,6 +75,27 @@ no_half_deployed_set() {
         [[ $(find "$SHARED/site" -mindepth 1 | wc -l) == 1 ]]
 }
 
+# A file only root may read, and nobody's link to it where root expects a SOURCE: refused
+# (exit status 1, the message names the link and why), DEST keeps its old content.
+printf 'TOPSECRET\n' >"$secret/key"
+chmod 600 "$secret/key"
+planted_symlink_source() {
+    local status=0
+    printf 'old\n' >"$build/dest"
+    plant src "$secret/key"
+    timeout 10 "$installer" -m 644 "$SHARED/src" "$build/dest" 2>"$SCRATCH/err" || status=$?
+    ((status == 1)) && grep -qx old "$build/dest" &&
+        grep -qF "$SHARED/src: open source: refusing to follow a symlink" "$SCRATCH/err" ||
+        { echo "  exit $status, dest: $(cat "$build/dest"), stderr: $(cat "$SCRATCH/err")"; return 1; }
+}
+
+# root's own link in the same directory is root's choice: followed, as install(1) follows it.
+own_symlink_source() {
+    rm -f "$SHARED/src" "$build/dest"
+    ln -s "$secret/key" "$SHARED/src"
+    timeout 10 "$installer" -m 600 "$SHARED/src" "$build/dest" && grep -qx TOPSECRET "$build/dest"
+}
+
 check "atomic-install -D through nobody's directory link writes nothing there" \
     parents_through_planted_link
 check "atomic-install SOURCE... DIRECTORY through nobody's link writes nothing there" \
@@ -79,4 +103,8 @@ check "atomic-install SOURCE... DIRECTORY through nobody's link writes nothing t
 check "atomic-install refuses nobody's FIFO as SOURCE at once" planted_fifo_source
 check "atomic-install of three files with nobody's directory at one installs none" \
     no_half_deployed_set
+check "atomic-install refuses nobody's symlink as SOURCE to a file only root may read" \
+    planted_symlink_source
+check "atomic-install follows root's own symlink as SOURCE in the sticky directory" \
+    own_symlink_source
 hostile_summary install

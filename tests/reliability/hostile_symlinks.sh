@@ -66,6 +66,20 @@ json_edit_refuses() {
         grep -qx '{"a": 0}' "$secret/victim.json"
 }
 
+# json-edit's @FILE argument names a file to read: nobody's link there must not make root copy
+# a root-only file into a document others read; root's own link is followed.
+json_edit_argument_file() {
+    printf 'TOPSECRET' >"$secret/key" && chmod 600 "$secret/key"
+    echo '{"a": 0}' >"$SCRATCH/doc.json"
+    plant arg "$secret/key"
+    refused "$SHARED/arg" \
+        "$ATOMFILE_TOOLS/json-edit" "$SCRATCH/doc.json" set-string /a @"$SHARED/arg" &&
+        grep -qx '{"a": 0}' "$SCRATCH/doc.json" || return 1
+    rm -f "$SHARED/arg" && ln -s "$secret/key" "$SHARED/arg"
+    "$ATOMFILE_TOOLS/json-edit" "$SCRATCH/doc.json" set-string /a @"$SHARED/arg" &&
+        grep -qx '{"a": "TOPSECRET"}' "$SCRATCH/doc.json"
+}
+
 # nobody's link to root's private DIRECTORY, used as the directory part of the path: the rule
 # holds at every hop, so neither an overwrite nor a new file gets through; root's own works.
 planted_directory_link() {
@@ -136,6 +150,8 @@ check "root's atomic-write refuses nobody's link in a sticky dir, follows its ow
 check "nobody's dangling link does not make root create a file" dangling_link
 check "root's atomic-edit refuses nobody's link" atomic_edit_refuses
 check "root's json-edit refuses nobody's link" json_edit_refuses
+check "root's json-edit reads no @FILE through nobody's link, reads through its own" \
+    json_edit_argument_file
 check "root's atomic-write refuses nobody's directory link, follows its own" \
     planted_directory_link
 check "root's json-edit refuses nobody's directory link" json_edit_refuses_directory_link

@@ -10,6 +10,8 @@
 #   - a FIFO nobody planted at the lock name of a sticky root, a symlink at that of theirs;
 #   - a FIFO nobody planted as SOURCE and never writes, a root lock nobody holds: SIGTERM ends
 #     root's wait at once, nothing changed;
+#   - a symlink nobody planted as SOURCE, to a file only root may read: refused, while root's
+#     own link there is followed;
 #   - the careless user: a closed standard input, the transaction's own names as FILE, recover
 #     as nobody on a root of root's.
 source "$(dirname "$0")/lib.sh"
@@ -194,6 +196,30 @@ case_held_lock_wait_interrupted() {
         [[ ! -e $SHARED/nob/.atomfile-transaction ]]
 }
 
+# A file only root may read, and nobody's link to it as SOURCE: root's commit refuses it (exit
+# status 1, the message names the link and why), nothing is written into ROOT.
+key="$SCRATCH/key"
+printf 'TOPSECRET\n' >"$key"
+chmod 600 "$key"
+case_planted_symlink_source() {
+    fresh_victim
+    rm -f "$SHARED/conf.new"
+    as_nobody ln -s "$key" "$SHARED/conf.new"
+    local status=0
+    timeout 10 "$commit" "$victim" "copy=$SHARED/conf.new" 2>"$SCRATCH/err" || status=$?
+    ((status == 1)) && [[ ! -e $victim/copy ]] && precious &&
+        grep -qF "$SHARED/conf.new: open: refusing to follow a symlink" "$SCRATCH/err" ||
+        { echo "  exit $status: $(cat "$SCRATCH/err")"; return 1; }
+}
+
+# root's own link in the same sticky directory is followed.
+case_own_symlink_source() {
+    fresh_victim
+    rm -f "$SHARED/conf.new"
+    ln -s "$key" "$SHARED/conf.new"
+    timeout 10 "$commit" "$victim" "copy=$SHARED/conf.new" && grep -qx TOPSECRET "$victim/copy"
+}
+
 check "a symlink planted at the root's name in a sticky directory is not followed" case_root_symlink
 check "a symlinked directory inside nobody's root is refused, not followed" case_symlinked_directory
 check "a FIFO where a file is expected is refused without hanging" case_fifo_target
@@ -212,4 +238,7 @@ check "a FIFO planted as SOURCE and never written: SIGTERM ends the commit, noth
     case_planted_fifo_source
 check "a lock held by nobody: SIGTERM ends root's wait for it at once, nothing changed" \
     case_held_lock_wait_interrupted
+check "a symlink nobody planted as SOURCE to a file only root may read is refused" \
+    case_planted_symlink_source
+check "root's own symlink as SOURCE in the sticky directory is followed" case_own_symlink_source
 hostile_summary transaction

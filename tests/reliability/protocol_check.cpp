@@ -8,13 +8,20 @@
 //   4. an fsync of TARGET's directory that succeeded (or a syncfs through a descriptor in it);
 // and when no process ever opened TARGET for writing (O_WRONLY, O_RDWR, O_TRUNC or O_CREAT) or
 // truncated it by name. It prints one summary line and exits 0 (pass) or 1 (fail).
+//
+// protocol_check --batch WRITER STRACE_LOG REFUSED_DIR TARGET...
+// protocol_check --transaction WRITER STRACE_LOG REFUSED_DIR ROOT
+// check the group writers (BatchChecker, TransactionChecker below state the order), from a log
+// of `strace -f -y -qq` that also traces %process; no file may be created in REFUSED_DIR.
 #include <algorithm>
 #include <cstdio>
+#include <deque>
 #include <fstream>
 #include <iostream>
 #include <map>
 #include <optional>
 #include <regex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -25,6 +32,9 @@ struct Syscall {
     std::string name;
     std::vector<std::string> args;
     std::string result;
+    // The log's line numbers where the call entered the kernel and where it returned: the same
+    // line unless strace split it into "<unfinished ...>" and "<... NAME resumed>".
+    std::size_t start = 0, end = 0;
     bool ok() const { return !result.empty() && result[0] != '-' && result[0] != '?'; }
 };
 
@@ -70,11 +80,11 @@ std::optional<Syscall> parse(int pid, const std::string& body) {
 std::vector<Syscall> read_log(const std::string& path) {
     std::ifstream in(path);
     std::vector<Syscall> calls;
-    std::map<int, std::string> pending;
+    std::map<int, std::pair<std::string, std::size_t>> pending;  // per thread: text, start line
     static const std::regex line_shape(R"(^(\d+)\s+(.*)$)");
     static const std::regex resumed(R"(^<\.\.\. [a-z0-9_]+ resumed>(.*)$)");
     std::string line;
-    while (std::getline(in, line)) {
+    for (std::size_t number = 1; std::getline(in, line); ++number) {
         std::smatch match;
         if (!std::regex_match(line, match, line_shape)) continue;
         int pid = std::stoi(match[1]);
@@ -82,12 +92,20 @@ std::vector<Syscall> read_log(const std::string& path) {
         const std::string unfinished = " <unfinished ...>";
         if (body.size() > unfinished.size() &&
             body.compare(body.size() - unfinished.size(), unfinished.size(), unfinished) == 0) {
-            pending[pid] = body.substr(0, body.size() - unfinished.size());
+            pending[pid] = {body.substr(0, body.size() - unfinished.size()), number};
             continue;
         }
         std::smatch rest;
-        if (std::regex_match(body, rest, resumed)) body = pending[pid] + std::string(rest[1]);
-        if (auto call = parse(pid, body)) calls.push_back(*call);
+        std::size_t start = number;
+        if (std::regex_match(body, rest, resumed)) {
+            body = pending[pid].first + std::string(rest[1]);
+            start = pending[pid].second;
+        }
+        if (auto call = parse(pid, body)) {
+            call->start = start;
+            call->end = number;
+            calls.push_back(*call);
+        }
     }
     return calls;
 }
@@ -305,11 +323,538 @@ class Checker {
     Verdict verdict_;
 };
 
+// --- The group writers: Batch and Transaction ------------------------------------------------
+// Their syncs run on several threads, so order is judged by the log's line numbers: a call is
+// done at the line where it returned (Syscall::end) and begins at the line where it entered
+// (Syscall::start). Under strace every traced thread stops at both, so "A ended on an earlier
+// line than B started" means A had returned before B entered the kernel.
+
+struct Span {
+    std::size_t start = 0, end = 0;
+};
+
+Span span_of(const Syscall& call) {
+    return {call.start, call.end};
+}
+
+bool is_file_sync(const std::string& name) {
+    return name == "fsync" || name == "fdatasync";
+}
+
+bool is_rename(const std::string& name) {
+    return name == "rename" || name == "renameat" || name == "renameat2";
+}
+
+bool is_under(const std::string& path, const std::string& dir) {
+    return path.size() > dir.size() && path.compare(0, dir.size(), dir) == 0 &&
+           path[dir.size()] == '/';
+}
+
+// The write flag an open asks for, or "" when it opens for reading only.
+std::string write_flag(const std::string& flags) {
+    for (const char* flag : {"O_WRONLY", "O_RDWR", "O_TRUNC", "O_CREAT"})
+        if (has_flag(flags, flag)) return flag;
+    return "";
+}
+
+// A temp file of a group commit, known by every path strace -y showed for it (DIR/#INODE for an
+// O_TMPFILE, which strace keeps showing after it is linked; its temp name; its target) and,
+// while it is open, by its number (for a link through /proc/self/fd/N).
+struct GroupTemp {
+    std::vector<std::string> paths;
+    std::string directory;
+    int fd = -1;
+    bool open = true;
+    bool anonymous = false;
+    std::vector<Span> syncs, writes;
+    std::set<int> sync_threads;
+
+    bool has_path(const std::string& path) const {
+        return std::find(paths.begin(), paths.end(), path) != paths.end();
+    }
+    std::size_t last_write_end() const {
+        std::size_t last = 0;
+        for (const Span& write : writes) last = std::max(last, write.end);
+        return last;
+    }
+    // The state of its barrier before a call beginning at line `before`.
+    enum class Barrier { none, late, stale, done };
+    Barrier barrier_before(std::size_t before) const {
+        if (syncs.empty()) return Barrier::none;
+        bool completed = false;
+        for (const Span& sync : syncs) {
+            if (sync.end >= before) continue;
+            completed = true;
+            if (sync.start > last_write_end()) return Barrier::done;
+        }
+        return completed ? Barrier::stale : Barrier::late;
+    }
+};
+
+class GroupChecker {
+  public:
+    explicit GroupChecker(std::string refused) : refused_(std::move(refused)) {}
+    const std::vector<std::string>& failures() const { return failures_; }
+
+  protected:
+    void fail(const std::string& why) {
+        if (std::find(failures_.begin(), failures_.end(), why) == failures_.end())
+            failures_.push_back(why);
+    }
+
+    // Every file created where the temps must never go ($TMPDIR) is a failure.
+    void check_refused(const Syscall& call) {
+        if (refused_.empty() || call.name != "openat" || call.args.size() < 3 || !call.ok()) return;
+        const std::string path = resolve(call.args[0], call.args[1]);
+        if ((has_flag(call.args[2], "O_CREAT") || has_flag(call.args[2], "O_TMPFILE")) &&
+            (path == refused_ || is_under(path, refused_)))
+            fail("a file was created in the refused directory " + refused_);
+    }
+
+    // The syncs that commit a directory's entries, by the descriptor's path: an fsync of the
+    // directory; a syncfs through the directory or a file in it (the documented fallback where
+    // a directory cannot be fsynced).
+    void note_directory_sync(const Syscall& call) {
+        if (!call.ok() || call.args.empty()) return;
+        const std::string path = fd_path_of(call.args[0]);
+        if (is_file_sync(call.name)) fsyncs_[path].push_back(span_of(call));
+        if (call.name == "syncfs") file_system_syncs_[path].push_back(span_of(call));
+    }
+
+    // Whether a sync of DIR began after line `after` and returned before line `before`.
+    bool directory_synced(const std::string& dir, std::size_t after, std::size_t before) const {
+        for (const Span& sync : directory_syncs_of(dir))
+            if (sync.start > after && sync.end < before) return true;
+        return false;
+    }
+
+    std::vector<Span> directory_syncs_of(const std::string& dir) const {
+        std::vector<Span> syncs;
+        if (auto found = fsyncs_.find(dir); found != fsyncs_.end()) syncs = found->second;
+        for (const auto& [path, spans] : file_system_syncs_)
+            if (path == dir || directory_of(path) == dir)
+                syncs.insert(syncs.end(), spans.begin(), spans.end());
+        return syncs;
+    }
+
+    // How many syncs committed the entries of the directories changed (the keys of `changed`).
+    std::string directory_syncs(const std::map<std::string, std::size_t>& changed) const {
+        std::set<std::size_t> fsyncs, syncfs;  // by the line they entered on
+        for (const auto& [dir, line] : changed)
+            for (const Span& sync : directory_syncs_of(dir)) syncfs.insert(sync.start);
+        for (const auto& [dir, line] : changed)
+            if (auto found = fsyncs_.find(dir); found != fsyncs_.end())
+                for (const Span& sync : found->second) {
+                    syncfs.erase(sync.start);
+                    fsyncs.insert(sync.start);
+                }
+        return "directories=" + std::to_string(changed.size()) + " (" +
+               std::to_string(fsyncs.size()) + " fsync, " + std::to_string(syncfs.size()) +
+               " syncfs)";
+    }
+
+    // Records a created temp when the open is exclusive (O_TMPFILE in DIR, O_CREAT|O_EXCL of a
+    // name in DIR); returns it, or nullptr.
+    GroupTemp* note_temp(const Syscall& call, const std::string& dir) {
+        const std::string& flags = call.args[2];
+        const std::string path = resolve(call.args[0], call.args[1]);
+        const bool anonymous = has_flag(flags, "O_TMPFILE") && path == dir;
+        const bool exclusive =
+            has_flag(flags, "O_CREAT") && has_flag(flags, "O_EXCL") && directory_of(path) == dir;
+        if (!anonymous && !exclusive) return nullptr;
+        GroupTemp temp;
+        temp.paths = {fd_path_of(call.result)};
+        if (!anonymous) temp.paths.push_back(path);
+        temp.directory = dir;
+        temp.fd = fd_number(call.result);
+        temp.anonymous = anonymous;
+        temps_.push_back(temp);
+        return &temps_.back();
+    }
+
+    GroupTemp* temp_for_fd(const std::string& arg) {
+        const std::string path = fd_path_of(arg);
+        for (auto& temp : temps_)
+            if (temp.has_path(path)) return &temp;
+        return nullptr;
+    }
+
+    GroupTemp* temp_named(const std::string& path) {
+        for (auto& temp : temps_)
+            if (temp.has_path(path)) return &temp;
+        return nullptr;
+    }
+
+    // The temp a linkat's source names: through /proc/self/fd/N, AT_EMPTY_PATH, or its name.
+    GroupTemp* link_source(const Syscall& call) {
+        static const std::regex proc_fd(R"(^/proc/self/fd/(\d+)$)");
+        const std::string source = unquote(call.args[1]);
+        std::smatch match;
+        if (std::regex_match(source, match, proc_fd)) {
+            GroupTemp* found = nullptr;
+            for (auto& temp : temps_)
+                if (temp.open && temp.fd == std::stoi(match[1])) found = &temp;
+            return found;
+        }
+        if (has_flag(call.args[4], "AT_EMPTY_PATH")) return temp_for_fd(call.args[0]);
+        return temp_named(resolve(call.args[0], call.args[1]));
+    }
+
+    // Syncs, writes and closes of a temp.
+    void note_temp_call(const Syscall& call) {
+        if (!call.ok() || call.args.empty()) return;
+        const std::size_t index = call.name == "splice" || call.name == "copy_file_range" ? 2 : 0;
+        if (call.args.size() <= index) return;
+        GroupTemp* temp = temp_for_fd(call.args[index]);
+        if (!temp) return;
+        if (is_file_sync(call.name)) {
+            temp->syncs.push_back(span_of(call));
+            temp->sync_threads.insert(call.pid);
+        } else if (call.name == "write" || call.name == "pwrite64" || call.name == "writev" ||
+                   call.name == "pwritev" || call.name == "ftruncate" || call.name == "splice" ||
+                   call.name == "copy_file_range" || call.name == "sendfile" ||
+                   call.name == "fallocate") {
+            temp->writes.push_back(span_of(call));
+        } else if (call.name == "close") {
+            temp->open = false;
+        }
+    }
+
+    std::string temps_summary() const {
+        std::size_t anonymous = 0;
+        std::set<int> threads;
+        for (const auto& temp : temps_) {
+            anonymous += temp.anonymous;
+            threads.insert(temp.sync_threads.begin(), temp.sync_threads.end());
+        }
+        return "temps=" + std::to_string(temps_.size()) + " (" + std::to_string(anonymous) +
+               " O_TMPFILE, " + std::to_string(temps_.size() - anonymous) +
+               " O_CREAT|O_EXCL) sync threads=" + std::to_string(threads.size());
+    }
+
+    std::string refused_;
+    std::vector<std::string> failures_;
+    std::deque<GroupTemp> temps_;
+    std::map<std::string, std::vector<Span>> fsyncs_, file_system_syncs_;
+};
+
+// The Batch (batch.hpp, docs/durability.md "Many files"): for every TARGET, a temp created
+// exclusively in TARGET's directory; a completed fsync/fdatasync of that temp, begun after its
+// last write, before the rename (or link) that publishes it at TARGET begins; after the last
+// rename into each directory, a completed sync of that directory before the process exits;
+// TARGET never opened for writing; nothing created in the refused directory.
+class BatchChecker : public GroupChecker {
+  public:
+    BatchChecker(std::vector<std::string> targets, std::string refused)
+        : GroupChecker(std::move(refused)), targets_(std::move(targets)) {
+        for (const auto& target : targets_) directories_.insert(directory_of(target));
+    }
+
+    std::string run(const std::vector<Syscall>& calls) {
+        std::size_t exit_at = 0, last_line = 0;
+        for (const auto& call : calls) {
+            check_target_not_written(call);
+            check_refused(call);
+            last_line = std::max(last_line, call.end);
+            if (call.name == "exit_group" && call.pid == calls.front().pid) exit_at = call.start;
+            if (!call.ok()) continue;
+            note_temp_call(call);
+            note_directory_sync(call);
+            if (call.name == "openat" && call.args.size() >= 3) {
+                const std::string path = resolve(call.args[0], call.args[1]);
+                const std::string dir =
+                    has_flag(call.args[2], "O_TMPFILE") ? path : directory_of(path);
+                if (directories_.count(dir) && !is_target(path)) note_temp(call, dir);
+            } else if (call.name == "linkat" && call.args.size() >= 5) {
+                note_entry(call, link_source(call), resolve(call.args[2], call.args[3]));
+            } else if (is_rename(call.name) && call.args.size() >= 4) {
+                const std::string source = resolve(call.args[0], call.args[1]);
+                note_entry(call, temp_named(source), resolve(call.args[2], call.args[3]), source);
+            }
+        }
+        if (exit_at == 0) exit_at = last_line + 1;  // the log ends without the exit
+        for (const auto& target : targets_) check_publication(target);
+        for (const auto& [dir, last] : last_entry_)
+            if (!directory_synced(dir, last, exit_at))
+                fail("directory " + dir + " was not synced after its last rename");
+        return "files=" + std::to_string(targets_.size()) + " " + temps_summary() +
+               " published=" + std::to_string(published_.size()) + " " +
+               directory_syncs(last_entry_);
+    }
+
+  private:
+    struct Publication {
+        Span span;
+        GroupTemp* temp = nullptr;
+        std::string source;
+    };
+
+    bool is_target(const std::string& path) const {
+        return std::find(targets_.begin(), targets_.end(), path) != targets_.end();
+    }
+
+    void check_target_not_written(const Syscall& call) {
+        if (call.name == "openat" && call.args.size() >= 3 &&
+            is_target(resolve(call.args[0], call.args[1]))) {
+            const std::string flag = write_flag(call.args[2]);
+            if (!flag.empty())
+                fail("target opened with " + flag + " by pid " + std::to_string(call.pid));
+        }
+        if (call.name == "truncate" && !call.args.empty() && is_target(unquote(call.args[0])))
+            fail("target truncated by name");
+    }
+
+    // A new name made in a directory: the temp's name, or the publication at a target.
+    void note_entry(const Syscall& call, GroupTemp* temp, const std::string& destination,
+                    const std::string& source = "") {
+        auto& last = last_entry_[directory_of(destination)];
+        last = std::max(last, call.end);
+        if (is_target(destination)) published_[destination] = {span_of(call), temp, source};
+        if (temp) temp->paths.push_back(destination);
+    }
+
+    void check_publication(const std::string& target) {
+        auto found = published_.find(target);
+        if (found == published_.end()) return fail(target + " was never published");
+        const Publication& publication = found->second;
+        const GroupTemp* temp = publication.temp;
+        if (!temp)
+            return fail("the temp of " + target +
+                        " was not created exclusively in its directory (published from " +
+                        publication.source + ")");
+        if (temp->directory != directory_of(target))
+            return fail("the temp of " + target + " was created in " + temp->directory);
+        switch (temp->barrier_before(publication.span.start)) {
+            case GroupTemp::Barrier::none:
+                return fail("the temp of " + target + " was not synced before its publication");
+            case GroupTemp::Barrier::late:
+                return fail("the temp of " + target + " was published before its sync completed");
+            case GroupTemp::Barrier::stale:
+                return fail("the temp of " + target + " was written after its sync");
+            case GroupTemp::Barrier::done:
+                return;
+        }
+    }
+
+    std::vector<std::string> targets_;
+    std::set<std::string> directories_;
+    std::map<std::string, Publication> published_;
+    std::map<std::string, std::size_t> last_entry_;  // directory: line of its last new name
+};
+
+// The Transaction (transaction.hpp, lib/src/transaction, docs/durability.md "Several files"),
+// with S = ROOT/.atomfile-transaction and J = S/journal, in this order:
+//   1. each new-N created exclusively in S (old-N linked there), J created exclusively, empty;
+//   2. every new-N synced (begun after its last write), S synced (begun after its last new
+//      entry) and ROOT synced (begun after S was made: S's name is in it), all completed before
+//      J's first write;
+//   3. J written, then synced (fdatasync), completed before the first change outside S (a rename
+//      of new-N over its target, an unlink of a removed file, a directory made on the way);
+//   4. every directory changed in step 3 synced, begun after its last change there and
+//      completed before J is unlinked;
+//   5. S emptied with J unlinked last, then S removed (not synced: a journal brought back by a
+//      power cut changes nothing when replayed).
+// No file under ROOT outside S other than the root's lock file is ever opened for writing.
+class TransactionChecker : public GroupChecker {
+  public:
+    TransactionChecker(std::string root, std::string refused)
+        : GroupChecker(std::move(refused)),
+          root_(std::move(root)),
+          staging_(root_ + "/.atomfile-transaction"),
+          journal_(staging_ + "/journal"),
+          lock_(root_ + "/.atomfile-transaction.lock") {}
+
+    std::string run(const std::vector<Syscall>& calls) {
+        for (const auto& call : calls) {
+            check_target_not_written(call);
+            check_refused(call);
+            if (!call.ok()) continue;
+            note_temp_call(call);
+            note_directory_sync(call);
+            note_journal_call(call);
+            note_names(call);
+        }
+        check_order();
+        return "entries=" + std::to_string(published_ + removed_) + " (" +
+               std::to_string(published_) + " renamed, " + std::to_string(removed_) + " removed) " +
+               temps_summary() + " journal=" + journal_sync_ + " " + directory_syncs(last_change_);
+    }
+
+  private:
+    static constexpr std::size_t never = std::size_t(-1);
+
+    bool outside_staging(const std::string& path) const {
+        return is_under(path, root_) && path != staging_ && !is_under(path, staging_) &&
+               path != lock_;
+    }
+
+    void check_target_not_written(const Syscall& call) {
+        if (call.name != "openat" || call.args.size() < 3) return;
+        const std::string path = resolve(call.args[0], call.args[1]);
+        const std::string flag = write_flag(call.args[2]);
+        if (!flag.empty() && outside_staging(path))
+            fail(path + " opened with " + flag + " by pid " + std::to_string(call.pid));
+    }
+
+    void note_journal_call(const Syscall& call) {
+        if (call.args.empty() || fd_path_of(call.args[0]) != journal_) return;
+        if (call.name == "write" || call.name == "pwrite64" || call.name == "writev") {
+            first_journal_write_ = std::min(first_journal_write_, call.start);
+            last_journal_write_ = std::max(last_journal_write_, call.end);
+        } else if (is_file_sync(call.name)) {
+            journal_syncs_.push_back(span_of(call));
+        }
+    }
+
+    void note_change(const std::string& path, const Syscall& call) {
+        auto& last = last_change_[directory_of(path)];
+        last = std::max(last, call.end);
+        if (call.start >= first_change_) return;
+        first_change_ = call.start;
+        first_changed_ = path;
+    }
+
+    // The names made and removed: in S (staging, retirement) and outside it (publication).
+    void note_names(const Syscall& call) {
+        if (call.name == "openat" && call.args.size() >= 3) {
+            const std::string path = resolve(call.args[0], call.args[1]);
+            if (path == journal_ && has_flag(call.args[2], "O_CREAT")) {
+                if (!has_flag(call.args[2], "O_EXCL"))
+                    fail("the journal was not created exclusively");
+                last_staging_entry_ = std::max(last_staging_entry_, call.end);
+            } else if (directory_of(path) == staging_ && has_flag(call.args[2], "O_CREAT")) {
+                if (!note_temp(call, staging_)) fail(path + " was not created exclusively");
+                last_staging_entry_ = std::max(last_staging_entry_, call.end);
+            }
+        } else if (call.name == "linkat" && call.args.size() >= 5) {
+            const std::string destination = resolve(call.args[2], call.args[3]);
+            if (directory_of(destination) == staging_)
+                last_staging_entry_ = std::max(last_staging_entry_, call.end);
+            else if (outside_staging(destination))
+                note_change(destination, call);
+        } else if (is_rename(call.name) && call.args.size() >= 4) {
+            const std::string source = resolve(call.args[0], call.args[1]);
+            const std::string destination = resolve(call.args[2], call.args[3]);
+            if (outside_staging(destination)) {
+                note_change(destination, call);
+                if (directory_of(source) == staging_) ++published_;
+            }
+        } else if (call.name == "unlinkat" && call.args.size() >= 3) {
+            note_unlink(call, resolve(call.args[0], call.args[1]));
+        } else if (call.name == "mkdirat" && call.args.size() >= 2) {
+            const std::string path = resolve(call.args[0], call.args[1]);
+            if (path == staging_) staging_made_ = call.end;
+            if (outside_staging(path)) note_change(path, call);
+        }
+    }
+
+    void note_unlink(const Syscall& call, const std::string& path) {
+        if (path == journal_) {
+            journal_removed_ = std::min(journal_removed_, call.start);
+        } else if (path == staging_ || directory_of(path) == staging_) {
+            if (journal_removed_ != never && call.start > journal_removed_ && path != staging_)
+                fail(path + " was removed after the journal");
+            if (path == staging_ && call.start < journal_removed_)
+                fail("the staging directory was removed before the journal");
+        } else if (outside_staging(path)) {
+            note_change(path, call);
+            ++removed_;
+        }
+    }
+
+    void check_order() {
+        if (first_journal_write_ == never) return fail("the journal was never written");
+        for (const GroupTemp& temp : temps_) {
+            const std::string name = temp.paths.back().substr(staging_.size() + 1);
+            switch (temp.barrier_before(first_journal_write_)) {
+                case GroupTemp::Barrier::none:
+                case GroupTemp::Barrier::late:
+                    fail("the staged " + name + " was not synced before the journal was written");
+                    break;
+                case GroupTemp::Barrier::stale:
+                    fail("the staged " + name + " was written after its sync");
+                    break;
+                case GroupTemp::Barrier::done:
+                    break;
+            }
+        }
+        if (!directory_synced(staging_, last_staging_entry_, first_journal_write_))
+            fail("the staging directory was not synced before the journal was written");
+        if (staging_made_ == never) return fail("the staging directory was never made");
+        if (!directory_synced(root_, staging_made_, first_journal_write_))
+            fail(
+                "the root was not synced after the staging directory was made, before the "
+                "journal was written");
+        check_journal_sync();
+        if (journal_removed_ == never) return fail("the journal was never removed");
+        for (const auto& [dir, last] : last_change_)
+            if (!directory_synced(dir, last, journal_removed_))
+                fail("directory " + dir + " was not synced after its changes before the " +
+                     "journal was removed");
+    }
+
+    void check_journal_sync() {
+        if (first_change_ == never) return fail("nothing was published");
+        bool synced = false, completed_before = false;
+        for (const Span& sync : journal_syncs_) {
+            if (sync.start <= last_journal_write_) continue;
+            synced = true;
+            if (sync.end < first_change_) completed_before = true;
+        }
+        journal_sync_ = completed_before ? "synced" : "unsynced";
+        if (!synced) return fail("the journal was not synced");
+        if (!completed_before) fail(first_changed_ + " was renamed before the journal was synced");
+    }
+
+    std::string root_, staging_, journal_, lock_;
+    std::size_t first_journal_write_ = never, last_journal_write_ = 0;
+    std::size_t last_staging_entry_ = 0, first_change_ = never, journal_removed_ = never;
+    std::size_t staging_made_ = never;
+    std::string first_changed_, journal_sync_ = "none";
+    std::vector<Span> journal_syncs_;
+    std::map<std::string, std::size_t> last_change_;  // directory: line of its last change
+    std::size_t published_ = 0, removed_ = 0;
+};
+
 }  // namespace
 
+// protocol_check --batch WRITER STRACE_LOG REFUSED_DIR TARGET...
+// protocol_check --transaction WRITER STRACE_LOG REFUSED_DIR ROOT
+int group_main(const std::vector<std::string>& args) {
+    const std::string& mode = args[0];
+    const std::string& writer = args[1];
+    std::vector<Syscall> calls = read_log(args[2]);
+    if (calls.empty()) {
+        std::cout << "protocol " << writer << ": FAIL: the log " << args[2] << " is empty\n";
+        return 1;
+    }
+    std::string summary;
+    std::vector<std::string> failures;
+    if (mode == "--batch") {
+        BatchChecker checker({args.begin() + 4, args.end()}, args[3]);
+        summary = checker.run(calls);
+        failures = checker.failures();
+    } else {
+        TransactionChecker checker(args[4], args[3]);
+        summary = checker.run(calls);
+        failures = checker.failures();
+    }
+    for (const auto& failure : failures)
+        std::cout << "protocol " << writer << ": FAIL: " << failure << '\n';
+    std::cout << "protocol " << writer << ": " << summary << " violations=" << failures.size()
+              << ": " << (failures.empty() ? "PASS" : "FAIL") << '\n';
+    return failures.empty() ? 0 : 1;
+}
+
 int main(int argc, char** argv) {
+    const std::vector<std::string> args(argv + 1, argv + argc);
+    if ((args.size() >= 5 && args[0] == "--batch") ||
+        (args.size() == 5 && args[0] == "--transaction"))
+        return group_main(args);
     if (argc != 4) {
-        std::cerr << "usage: protocol_check WRITER TARGET STRACE_LOG\n";
+        std::cerr << "usage: protocol_check WRITER TARGET STRACE_LOG\n"
+                     "       protocol_check --batch WRITER STRACE_LOG REFUSED_DIR TARGET...\n"
+                     "       protocol_check --transaction WRITER STRACE_LOG REFUSED_DIR ROOT\n";
         return 2;
     }
     Verdict verdict = Checker(argv[2]).run(read_log(argv[3]));

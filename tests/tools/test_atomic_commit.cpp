@@ -173,8 +173,9 @@ TEST_CASE("a directory sync failing after the commit point exits 3 with every FI
     std::vector<std::string> args = operands(root, sources);
     DirectRun run;
     {
-        // The journal's is the last fdatasync; the directories are fsync()ed after it.
-        test::ScopedFault fail(platform::Call::fsync, EIO, 3 + 1 + 1);
+        // Before the journal's fdatasync: the 3 temps, the staging directory and the root. The
+        // directories are fsync()ed after it.
+        test::ScopedFault fail(platform::Call::fsync, EIO, 3 + 1 + 1 + 1);
         run = commit(args, root.new_text("new/dir/c.conf"));
     }
     CHECK(run.status == 3);

@@ -127,7 +127,7 @@ void check_input_open(int in_fd) {
 FileDescriptor open_source(const std::string& source) {
     system::FileIdentity identity;
     FileDescriptor fd(system::open_for_reading(source.c_str(), identity));
-    if (!fd) throw_errno("open", source);
+    if (!fd) throw_errno(system::reading_step("open"), source);
     if (identity.kind == system::FileKind::directory) throw_error(EISDIR, "open", source);
     return fd;
 }

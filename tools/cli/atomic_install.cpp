@@ -1,12 +1,13 @@
 #include "cli/atomic_install.hpp"
 
+#include <chrono>
+#include <map>
 #include <optional>
 #include <set>
 
 #include "atomfile/batch.hpp"
 #include "atomfile/directories.hpp"
 #include "atomfile/replace.hpp"
-#include "cli/open_target.hpp"
 #include "cli/signal_catcher.hpp"
 #include "cli/system.hpp"
 #include "cli/tool_error.hpp"
@@ -273,7 +274,7 @@ class Source {
   public:
     Source(const std::string& path, system::FileIdentity& identity)
         : fd_(system::open_for_reading(path.c_str(), identity)) {
-        if (fd_ < 0) throw_errno("open source", path);
+        if (fd_ < 0) throw_errno(system::reading_step("open source"), path);
     }
     ~Source() { system::close_fd(fd_); }
     Source(const Source&) = delete;
@@ -284,44 +285,98 @@ class Source {
     int fd_;
 };
 
+// The identities of the directories SOURCEs and DESTs are in, each looked up once per run by its
+// text (as the batch walks to each DEST directory once): the same-file check then costs no
+// system call for a file whose SOURCE and DEST are in different directories, the common case.
+class Parents {
+  public:
+    // The directory path is in, or nullptr when it cannot be looked at.
+    const system::FileIdentity* of(const std::string& path) {
+        const auto slash = path.find_last_of('/');
+        const std::string parent = slash == std::string::npos ? "." : path.substr(0, slash + 1);
+        auto found = known_.find(parent);
+        if (found == known_.end()) {
+            std::optional<system::FileIdentity> identity(std::in_place);
+            if (system::file_identity_at(parent.c_str(), true, *identity) != 0) identity.reset();
+            found = known_.emplace(parent, identity).first;
+        }
+        return found->second ? &*found->second : nullptr;
+    }
+
+  private:
+    std::map<std::string, std::optional<system::FileIdentity>> known_;
+};
+
+bool same_file(const system::FileIdentity& a, const system::FileIdentity& b) {
+    return a.device == b.device && a.inode == b.inode;
+}
+
 // Regular files and character devices are copied (install /dev/null FILE makes an empty file);
 // a directory is omitted, as install(1) omits it, and a FIFO or socket is refused: install(1)
 // would wait for a writer, possibly forever.
-void check_source(const Copy& copy, const system::FileIdentity& source) {
+void check_source(const Copy& copy, const system::FileIdentity& source, Parents& parents) {
     using system::FileKind;
     if (source.kind == FileKind::directory)
         throw ToolFailure(copy.source + ": is a directory: omitted (-d creates directories)");
     if (source.kind != FileKind::regular && source.kind != FileKind::character_device)
         throw ToolFailure(copy.source +
                           ": not a regular file: only regular files and devices are copied");
-    system::FileIdentity destination;
-    if (system::file_identity_at(copy.destination.c_str(), false, destination) != 0) return;
-    if (destination.device != source.device || destination.inode != source.inode) return;
     // The same inode under another name (a hard link) is replaced, as install does; the same
-    // name would be a file replaced by a copy of itself.
-    system::FileIdentity source_parent, destination_parent;
-    const auto parent = [](const std::string& path) {
-        const auto slash = path.find_last_of('/');
-        return slash == std::string::npos ? std::string(".") : path.substr(0, slash + 1);
-    };
-    if (system::file_identity_at(parent(copy.source).c_str(), true, source_parent) == 0 &&
-        system::file_identity_at(parent(copy.destination).c_str(), true, destination_parent) == 0 &&
-        source_parent.device == destination_parent.device &&
-        source_parent.inode == destination_parent.inode &&
-        base_name(copy.source) == base_name(copy.destination))
+    // name would be a file replaced by a copy of itself. The cheap tests come first: another
+    // name, or another directory, cannot be the same name.
+    if (base_name(copy.source) != base_name(copy.destination)) return;
+    const system::FileIdentity* source_parent = parents.of(copy.source);
+    const system::FileIdentity* destination_parent = parents.of(copy.destination);
+    if (source_parent == nullptr || destination_parent == nullptr ||
+        !same_file(*source_parent, *destination_parent))
+        return;
+    system::FileIdentity destination;
+    if (system::file_identity_at(copy.destination.c_str(), false, destination) == 0 &&
+        same_file(destination, source))
         throw ToolFailure("'" + copy.source + "' and '" + copy.destination + "' are the same file");
 }
 
-// Opens SOURCE, stages DEST in the batch and streams SOURCE into its temp. Returns false when
-// a signal arrived.
-bool stage(Batch& batch, Copy& copy, const ReplaceOptions& options, const SignalCatcher& signals) {
+// Asks the catcher for a pending signal at most once per interval: each ask is a system call,
+// and a copy asks before every read, several times per small file. A signal is still seen
+// within an interval while a big or slow SOURCE is read (a blocked read wakes to ask every
+// 100 ms), and install_files asks once more, unthrottled, before the commit.
+class SignalPoll {
+  public:
+    explicit SignalPoll(const SignalCatcher& signals) : signals_(signals) {}
+
+    // Whether a signal has arrived (once true, stays true).
+    bool operator()() {
+        if (seen_) return true;
+        const auto now = std::chrono::steady_clock::now();
+        if (now < next_) return false;
+        next_ = now + interval;
+        seen_ = signals_.caught() != 0;
+        return seen_;
+    }
+
+  private:
+    static constexpr std::chrono::milliseconds interval{20};
+    const SignalCatcher& signals_;
+    std::chrono::steady_clock::time_point next_{};  // the first call asks
+    bool seen_ = false;
+};
+
+// Opens SOURCE and stages its copy as DEST in the batch. Returns false when a signal arrived
+// (the copy then stops, and the file is not staged).
+bool stage(Batch& batch, Copy& copy, const ReplaceOptions& options, Parents& parents,
+           SignalPoll& poll) {
     system::FileIdentity identity;
     Source source(copy.source, identity);
-    check_source(copy, identity);
-    AtomicFile& file = batch.open(copy.destination, options);
-    copy.target = file.target_path();
-    copy_into(file, source.fd(), signals, "copy " + copy.source + " into temp file");
-    return signals.caught() == 0;
+    check_source(copy, identity, parents);
+    try {
+        copy.target =
+            batch.copy(copy.destination, source.fd(), options, [&poll] { return poll(); });
+    } catch (const Error& e) {
+        if (poll()) return false;  // the copy was stopped for the signal
+        if (e.step_id() != Step::copy_into_temp) throw;
+        throw Error(e.code(), "copy " + copy.source + " into temp file", e.path(), e.second_path());
+    }
+    return !poll();
 }
 
 // ---- committing ----------------------------------------------------------------------------
@@ -374,9 +429,11 @@ int install_files(const Request& request, const SignalCatcher& signals, std::ost
     // Not fatal: a small batch fits the soft limit, and a big one then fails naming its file.
     system::raise_open_file_limit();
     Batch batch(request.replace);
+    Parents parents;
+    SignalPoll poll(signals);
     try {
         for (auto& copy : copies)
-            if (!stage(batch, copy, request.replace, signals))
+            if (!stage(batch, copy, request.replace, parents, poll))
                 return exit_status::signal_base + signals.caught();  // the batch is discarded
     } catch (const Error& e) {
         batch.discard();
@@ -387,6 +444,8 @@ int install_files(const Request& request, const SignalCatcher& signals, std::ost
         err << tool << ": " << e.what() << '\n';
         return staging_failed(copies, err);
     }
+    // Unthrottled: a signal that arrived while the last files were staged stops the run here.
+    if (signals.caught() != 0) return exit_status::signal_base + signals.caught();
     return commit(batch, request, copies, out, err);
 }
 

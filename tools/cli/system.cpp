@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <climits>
 #include <cstring>
 
 extern char** environ;
@@ -97,8 +98,120 @@ int file_identity_at(const char* path, bool follow, FileIdentity& identity) {
     return 0;
 }
 
+namespace {
+
+// Set by open_for_reading when it refused a symlink, for reading_step().
+thread_local bool refused_planted_symlink = false;
+
+// As many symlinks as the kernel follows in one path before it gives up with ELOOP.
+constexpr int max_symlinks = 40;
+
+// The rule of fs.protected_symlinks, applied whatever the sysctl says: in a sticky,
+// world-writable directory (/tmp), a symlink is followed only when it belongs to the caller or
+// to the directory's owner, so that no other user can point a root-run tool at a file of its
+// choosing (/etc/shadow) by planting a link at a name the tool will read.
+bool planted_by_another_user(const struct stat& directory, const struct stat& link) {
+    const bool sticky_and_shared = (directory.st_mode & S_ISVTX) && (directory.st_mode & S_IWOTH);
+    return sticky_and_shared && link.st_uid != ::geteuid() && link.st_uid != directory.st_uid;
+}
+
+bool same_link(const struct stat& a, const struct stat& b) {
+    return a.st_dev == b.st_dev && a.st_ino == b.st_ino && a.st_uid == b.st_uid &&
+           a.st_ctim.tv_sec == b.st_ctim.tv_sec && a.st_ctim.tv_nsec == b.st_ctim.tv_nsec;
+}
+
+// The link's text, read between two lstats of the same link: a link is never rewritten in
+// place, so an unchanged inode, owner and ctime mean this text is the checked link's. false
+// (errno EAGAIN) when it changed.
+bool read_checked_link(int directory_fd, const char* name, const struct stat& checked,
+                       std::string& target) {
+    std::string buffer(PATH_MAX, '\0');
+    const ssize_t length = ::readlinkat(directory_fd, name, buffer.data(), buffer.size());
+    if (length < 0) return false;
+    if (static_cast<std::size_t>(length) == buffer.size()) {
+        errno = ENAMETOOLONG;
+        return false;
+    }
+    struct stat again;
+    if (::fstatat(directory_fd, name, &again, AT_SYMLINK_NOFOLLOW) != 0) return false;
+    if (!same_link(checked, again)) {
+        errno = EAGAIN;
+        return false;
+    }
+    target.assign(buffer.data(), static_cast<std::size_t>(length));
+    return true;
+}
+
+int open_checked(int at_fd, const std::string& path, int flags, int depth);
+
+// Opens name in directory_fd without following a symlink there unless the rule allows it; a
+// symlink allowed is followed by reading it and opening its text relative to the directory,
+// so the file opened is the one the checked link named. A name swapped between the tries is
+// tried again, a few times.
+int open_in_directory(int directory_fd, const char* name, int flags, int depth) {
+    for (int attempt = 0; attempt < 8; ++attempt) {
+        const int fd = ::openat(directory_fd, name, flags | O_NOFOLLOW);
+        if (fd >= 0 || errno != ELOOP) return fd;
+        struct stat link, directory;
+        if (::fstatat(directory_fd, name, &link, AT_SYMLINK_NOFOLLOW) != 0) return -1;
+        if (!S_ISLNK(link.st_mode)) continue;  // replaced since the open: try again
+        if (::fstat(directory_fd, &directory) != 0) return -1;
+        if (planted_by_another_user(directory, link)) {
+            refused_planted_symlink = true;
+            errno = EACCES;
+            return -1;
+        }
+        std::string target;
+        if (!read_checked_link(directory_fd, name, link, target)) {
+            if (errno == EAGAIN) continue;
+            return -1;
+        }
+        if (depth + 1 >= max_symlinks) {
+            errno = ELOOP;
+            return -1;
+        }
+        return open_checked(directory_fd, target, flags, depth + 1);
+    }
+    errno = ELOOP;
+    return -1;
+}
+
+// path, relative to at_fd, opened with the last component checked by open_in_directory; the
+// directories leading to it are followed as open(2) follows them.
+int open_checked(int at_fd, const std::string& path, int flags, int depth) {
+    if (path.empty()) {
+        errno = ENOENT;
+        return -1;
+    }
+    std::string trimmed = path;
+    while (trimmed.size() > 1 && trimmed.back() == '/') trimmed.pop_back();
+    if (trimmed.size() < path.size()) flags |= O_DIRECTORY;  // "name/" names a directory only
+    if (trimmed == "/") return ::openat(at_fd, "/", flags);
+    // Most names are no symlink: one open settles them, without the directory's.
+    if (trimmed.size() == path.size()) {
+        const int fd = ::openat(at_fd, path.c_str(), flags | O_NOFOLLOW);
+        if (fd >= 0 || errno != ELOOP) return fd;
+    }
+    // The directory is opened even for a bare name: AT_FDCWD cannot be asked for its owner.
+    const auto slash = trimmed.rfind('/');
+    const std::string parent = slash == std::string::npos ? "."
+                               : slash == 0               ? "/"
+                                                          : trimmed.substr(0, slash);
+    const std::string name = slash == std::string::npos ? trimmed : trimmed.substr(slash + 1);
+    const int directory_fd = ::openat(at_fd, parent.c_str(), O_DIRECTORY | O_PATH | O_CLOEXEC);
+    if (directory_fd < 0) return -1;
+    const int fd = open_in_directory(directory_fd, name.c_str(), flags, depth);
+    const int error = errno;
+    ::close(directory_fd);
+    errno = error;
+    return fd;
+}
+
+}  // namespace
+
 int open_for_reading(const char* path, FileIdentity& identity) {
-    const int fd = ::open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    refused_planted_symlink = false;
+    const int fd = open_checked(AT_FDCWD, path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK, 0);
     if (fd < 0) return -1;
     struct stat st;
     bool failed = ::fstat(fd, &st) != 0;
@@ -114,6 +227,11 @@ int open_for_reading(const char* path, FileIdentity& identity) {
         return -1;
     }
     return fd;
+}
+
+std::string reading_step(const std::string& step) {
+    if (!refused_planted_symlink) return step;
+    return step + ": refusing to follow a symlink another user planted in a sticky directory";
 }
 
 int raise_open_file_limit() {

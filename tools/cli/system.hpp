@@ -45,7 +45,19 @@ int file_identity_at(const char* path, bool follow, FileIdentity& identity);
 // cannot hang the open waiting for a writer; on anything but a regular file (where it means
 // nothing) the flag is cleared before returning, so reads of a device block as usual. The
 // descriptor, or -1 with errno (nothing left open).
+// A symlink at the last component inside a sticky, world-writable directory (/tmp) is followed
+// only when it belongs to the caller (euid) or to the directory's owner, the rule of
+// fs.protected_symlinks applied whatever the sysctl says: another user's link there fails with
+// EACCES, so no one can point a tool run by root at /etc/shadow by planting a link where root
+// reads. The same holds for each link a link leads to; the directories on the way to a last
+// component are followed as open(2) follows them. Race-free: the name is opened with
+// O_NOFOLLOW, and a link allowed is followed by its text, read between two lstats that must
+// agree, relative to the directory checked.
 int open_for_reading(const char* path, FileIdentity& identity);
+// The step to report for this thread's last failed open_for_reading: step itself, or after a
+// refused symlink "STEP: refusing to follow a symlink another user planted in a sticky
+// directory" (errno EACCES alone would say only "Permission denied").
+std::string reading_step(const std::string& step);
 // Raises the soft limit on open descriptors (RLIMIT_NOFILE) to the hard limit: a group commit
 // holds two or three descriptors per file until it commits, and the common soft limit of 1024
 // would end a batch of a few hundred files with EMFILE. 0, or -1 with errno.

@@ -6,8 +6,11 @@
 #include <sstream>
 #include <stdexcept>
 
+#include <cerrno>
+
 #include "atomfile/error.hpp"
-#include "atomfile/read_file.hpp"
+#include "atomfile/file_descriptor.hpp"
+#include "cli/system.hpp"
 #include "cli/tool_options.hpp"
 
 namespace atomfile::json {
@@ -252,6 +255,28 @@ Settings parse_command_line(const std::vector<std::string>& args) {
     return settings;
 }
 
+namespace {
+
+// @FILE is opened as atomic-install opens a SOURCE: another user's symlink planted in a sticky
+// directory is not followed, so json-edit run by root cannot be made to copy /etc/shadow into
+// a document others read.
+std::string read_argument_file(const std::string& source) {
+    namespace system = cli::system;
+    system::FileIdentity identity;
+    FileDescriptor fd(system::open_for_reading(source.c_str(), identity));
+    if (!fd)
+        throw Error(std::error_code(errno, std::generic_category()),
+                    system::reading_step("read argument"), source);
+    if (identity.kind == system::FileKind::directory)
+        throw Error(std::make_error_code(std::errc::is_a_directory), "read argument", source);
+    std::string text;
+    if (system::read_to_end_or_signal(fd.get(), text) != 0)
+        throw Error(std::error_code(errno, std::generic_category()), "read argument", source);
+    return text;
+}
+
+}  // namespace
+
 void load_arguments(Settings& settings, std::istream& in) {
     bool stdin_used = settings.file == "-";
     for (Operation& operation : settings.operations) {
@@ -263,11 +288,7 @@ void load_arguments(Settings& settings, std::istream& in) {
             operation.argument = read_stream(in);
             continue;
         }
-        try {
-            operation.argument = read_file(source);
-        } catch (const Error& e) {
-            throw Error(e.code(), "read argument", source);
-        }
+        operation.argument = read_argument_file(source);
     }
 }
 

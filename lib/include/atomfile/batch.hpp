@@ -16,15 +16,16 @@
 // across files: a crash during commit() can leave some files new and others old (each one
 // whole); the error of a failed commit() says which are which (replaced(), not_replaced()).
 //
-// Staging. write() and open() do, at once, what opening an AtomicFile does (resolve the target,
-// take its lock if asked, open the old file, create the temp); write() also writes the data
-// into the temp and starts its writeback, so the disk works while more files are staged, then
-// copies the old file's metadata to the temp (step 1 below, done early: a failure of it, or
-// on_owner_not_kept, is then met by write()) and closes the old file. Descriptors held until
-// commit: a file staged by write() holds one (its temp), or two with skip_unchanged (the old
-// file, compared at commit); one staged by open() holds two (its temp, the old file); each
-// directory holds one, shared by every file staged in it; a lock adds one or two. Staging past
-// RLIMIT_NOFILE fails with EMFILE naming that file; the batch never changes the limit.
+// Staging. write(), copy() and open() do, at once, what opening an AtomicFile does (resolve the
+// target, take its lock if asked, open the old file, create the temp); write() and copy() also
+// write the data into the temp and start its writeback, so the disk works while more files are
+// staged, then copy the old file's metadata to the temp (step 1 below, done early: a failure of
+// it, or on_owner_not_kept, is then met by write() or copy()) and close the old file.
+// Descriptors held until commit: a file staged by write() or copy() holds one (its temp), or two
+// with skip_unchanged (the old file, compared at commit); one staged by open() holds two (its
+// temp, the old file); each directory holds one, shared by every file staged in it; a lock adds
+// one or two. Staging past RLIMIT_NOFILE fails with EMFILE naming that file; the batch never
+// changes the limit.
 // A directory is walked to once per batch: a later path naming it by the same text (from the
 // same working directory, when relative) is looked up in the directory the first walk reached,
 // as through a descriptor opened then, so renaming a directory of the path between two
@@ -58,8 +59,13 @@
 //   4. with detect_conflicts, every target is checked not to have been replaced behind our back;
 //   5. every temp is given its temp name (an O_TMPFILE is linked under a random name, which a
 //      full directory refuses: that failure, too, comes before any rename), then the backups
-//      (backup_suffix) of every file are published;
-//   6. every temp is renamed over its target (or linked, create_only), in staging order;
+//      (backup_suffix) of every file are published. An anonymous temp whose target did not
+//      exist when it was staged (and that has no backup to publish) gets no temp name: step 6
+//      links it at the target's name, one directory operation instead of a link and a rename
+//      (a full directory then refuses that link, in step 6);
+//   6. every temp is renamed over its target (or linked, create_only, or a target missing
+//      when staged), in staging order. A target that appeared since it was staged is replaced
+//      all the same: its temp is named and renamed then;
 //   7. every distinct directory that received a file is fsync()ed once.
 // Whatever the batch size, that is one fsync per file, issued together, plus one per
 // directory: never a per-file fsync of the directory.
@@ -78,8 +84,9 @@
 //     one, in staging order, HAVE been replaced (replaced()); the failing one and every later
 //     one have not, and their temps are gone (not_replaced()). The directories of the replaced
 //     files are still synced before commit() throws, so what was replaced is durable unless the
-//     error says otherwise. The error is the rename's (step "rename temp over target", or
-//     "create target that already exists" under create_only).
+//     error says otherwise. The error is the rename's (step "rename temp over target", also
+//     for the link of a target missing when staged, or "create target that already exists"
+//     under create_only).
 //   - step 7 (a directory fsync): every file HAS been replaced (replaced() lists them all); the
 //     error has step "sync directory after replace" (errc::replaced_not_durable, is_replaced()),
 //     its path a file in the directory whose sync failed. Every other directory is still synced;
@@ -151,6 +158,27 @@ class ATOMFILE_API Batch {
     AtomicFile* open(const PathArg& path, std::error_code& ec) noexcept;
     AtomicFile* open(const PathArg& path, const ReplaceOptions& options,
                      std::error_code& ec) noexcept;
+
+    // Stages path to be replaced by a copy of what descriptor fd holds, copied now and staged as
+    // write() stages its data (writeback started, the old file's metadata copied): a regular
+    // file from offset 0 up to the size it has when copy() begins (read by offset: fd's own
+    // offset is neither used nor moved; a file that shrinks meanwhile is copied to its new end;
+    // an empty one, which may be a /proc file reporting no size, is read to its end), anything
+    // else (a pipe, a device) read from where it is to its end. fd stays open and the caller's.
+    // A regular file of up to 8 MiB costs one transfer: no seek, and no read to find its end.
+    // stop, when set, is asked before each transfer (and while waiting for a pipe or device);
+    // once it returns true, copy() fails with ECANCELED (operation_canceled), step "copy into
+    // temp file", and stages nothing, as a failing read does (its errno, the same step). Other
+    // errors as write(). Returns the resolved target path (AtomicFile::target_path(), as
+    // replaced() will list it), valid until the Batch is destroyed (the error_code forms: a
+    // pointer to it, nullptr on failure).
+    const std::string& copy(const PathArg& path, int fd,
+                            const AtomicFile::StopRequested& stop = {});
+    const std::string& copy(const PathArg& path, int fd, const ReplaceOptions& options,
+                            const AtomicFile::StopRequested& stop = {});
+    const std::string* copy(const PathArg& path, int fd, std::error_code& ec) noexcept;
+    const std::string* copy(const PathArg& path, int fd, const ReplaceOptions& options,
+                            const AtomicFile::StopRequested& stop, std::error_code& ec) noexcept;
 
     // The number of files staged and not yet committed.
     std::size_t size() const noexcept;

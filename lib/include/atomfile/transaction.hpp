@@ -27,7 +27,7 @@
 //      each existing target written or removed is hard-linked as "old-N" (its old content stays
 //      reachable whatever happens to the name);
 //   3. commit(): expect() checks, then every new-N is fsync()ed, concurrently, with the staging
-//      directory (Batch's barrier);
+//      directory and the root, which holds the staging directory's name (Batch's barrier);
 //   4. THE COMMIT POINT: the journal "journal" (versioned, checksummed, naming each target
 //      relative to the root) is written and fdatasync()ed. A crash before its content is on
 //      disk leaves no valid journal: recover() removes the staging directory and every target
@@ -166,7 +166,9 @@ enum class Recovery {
 
 // Returns Recovery::nothing at once, taking no lock and creating nothing, when the root has no
 // staging directory (so it needs no write permission on a root that never had a transaction).
-// Otherwise takes the root's lock (as Transaction does, honouring options.lock_timeout), then
+// Otherwise takes the root's lock (as Transaction does, honouring options.lock_timeout and
+// options.cancel_lock_wait: Step::lock_root with ETIMEDOUT, or ECANCELED once the check returned
+// true, which it is asked every 100 ms of the wait; nothing recovered either way), then
 // finishes or undoes an interrupted transaction: a valid journal is rolled forward, anything else
 // in the staging directory is removed. Refuses (Step::refuse_journal) a staging directory or
 // journal that is another user's (not the caller's nor root's: EPERM), a journal naming a path

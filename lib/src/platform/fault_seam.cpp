@@ -27,7 +27,7 @@ const char* call_name(Call call) {
                                         "xattr_set", "lock",       "close",
                                         "getrandom", "copy",       "writeback",
                                         "open_path", "wait",       "symlink",
-                                        "capget"};
+                                        "capget",    "allocate"};
     static_assert(sizeof(names) / sizeof(names[0]) == static_cast<int>(Call::count_));
     return names[static_cast<int>(call)];
 }

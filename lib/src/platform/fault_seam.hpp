@@ -50,6 +50,7 @@ enum class Call {
     wait,       // poll(2) for input on a descriptor
     symlink,    // symlinkat(2)
     capget,     // capget(2) reading the process's own capabilities
+    allocate,   // fallocate(2) preallocating a temp file's blocks
     count_
 };
 

@@ -64,7 +64,8 @@ long transfer_range(int in_fd, std::int64_t& in_offset, int out_fd, std::size_t 
 // Advice, never an error: allocates [offset, offset + length) of fd without changing its size
 // (fallocate FALLOC_FL_KEEP_SIZE), so that writes there take blocks already allocated instead of
 // delayed allocation, which some file systems (ext4's auto_da_alloc) flush synchronously when
-// the file is renamed over another. Ignored where the file system cannot.
+// the file is renamed over another. Ignored where the file system cannot, and when it fails
+// (ENOSPC: the writes that follow then fail with their own step). Seam: Call::allocate.
 void preallocate(int fd, std::int64_t offset, std::int64_t length);
 // Makes out_fd share in_fd's data blocks (ioctl FICLONE, a reflink: btrfs, XFS, ...). Fails
 // with EOPNOTSUPP, EXDEV, EINVAL or ENOTTY where the file system cannot (the caller copies

@@ -2,12 +2,14 @@
 // share their flushes (atomfile/batch.hpp states the contract, docs/durability.md the why).
 #include "atomfile/batch.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <map>
 #include <optional>
 #include <set>
 #include <tuple>
 #include <utility>
+#include <vector>
 
 #include "detail/random_name.hpp"
 #include "error_support.hpp"
@@ -145,6 +147,28 @@ auto& live(const StatePointer& state, Step what, const std::string& path) {
 
 const std::vector<std::string> no_paths;
 
+// A file whose target did not exist when it was staged needs no temp name: its anonymous temp is
+// linked at the target's name directly, one directory operation where a name and a rename take
+// two (and the name's flock). Not with a backup to publish or an in-place staging.
+template <class FileState>
+bool links_at_target(const FileState& file) {
+    return !file.target.status && file.temp->anonymous() && !file.staging &&
+           !file.options.create_only && file.options.backup_suffix.empty();
+}
+
+// Publishes such a temp: linked at the target's name; a target that appeared since it was
+// staged is replaced all the same, through a temp name and a rename as any other. A failure
+// is reported as the rename's, the step a failed publication has (batch.hpp).
+void link_at_target(ReplaceTemp& temp, const Target& target, const ReplaceOptions& options) {
+    try {
+        temp.link_as_target();
+        return;
+    } catch (const Error& e) {
+        if (e.code() != std::errc::file_exists) throw Error(e.code(), step::rename, target.path);
+    }
+    publish(temp, target, options);  // names the temp, then renames it over the newcomer
+}
+
 }  // namespace
 
 struct Batch::State {
@@ -194,6 +218,9 @@ struct Batch::State {
     void share_directory(Staged& entry);
     void drop_last() noexcept;
     AtomicFile& stage_open(const PathArg& path, const ReplaceOptions& file_options);
+    template <class Fill>
+    AtomicFile& stage_whole(const PathArg& path, const ReplaceOptions& file_options, Fill fill);
+    void copy_whole(AtomicFile& file, int fd, const AtomicFile::StopRequested& stop);
     void refuse_duplicate(const TargetKey& key, const std::string& path) const;
     void commit();
     std::vector<Pending> prepare();
@@ -311,6 +338,62 @@ AtomicFile& Batch::State::stage_open(const PathArg& path, const ReplaceOptions& 
     return file;
 }
 
+// What write() and copy() share: stages path, fills its temp (fill(file)), starts its writeback
+// so the disk works on it while the caller stages the next files, and settles it. A failure
+// stages nothing.
+template <class Fill>
+AtomicFile& Batch::State::stage_whole(const PathArg& path, const ReplaceOptions& file_options,
+                                      Fill fill) {
+    AtomicFile& file = stage(path, file_options);
+    try {
+        IdentityScope ids = as_caller();
+        fill(file);
+        if (syncs(file_options) && platform::start_writeback(file.temp_descriptor(), 0, 0) != 0)
+            throw_errno(step::write, file.target_path());
+        settle(staged.back());
+    } catch (...) {
+        drop_last();
+        throw;
+    }
+    staged.back().writeback_started = syncs(file_options);
+    return file;
+}
+
+// Copies fd into file's fresh temp (offset 0). A regular file is read by offset up to the size
+// it has now, so a small one costs one transfer: no seek (the temp is fresh, so its offset is
+// known) and no read to find the end (the size says where it is). Anything else, and an empty
+// regular file (a /proc file reports size 0), is streamed to its end.
+void Batch::State::copy_whole(AtomicFile& staged_file, int fd,
+                              const AtomicFile::StopRequested& stop) {
+    AtomicFile::State& file = parts(staged_file);
+    const std::string& path = file.target.path;
+    const int temp = file.temp->fd();
+    platform::FileStatus source;
+    if (platform::stat_fd(fd, source) != 0) throw_errno(step::copy_into_temp, path);
+    if (source.type != platform::FileType::regular || source.size == 0) {
+        bool stopped = false;
+        AtomicFile::StopRequested watch;
+        if (stop) watch = [&stopped, &stop] { return stopped = stop(); };
+        file.position =
+            static_cast<std::int64_t>(copy_into_temp(fd, temp, 0, *file.behind, watch, path));
+        if (stopped) throw_error(ECANCELED, step::copy_into_temp, path);
+        return;
+    }
+    std::vector<char> buffer;
+    std::int64_t from = 0;
+    while (from < source.size) {
+        if (stop && stop()) throw_error(ECANCELED, step::copy_into_temp, path);
+        const auto size =
+            static_cast<std::size_t>(std::min(source.size - from, WriteBehind::piece));
+        const long moved = platform::transfer_range(fd, from, temp, size, buffer);
+        if (moved < 0 && errno == EINTR) continue;
+        if (moved < 0) throw_errno(step::copy_into_temp, path);
+        if (moved == 0) break;  // it shrank since: this is its end now
+        file.position = from;
+        file.behind->advance(temp, 0, from, path);
+    }
+}
+
 // Step 1 of the protocol: what AtomicFile::commit does before its sync, for every file, then
 // step 2, writeback. Files that skip_unchanged finds unchanged are dropped (and listed).
 std::vector<Batch::State::Pending> Batch::State::prepare() {
@@ -358,14 +441,18 @@ void Batch::State::publish_all(const std::vector<Pending>& files) {
     // bytes are drawn from the kernel a block at a time, not one call per file.
     detail::RandomPool pool;
     for (const Pending& pending : files)
-        if (!pending.file->options.create_only) pending.file->temp->give_name();
+        if (!pending.file->options.create_only && !links_at_target(*pending.file))
+            pending.file->temp->give_name();
     for (const Pending& pending : files)
         publish_backup(pending.file->target, pending.file->options.backup_suffix);
     std::size_t done = 0;
     try {
         for (; done < files.size(); ++done) {
             AtomicFile::State& file = *files[done].file;
-            publish(*file.temp, file.target, file.options);
+            if (links_at_target(file))
+                link_at_target(*file.temp, file.target, file.options);
+            else
+                publish(*file.temp, file.target, file.options);
             file.replaced = true;
             replaced.push_back(file.target.path);
         }
@@ -461,19 +548,9 @@ void Batch::write(const PathArg& path, std::string_view data, std::error_code& e
 }
 
 void Batch::write(const PathArg& path, std::string_view data, const ReplaceOptions& options) {
-    AtomicFile& file = live(state_, step::create, path.str()).stage(path, options);
-    try {
-        IdentityScope ids = state_->as_caller();
+    live(state_, step::create, path.str()).stage_whole(path, options, [data](AtomicFile& file) {
         file.write(data);
-        // The disk starts on this file while the caller stages the next ones.
-        if (syncs(options) && platform::start_writeback(file.temp_descriptor(), 0, 0) != 0)
-            throw_errno(step::write, file.target_path());
-        state_->settle(state_->staged.back());
-    } catch (...) {
-        state_->drop_last();
-        throw;
-    }
-    state_->staged.back().writeback_started = syncs(options);
+    });
 }
 
 void Batch::write(const PathArg& path, std::string_view data, const ReplaceOptions& options,
@@ -501,6 +578,33 @@ AtomicFile* Batch::open(const PathArg& path, const ReplaceOptions& options,
     AtomicFile* file = nullptr;
     capture_error(ec, [&] { file = &open(path, options); });
     return file;
+}
+
+const std::string& Batch::copy(const PathArg& path, int fd, const AtomicFile::StopRequested& stop) {
+    return copy(path, fd, live(state_, step::create, path.str()).options, stop);
+}
+
+const std::string& Batch::copy(const PathArg& path, int fd, const ReplaceOptions& options,
+                               const AtomicFile::StopRequested& stop) {
+    State& state = live(state_, step::create, path.str());
+    return state
+        .stage_whole(path, options,
+                     [&state, fd, &stop](AtomicFile& file) { state.copy_whole(file, fd, stop); })
+        .target_path();
+}
+
+const std::string* Batch::copy(const PathArg& path, int fd, std::error_code& ec) noexcept {
+    const std::string* target = nullptr;
+    capture_error(ec, [&] { target = &copy(path, fd); });
+    return target;
+}
+
+const std::string* Batch::copy(const PathArg& path, int fd, const ReplaceOptions& options,
+                               const AtomicFile::StopRequested& stop,
+                               std::error_code& ec) noexcept {
+    const std::string* target = nullptr;
+    capture_error(ec, [&] { target = &copy(path, fd, options, stop); });
+    return target;
 }
 
 std::size_t Batch::size() const noexcept {

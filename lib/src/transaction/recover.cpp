@@ -1,6 +1,8 @@
 #include "transaction/recover.hpp"
 
+#include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <map>
 #include <utility>
 
@@ -133,6 +135,45 @@ Recovery recover_locked(const Root& root, const ReplaceOptions& options) {
     return Recovery::rolled_forward;
 }
 
+namespace {
+
+// How often a wait for the root's lock asks ReplaceOptions::cancel_lock_wait, as the update lock
+// and a covering writer's wait do.
+constexpr std::chrono::milliseconds cancel_slice{100};
+
+bool lock_busy(const Error& e) {
+    return e.step_id() == Step::lock_root && (e.errno_code() == std::errc::timed_out ||
+                                              e.errno_code() == std::errc::operation_would_block);
+}
+
+}  // namespace
+
+FileDescriptor lock_for_writing(const Root& root, const ReplaceOptions& options) {
+    using std::chrono::milliseconds;
+    using std::chrono::steady_clock;
+    if (!options.cancel_lock_wait) return lock_root(root, true, options.lock_timeout);
+    const milliseconds timeout = options.lock_timeout;
+    const auto deadline = steady_clock::now() + timeout;
+    for (;;) {
+        if (options.cancel_lock_wait())
+            throw_error(ECANCELED, Step::lock_root, root.path + "/" + lock_name);
+        milliseconds slice = cancel_slice;
+        if (timeout.count() >= 0) {  // rounded up: a part of a millisecond left is still a wait
+            const auto left = std::chrono::ceil<milliseconds>(deadline - steady_clock::now());
+            slice = std::clamp(left, milliseconds(0), cancel_slice);
+        }
+        try {
+            return lock_root(root, true, slice);
+        } catch (const Error& e) {
+            if (!lock_busy(e)) throw;
+            if (timeout.count() < 0 || steady_clock::now() < deadline) continue;
+            if (timeout.count() == 0) throw;  // one try, as asked: EWOULDBLOCK
+            // A last slice cut to nothing says EWOULDBLOCK; the wait as a whole timed out.
+            throw_error(ETIMEDOUT, Step::lock_root, root.path + "/" + lock_name);
+        }
+    }
+}
+
 }  // namespace atomfile::transaction
 
 namespace atomfile {
@@ -143,7 +184,7 @@ Recovery recover(const PathArg& root_path, const ReplaceOptions& options) {
     // makes it before it changes anything). Not taking the lock then leaves no lock file in a
     // directory that never had a transaction, and needs no write permission on it.
     if (!transaction::staging_exists(root)) return Recovery::nothing;
-    FileDescriptor lock = transaction::lock_root(root, true, options.lock_timeout);
+    FileDescriptor lock = transaction::lock_for_writing(root, options);
     return transaction::recover_locked(root, options);
 }
 

@@ -20,6 +20,13 @@ void publish_entry(const Root& root, int staging_fd, const JournalEntry& entry,
 // fsyncs every directory once, concurrently (Step::directory_sync).
 void sync_directories(const Root& root, std::vector<FileDescriptor>& dirs);
 
+// The root's lock for a writer (Transaction and recover()), waiting up to options.lock_timeout
+// (< 0: forever; 0: one try, EWOULDBLOCK) and then failing with ETIMEDOUT. With
+// options.cancel_lock_wait the wait is cut into slices of 100 ms, and the check returning true
+// before a slice ends it with ECANCELED; the timeout still counts from the first try.
+// Step::lock_root.
+FileDescriptor lock_for_writing(const Root& root, const ReplaceOptions& options);
+
 // recover() with the root open and its lock held.
 Recovery recover_locked(const Root& root, const ReplaceOptions& options);
 

@@ -1,6 +1,5 @@
 #include "atomfile/transaction.hpp"
 
-#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <functional>
@@ -200,10 +199,15 @@ void sync_staged(State& s) {
     std::vector<const Staged*> writes;
     for (const Staged& staged : s.staged)
         if (staged.temp) writes.push_back(&staged);
-    replace::run_concurrently(writes.size() + 1, true, [&](std::size_t i) {
+    // Besides the temps: the staging directory (its entries) and the root, which holds the
+    // staging directory's name, made for this commit. Without the root's sync a power cut
+    // after some renames could lose the journal's directory, and with it the way back.
+    replace::run_concurrently(writes.size() + 2, true, [&](std::size_t i) {
         if (i == writes.size())
             return sync_directory(s.staging.get(), s.root.path + "/" + staging_name,
                                   Step::sync_journal);
+        if (i == writes.size() + 1)
+            return sync_directory(s.root.fd.get(), s.root.path, Step::sync_journal);
         if (platform::sync_fd(writes[i]->temp.get(), kind) != 0)
             throw_errno(Step::sync_temp, full_path(s.root, writes[i]->entry.path));
     });
@@ -279,44 +283,6 @@ void commit_staged(State& s) {
     publish_all(s);
 }
 
-// How often a wait for the root's lock asks ReplaceOptions::cancel_lock_wait, as the update lock
-// and a covering writer's wait do.
-constexpr std::chrono::milliseconds cancel_slice{100};
-
-bool lock_busy(const Error& e) {
-    return e.step_id() == Step::lock_root && (e.errno_code() == std::errc::timed_out ||
-                                              e.errno_code() == std::errc::operation_would_block);
-}
-
-// The root's lock. With a cancel check the wait is cut into slices so that a caught signal ends
-// it (ECANCELED); the timeout still counts from the first try, and running out of it fails as
-// one uncut wait would.
-FileDescriptor lock_own_root(const Root& root, const ReplaceOptions& options) {
-    using std::chrono::milliseconds;
-    using std::chrono::steady_clock;
-    if (!options.cancel_lock_wait) return lock_root(root, true, options.lock_timeout);
-    const milliseconds timeout = options.lock_timeout;
-    const auto deadline = steady_clock::now() + timeout;
-    for (;;) {
-        if (options.cancel_lock_wait())
-            throw_error(ECANCELED, Step::lock_root, root.path + "/" + lock_name);
-        milliseconds slice = cancel_slice;
-        if (timeout.count() >= 0) {  // rounded up: a part of a millisecond left is still a wait
-            const auto left = std::chrono::ceil<milliseconds>(deadline - steady_clock::now());
-            slice = std::clamp(left, milliseconds(0), cancel_slice);
-        }
-        try {
-            return lock_root(root, true, slice);
-        } catch (const Error& e) {
-            if (!lock_busy(e)) throw;
-            if (timeout.count() < 0 || steady_clock::now() < deadline) continue;
-            if (timeout.count() == 0) throw;  // one try, as asked: EWOULDBLOCK
-            // A last slice cut to nothing says EWOULDBLOCK; the wait as a whole timed out.
-            throw_error(ETIMEDOUT, Step::lock_root, root.path + "/" + lock_name);
-        }
-    }
-}
-
 }  // namespace
 
 struct Transaction::State : TxState {};
@@ -325,7 +291,7 @@ Transaction::Transaction(const PathArg& root, ReplaceOptions options)
     : state_(std::make_unique<State>()) {
     state_->options = std::move(options);
     state_->root = open_root(root.str());
-    state_->lock = lock_own_root(state_->root, state_->options);
+    state_->lock = lock_for_writing(state_->root, state_->options);
     recover_locked(state_->root, state_->options);
 }
 
