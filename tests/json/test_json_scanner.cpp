@@ -510,3 +510,123 @@ TEST_CASE("the fast path gives up on comments, errors and depth, leaving them to
     CHECK_THROWS_AS(validate("[1, 2,]", default_max_depth, Dialect::strict), ParseError);
     CHECK_NOTHROW(validate("[1, 2,]"));
 }
+
+TEST_CASE("literals are compared word by word, at every block offset and cut short at the end") {
+    for (std::string word : {"true", "false", "null", "tru", "fals", "nul", "falsy", "truex",
+                             "nulll", "falsee", "TRUE", "nan"}) {
+        for (std::size_t pad = 0; pad < 66; ++pad) {
+            const std::string spaces(pad, ' ');
+            for (std::string text : {"[" + spaces + word + "]", "{\"k\":" + spaces + word + "}",
+                                     "[" + spaces + word, "[1," + spaces + word + ",2]"}) {
+                CAPTURE(text);
+                check_paths_agree(text);
+            }
+        }
+    }
+    ScanReport fast;
+    CHECK_FALSE(validate_fast("[fals]", default_max_depth, Dialect::jsonc, fast));
+    CHECK_FALSE(validate_fast("[falsey]", default_max_depth, Dialect::jsonc, fast));
+    CHECK_FALSE(validate_fast("[tru", default_max_depth, Dialect::jsonc, fast));
+#if defined(__SSE2__)
+    CHECK(validate_fast("[true,false,null]", default_max_depth, Dialect::jsonc, fast));
+#endif
+}
+
+TEST_CASE("a raw control character in a string is refused where whitespace fills the block") {
+    // Blocks whose only unusual bytes are line breaks and tabs take the fast classification:
+    // those bytes must still lie outside strings.
+    for (std::string control : {"\t", "\n", "\r", "\x01", "\x1f"}) {
+        for (std::size_t pad = 0; pad < 70; ++pad) {
+            std::string text = "[\n\t\"" + std::string(pad, 'a') + control + "\",\r\n 1\n]";
+            CAPTURE(text);
+            ScanReport fast;
+            CHECK_FALSE(validate_fast(text, default_max_depth, Dialect::jsonc, fast));
+            CHECK_FALSE(reference_report(text, Dialect::jsonc));
+        }
+    }
+    // The same whitespace outside strings, and a slash inside one, are read by the fast path.
+    for (std::size_t pad = 0; pad < 70; ++pad) {
+        std::string text =
+            "{\r\n\t\"" + std::string(pad, 'k') + "\":\t\"a/b\",\n\t\"u\": [\n\t\t1\r\n\t]\n}";
+        CAPTURE(text);
+        check_paths_agree(text);
+    }
+    // A control byte outside strings is no whitespace.
+    check_paths_agree("[1,\x01 2]");
+    ScanReport fast;
+    CHECK_FALSE(validate_fast("[1,\x01 2]", default_max_depth, Dialect::jsonc, fast));
+}
+
+TEST_CASE("after a container closes, a comma follows the kind of the level it closed into") {
+    // Objects in arrays in objects, closed with and without JSONC's trailing commas: what a
+    // comma may be followed by is the enclosing level's, never the closed one's.
+    for (std::string text :
+         {"{\"a\": [1, {\"b\": [2,],},], \"c\": 3,}", "[{\"a\": 1}, 2, {\"b\": [3]}, [4],]",
+          "{\"a\": [1], \"b\": 2}", "[{\"a\": 1}, \"b\": 2]", "{\"a\": {}, 1}", "[[], {},]",
+          "{\"a\": [1], }", "[{\"a\": 1},,]"}) {
+        CAPTURE(text);
+        check_paths_agree(text);
+    }
+}
+
+namespace {
+
+std::string joined(const std::vector<std::string>& tokens, std::size_t from, std::size_t to) {
+    std::string text;
+    for (std::size_t i = from; i < to; ++i) text += tokens[i];
+    return text;
+}
+
+}  // namespace
+
+TEST_CASE("the fast path keeps its place in the grammar across block edges, in every state") {
+    // Whitespace of every length before each token puts each pair of neighbouring tokens across
+    // a 64-byte edge: whatever was expected at the end of a block (a key, a colon, a value, a
+    // comma or a close, after an opening bracket or a comma) is still expected in the next.
+    const std::vector<std::vector<std::string>> documents = {
+        {"{", "\"a\"", ":",     "[",    "1",     ",",     "-2.5e3", ",", "true",  ",",
+         "{", "\"b\"", ":",     "null", ",",     "\"c\"", ":",      "[", "[",     "]",
+         ",", "{",     "}",     "]",    "}",     ",",     "\"s\"",  "]", ",",     "\"d\"",
+         ":", "{",     "\"e\"", ":",    "false", ",",     "}",      ",", "\"f\"", ":",
+         "[", "0",     ",",     "]",    ",",     "}"},
+        {"[", "{", "\"k\"", ":", "\"v\"", ",", "\"n\"", ":", "[", "1", ",", "2",
+         "]", "}", ",",     "[", "]",     ",", "{",     "}", ",", "3", "]"},
+        {"{", "\"a\"", ":", "1", "\"b\"", ":", "2", "}"},  // a comma missing: refused by both
+        {"[", "1", ",", "[", "2", "}", "]"},               // mismatched brackets
+    };
+    for (const auto& tokens : documents) {
+        for (std::size_t at = 0; at <= tokens.size(); ++at) {
+            for (std::size_t pad = 0; pad < 66; ++pad) {
+                std::string text = joined(tokens, 0, at) + std::string(pad, ' ') +
+                                   joined(tokens, at, tokens.size());
+                CAPTURE(text);
+                check_paths_agree(text);
+            }
+        }
+    }
+}
+
+TEST_CASE("the second half reads a level of unknown kind across block edges") {
+    // The tail closes the array opened before the split; the object around it, whose kind it
+    // learns only from a colon, is padded so each of its tokens starts a block somewhere.
+    for (std::size_t pad = 0; pad < 66; ++pad) {
+        const std::string spaces(pad, ' '), some(pad % 7, ' ');
+        for (std::string text :
+             {"{\"a\": [{\"x\": 1},\n {\"y\": 2}]," + spaces + "\"b\"" + some + ":" + spaces +
+                  "[1]," + spaces + "\"c\": 2}",
+              "[[{\"x\": 1},\n {\"y\": 2}]," + spaces + "3" + some + "," + spaces + "\"s\"" +
+                  spaces + "]",
+              "[[{\"x\": 1},\n {\"y\": 2}]," + spaces + "\"s\"" + some + "," + spaces + "{}]",
+              "{\"a\": [{\"x\": 1},\n {\"y\": 2}]," + spaces + "}"}) {
+            CAPTURE(text);
+            ScanReport halves;
+            bool accepted = validate_halves(text, default_max_depth, Dialect::jsonc, 1, halves);
+#if defined(__SSE2__)
+            REQUIRE(accepted);
+#endif
+            if (accepted)
+                CHECK(same_report(halves,
+                                  validate_reference(text, default_max_depth, Dialect::jsonc)));
+        }
+    }
+}

@@ -508,30 +508,33 @@ ScanReport Validator::run() {
     return std::move(report_);
 }
 
-// The end of the number at pos as RFC 8259 spells it (Validator::scan_number's grammar), or
-// no_position.
-std::size_t number_end(std::string_view t, std::size_t p) {
-    if (p < t.size() && t[p] == '-') ++p;
-    if (!is_digit(t, p)) return no_position;
-    if (t[p] == '0') {
-        ++p;
-    } else {
-        while (is_digit(t, p)) ++p;
-    }
-    if (p < t.size() && t[p] == '.') {
-        if (!is_digit(t, ++p)) return no_position;
-        while (is_digit(t, p)) ++p;
-    }
-    if (p < t.size() && (t[p] == 'e' || t[p] == 'E')) {
-        ++p;
-        if (p < t.size() && (t[p] == '+' || t[p] == '-')) ++p;
-        if (!is_digit(t, p)) return no_position;
-        while (is_digit(t, p)) ++p;
-    }
-    return p;
-}
-
 #if defined(__SSE2__)
+// The keys of the fast path's open objects: a vector whose push_back is inlined (GCC leaves
+// std::vector's out of line, a call per key).
+class KeyStack {
+  public:
+    std::size_t size() const { return size_; }
+    void push_back(std::string_view key) {
+        if (size_ == capacity_) grow();
+        data_[size_++] = key;
+    }
+    void resize(std::size_t size) { size_ = std::min(size, size_); }  // shrinks only
+    void clear() { size_ = 0; }
+    const std::string_view* begin() const { return data_.get(); }
+    const std::string_view* end() const { return data_.get() + size_; }
+    const std::string_view& operator[](std::size_t i) const { return data_[i]; }
+
+  private:
+    [[gnu::noinline]] void grow() {
+        capacity_ = std::max<std::size_t>(64, capacity_ * 2);
+        auto bigger = std::make_unique<std::string_view[]>(capacity_);
+        std::copy(begin(), end(), bigger.get());
+        data_ = std::move(bigger);
+    }
+    std::unique_ptr<std::string_view[]> data_;
+    std::size_t size_ = 0, capacity_ = 0;
+};
+
 // The fast path of validate(), a structural index in the manner of simdjson: stage one
 // classifies the 64 bytes of a block at once (quotes that are not escaped, the inside of strings
 // as a prefix XOR of those quotes, whitespace, brackets and separators) and checks what needs
@@ -599,20 +602,42 @@ class FastValidator {
     };
     bool check_block(std::size_t base, const Block& block, std::uint64_t in_string,
                      std::uint64_t escaped);
+    [[gnu::noinline]] static Block exact_block(const char* p);
     bool scan(std::size_t from, std::size_t to);
+    // Stage one of one block: false when the fast path gives up on it.
+    bool classify_block(std::size_t base, std::size_t to, std::uint64_t& escape_carry,
+                        std::uint64_t& in_string_carry, std::uint64_t& scalar_carry,
+                        std::uint64_t& tokens);
+    // One token in the state expect_, for scan()'s rare states (the tail's level of unknown
+    // kind, after the root); its common states are labels of their own.
     bool step(std::size_t pos);
     [[gnu::noinline]] bool step_unknown(std::size_t pos);  // the tail's rare path
     bool close_before_split(std::size_t pos);
     void know_kind(bool object) {
         levels_[0].object = object;
         levels_[0].kind_known = true;
+        if (depth_ == 1) note_innermost();
     }
-    bool scalar(std::size_t pos);
-    bool open(std::size_t pos, bool object);
-    bool close(std::size_t pos, char c);
-    void add_key(std::size_t colon);
+    // What a comma in the innermost level is followed by, kept at hand for the commonest step.
+    void note_innermost() {
+        const FastLevel& level = levels_[depth_ - 1];
+        if (!level.kind_known)
+            after_comma_ = Expect::any_member;
+        else if (level.object)
+            after_comma_ = strict_ ? Expect::key : Expect::key_or_close;
+        else
+            after_comma_ = strict_ ? Expect::value : Expect::value_or_close;
+    }
+    [[gnu::always_inline]] bool scalar(std::size_t pos);
+    [[gnu::always_inline]] bool open(std::size_t pos, bool object);
+    [[gnu::always_inline]] bool close(std::size_t pos, char c);
+    [[gnu::always_inline]] void add_key(std::size_t colon);
+    [[gnu::noinline]] std::string_view decoded_key(std::size_t end);  // rare paths of add_key
+    [[gnu::noinline]] void note_duplicate(std::string_view key);
     bool escape_since(std::size_t begin, std::size_t end) const;
-    bool fresh_key(FastLevel& level, std::string_view key);
+    bool fresh_key(FastLevel& level, const char* data, std::size_t size);
+    [[gnu::noinline]] bool known_key(const FastLevel& level, std::string_view key) const;
+    [[gnu::noinline]] void index_keys(FastLevel& level, std::string_view key);
     void value_done(std::size_t end) {
         if (depth_ > 0) {
             expect_ = Expect::after_value;
@@ -627,9 +652,11 @@ class FastValidator {
     bool strict_;
     std::size_t depth_ = 0;
     std::vector<FastLevel> levels_;
-    std::vector<std::string_view> keys_;
+    KeyStack keys_;
     std::deque<std::string> decoded_;  // escaped keys, unescaped (a deque never moves them)
+    std::size_t decoded_count_ = 0;    // decoded_.size(), which a deque computes at some cost
     Expect expect_ = Expect::value;
+    Expect after_comma_ = Expect::value;
     std::size_t key_begin_ = 0;  // the opening quote of the key whose colon comes next
     std::size_t escape_resume_ = 0, utf8_resume_ = 0;  // where the last escape or sequence ended
     // The escapes that begin in the current block (one bit each), and where the last one before
@@ -652,7 +679,26 @@ inline std::uint64_t bits16(__m128i mask, int i) {
     return static_cast<std::uint64_t>(static_cast<unsigned>(_mm_movemask_epi8(mask))) << (16 * i);
 }
 
+// Stage one's common case, 16 bytes: quotes, whitespace, brackets and separators, and in out[3]
+// every byte that may need a closer look (slash, backslash, control characters, whitespace's
+// among them, and non-ASCII bytes). A block whose only such bytes are whitespace needs nothing
+// else; the others are classified again by classify_exact16.
 [[gnu::always_inline]] inline void classify16(__m128i v, int i, std::uint64_t* out) {
+    __m128i folded = _mm_or_si128(v, _mm_set1_epi8(0x20));  // '[' -> '{', ']' -> '}'
+    out[0] |= bits16(equal16(v, '"'), i);
+    out[1] |= bits16(_mm_or_si128(_mm_or_si128(equal16(v, ' '), equal16(v, '\n')),
+                                  _mm_or_si128(equal16(v, '\r'), equal16(v, '\t'))),
+                     i);
+    out[2] |= bits16(_mm_or_si128(_mm_or_si128(equal16(folded, '{'), equal16(folded, '}')),
+                                  _mm_or_si128(equal16(v, ','), equal16(v, ':'))),
+                     i);
+    out[3] |= bits16(_mm_or_si128(_mm_or_si128(equal16(v, '/'), equal16(v, '\\')),
+                                  _mm_cmplt_epi8(v, _mm_set1_epi8(0x20))),  // and every high byte
+                     i);
+}
+
+// Every class apart: quote, backslash, space, bracket or separator, slash, high, control.
+[[gnu::always_inline]] inline void classify_exact16(__m128i v, int i, std::uint64_t* out) {
     __m128i folded = _mm_or_si128(v, _mm_set1_epi8(0x20));  // '[' -> '{', ']' -> '}'
     out[0] |= bits16(equal16(v, '"'), i);
     out[1] |= bits16(equal16(v, '\\'), i);
@@ -665,6 +711,16 @@ inline std::uint64_t bits16(__m128i mask, int i) {
     out[4] |= bits16(equal16(v, '/'), i);
     out[5] |= bits16(v, i);
     out[6] |= bits16(_mm_cmplt_epi8(v, _mm_set1_epi8(0x20)), i);  // and every high byte
+}
+
+// The classes of 64 bytes apart, for the blocks classify16 leaves in doubt.
+FastValidator::Block FastValidator::exact_block(const char* p) {
+    std::uint64_t bits[7] = {};
+    classify_exact16(load16(p), 0, bits);
+    classify_exact16(load16(p + 16), 1, bits);
+    classify_exact16(load16(p + 32), 2, bits);
+    classify_exact16(load16(p + 48), 3, bits);
+    return Block{bits[0], bits[1], bits[2], bits[3], bits[4], bits[5], bits[6] & ~bits[5]};
 }
 
 // The characters that backslashes escape; carry says the block starts with one.
@@ -684,8 +740,14 @@ inline std::uint64_t escaped_by(std::uint64_t backslashes, std::uint64_t& carry)
     return escaped;
 }
 
+// Unrolled by hand: GCC's -O2 keeps the loop, a branch per shift.
 inline std::uint64_t prefix_xor(std::uint64_t bits) {
-    for (unsigned shift = 1; shift < 64; shift *= 2) bits ^= bits << shift;
+    bits ^= bits << 1;
+    bits ^= bits << 2;
+    bits ^= bits << 4;
+    bits ^= bits << 8;
+    bits ^= bits << 16;
+    bits ^= bits << 32;
     return bits;
 }
 
@@ -736,6 +798,7 @@ bool FastValidator::run_tail(ScanReport& report, std::size_t split) {
     levels_.emplace_back();
     levels_[0].before_split = true;  // an array, as the head must confirm
     depth_ = 1;
+    note_innermost();
     expect_ = strict_ ? Expect::value : Expect::value_or_close;
     // Ends having closed the levels before the split, and nothing it opened.
     return scan(split, t_.size()) && depth_ == 1 && !tail_closes_.empty() &&
@@ -743,53 +806,200 @@ bool FastValidator::run_tail(ScanReport& report, std::size_t split) {
 }
 
 // Stage one and two over [from, to): false when the fast path gives up or to lies in a string.
+// Stage two is threaded: each state is a label that takes the next token and jumps to the state
+// it leads to, so the state lives in the program counter (expect_ is written only when a block
+// runs out of tokens) and each state's test of the character is a branch of its own, which the
+// predictor learns apart, rather than one indirect jump per token.
 bool FastValidator::scan(std::size_t from, std::size_t to) {
     std::uint64_t escape_carry = 0, in_string_carry = 0, scalar_carry = 0;
+    std::size_t pos = 0;
+    char c = 0;
+    const char* const data = t_.data();  // kept in a register: the steps store to members
     for (std::size_t base = from; base < to; base += 64) {
-        std::uint64_t bits[7] = {};
-        const char* p = t_.data() + base;
-        char padded[64];
-        if (base + 64 > to) {
-            std::memset(padded, ' ', sizeof padded);
-            std::memcpy(padded, p, to - base);
-            p = padded;
-        }
-        for (int i = 0; i < 4; ++i) classify16(load16(p + 16 * i), i, bits);
-        Block block{bits[0], bits[1], bits[2], bits[3], bits[4], bits[5], bits[6] & ~bits[5]};
-        std::uint64_t escaped =
-            block.backslash | escape_carry ? escaped_by(block.backslash, escape_carry) : 0;
-        block.quote &= ~escaped;
-        std::uint64_t in_string = prefix_xor(block.quote) ^ in_string_carry;
-        in_string_carry = static_cast<std::uint64_t>(static_cast<std::int64_t>(in_string) >> 63);
-        if (!check_block(base, block, in_string, escaped)) return false;
-        std::uint64_t outside = ~(in_string | block.quote);
-        std::uint64_t scalar_bytes = outside & ~block.space & ~block.op;
-        std::uint64_t scalar_starts = scalar_bytes & ~(scalar_bytes << 1 | scalar_carry);
-        scalar_carry = scalar_bytes >> 63;
-        // Opening quotes only: a string's end needs no step (stage one checked its inside).
-        std::uint64_t tokens = (block.op & outside) | (block.quote & in_string) | scalar_starts;
-        block_base_ = base;
-        for (; tokens; tokens &= tokens - 1)
-            if (!step(base + static_cast<std::size_t>(__builtin_ctzll(tokens)))) return false;
+        // The last escape of the block before, now that its tokens are done with.
         if (block_escapes_)
-            last_escape_ = base + 63 - static_cast<std::size_t>(__builtin_clzll(block_escapes_));
+            last_escape_ =
+                block_base_ + 63 - static_cast<std::size_t>(__builtin_clzll(block_escapes_));
+        std::uint64_t tokens = 0;
+        if (!classify_block(base, to, escape_carry, in_string_carry, scalar_carry, tokens))
+            return false;
+        block_base_ = base;
+// The next token of this block into pos and c; when there is none, the state is kept in expect_
+// for the next block.
+#define ATOMFILE_NEXT_TOKEN(state)                               \
+    if (!tokens) {                                               \
+        expect_ = state;                                         \
+        continue;                                                \
+    }                                                            \
+    pos = base + static_cast<unsigned>(__builtin_ctzll(tokens)); \
+    tokens &= tokens - 1;                                        \
+    c = data[pos]
+        switch (expect_) {
+            case Expect::after_value:
+                goto after_value;
+            case Expect::key_or_close:
+                goto key_or_close;
+            case Expect::key:
+                goto key;
+            case Expect::colon:
+                goto colon;
+            case Expect::value_or_close:
+                goto value_or_close;
+            case Expect::value:
+                goto value;
+            default:
+                goto rare;
+        }
+    after_value:
+        ATOMFILE_NEXT_TOKEN(Expect::after_value);
+        if (c != ',') goto close_token;
+        if (after_comma_ == Expect::key_or_close) goto key_or_close;
+        if (after_comma_ == Expect::value_or_close) goto value_or_close;
+        if (after_comma_ == Expect::key) goto key;
+        if (after_comma_ == Expect::value) goto element;
+        expect_ = after_comma_;
+        goto rare;
+    // After a value whose level the jump to here tells: a comma needs no look at the level.
+    member_done:
+        ATOMFILE_NEXT_TOKEN(Expect::after_value);
+        if (c != ',') goto close_token;
+        if (strict_) goto key;
+        goto key_or_close;
+    element_done:
+        ATOMFILE_NEXT_TOKEN(Expect::after_value);
+        if (c != ',') goto close_token;
+        if (strict_) goto element;
+        goto value_or_close;
+    key_or_close:
+        ATOMFILE_NEXT_TOKEN(Expect::key_or_close);
+        if (c == '}') goto close_token;
+        goto key_token;
+    key:
+        ATOMFILE_NEXT_TOKEN(Expect::key);
+    key_token:
+        if (c != '"') return false;
+        key_begin_ = pos;
+    colon:
+        ATOMFILE_NEXT_TOKEN(Expect::colon);
+        if (c != ':') return false;
+        add_key(pos);
+        ATOMFILE_NEXT_TOKEN(Expect::value);
+    member_value_token:
+        if (c == '"') goto member_done;
+        if (c == '{') goto open_object;
+        if (c == '[') goto open_array;
+        if (!scalar(pos)) return false;
+        goto member_done;
+    value_or_close:
+        ATOMFILE_NEXT_TOKEN(Expect::value_or_close);
+        if (c == ']') goto close_token;
+        goto element_token;
+    element:
+        ATOMFILE_NEXT_TOKEN(Expect::value);
+    element_token:
+        if (c == '"') goto element_done;
+        if (c == '{') goto open_object;
+        if (c == '[') goto open_array;
+        if (!scalar(pos)) return false;
+        goto element_done;
+    value:  // the state a block began in: the root's value, or a member's or an element's
+        ATOMFILE_NEXT_TOKEN(Expect::value);
+        if (depth_ > 0) {
+            if (levels_[depth_ - 1].object) goto member_value_token;
+            goto element_token;
+        }
+        if (c == '{') goto open_object;
+        if (c == '[') goto open_array;
+        return false;  // a scalar document: Validator's
+    open_object:
+        if (!open(pos, true)) return false;
+        goto key_or_close;
+    open_array:
+        if (!open(pos, false)) return false;
+        goto value_or_close;
+    close_token:
+        if (!close(pos, c)) return false;
+        if (expect_ == Expect::after_value) goto after_value;
+        goto rare;  // the root closed
+    rare:           // the tail's level of unknown kind, and after the root
+        ATOMFILE_NEXT_TOKEN(expect_);
+        if (!step(pos)) return false;
+        switch (expect_) {
+            case Expect::after_value:
+                goto after_value;
+            case Expect::key_or_close:
+                goto key_or_close;
+            case Expect::key:
+                goto key;
+            case Expect::colon:
+                goto colon;
+            case Expect::value_or_close:
+                goto value_or_close;
+            case Expect::value:
+                goto value;
+            default:
+                goto rare;
+        }
+#undef ATOMFILE_NEXT_TOKEN
     }
+    if (block_escapes_)
+        last_escape_ = block_base_ + 63 - static_cast<std::size_t>(__builtin_clzll(block_escapes_));
     return in_string_carry == 0;
 }
 
-inline bool FastValidator::step(std::size_t pos) {
+// Stage one for the block at base: the positions of its tokens as bits.
+inline bool FastValidator::classify_block(std::size_t base, std::size_t to,
+                                          std::uint64_t& escape_carry,
+                                          std::uint64_t& in_string_carry,
+                                          std::uint64_t& scalar_carry, std::uint64_t& tokens) {
+    std::uint64_t bits[4] = {};
+    const char* p = t_.data() + base;
+    char padded[64];
+    if (base + 64 > to) {
+        std::memset(padded, ' ', sizeof padded);
+        std::memcpy(padded, p, to - base);
+        p = padded;
+    }
+    // Unrolled by hand: constant shifts, and GCC's -O2 leaves such a loop rolled.
+    classify16(load16(p), 0, bits);
+    classify16(load16(p + 16), 1, bits);
+    classify16(load16(p + 32), 2, bits);
+    classify16(load16(p + 48), 3, bits);
+    Block block;
+    std::uint64_t in_string = 0;
+    if ((bits[3] & ~bits[1]) == 0 && escape_carry == 0) {
+        // No escape, comment, non-ASCII or control byte but whitespace: nothing to check
+        // but that the whitespace lies outside strings.
+        block.quote = bits[0];
+        block.space = bits[1];
+        block.op = bits[2];
+        in_string = prefix_xor(block.quote) ^ in_string_carry;
+        if (bits[3] & in_string) return false;
+        block_escapes_ = 0;
+    } else {
+        block = exact_block(p);
+        std::uint64_t escaped =
+            block.backslash | escape_carry ? escaped_by(block.backslash, escape_carry) : 0;
+        block.quote &= ~escaped;
+        in_string = prefix_xor(block.quote) ^ in_string_carry;
+        if (!check_block(base, block, in_string, escaped)) return false;
+    }
+    in_string_carry = static_cast<std::uint64_t>(static_cast<std::int64_t>(in_string) >> 63);
+    std::uint64_t outside = ~(in_string | block.quote);
+    std::uint64_t scalar_bytes = outside & ~block.space & ~block.op;
+    std::uint64_t scalar_starts = scalar_bytes & ~(scalar_bytes << 1 | scalar_carry);
+    scalar_carry = scalar_bytes >> 63;
+    // Opening quotes only: a string's end needs no step (stage one checked its inside).
+    tokens = (block.op & outside) | (block.quote & in_string) | scalar_starts;
+    return true;
+}
+
+bool FastValidator::step(std::size_t pos) {
     char c = t_[pos];
     switch (expect_) {
         case Expect::after_value:
             if (c != ',') return close(pos, c);
-            if (!levels_[depth_ - 1].kind_known) {
-                expect_ = Expect::any_member;
-                return true;
-            }
-            if (levels_[depth_ - 1].object)
-                expect_ = strict_ ? Expect::key : Expect::key_or_close;
-            else
-                expect_ = strict_ ? Expect::value : Expect::value_or_close;
+            expect_ = after_comma_;
             return true;
         case Expect::key_or_close:
             if (c == '}') return close(pos, c);
@@ -813,7 +1023,9 @@ inline bool FastValidator::step(std::size_t pos) {
                 return true;
             }
             if (c == '{' || c == '[') return open(pos, c == '{');
-            return depth_ > 0 && scalar(pos);
+            if (depth_ == 0 || !scalar(pos)) return false;
+            expect_ = Expect::after_value;
+            return true;
         case Expect::any_member:
         case Expect::colon_or_after_value:
             return step_unknown(pos);
@@ -852,23 +1064,68 @@ bool FastValidator::step_unknown(std::size_t pos) {
     return step(pos);
 }
 
+// Where true, false or null ends if one starts at p (pos in the text), with 5 bytes readable
+// there; no_position if none does. Four bytes compared at once rather than through memcmp.
+inline std::size_t literal_end(const char* p, std::size_t pos) {
+    std::uint32_t word;
+    std::memcpy(&word, p, 4);
+    std::uint32_t want_true, want_null, want_fals;
+    std::memcpy(&want_true, "true", 4);
+    std::memcpy(&want_null, "null", 4);
+    std::memcpy(&want_fals, "fals", 4);
+    if (word == want_true || word == want_null) return pos + 4;
+    if (word == want_fals && p[4] == 'e') return pos + 5;
+    return no_position;
+}
+
+// The end of the number at p as RFC 8259 spells it (Validator::scan_number's grammar), or
+// nullptr. Over pointers and inlined: numbers are most of a data file's scalars.
+[[gnu::always_inline]] inline const char* number_end(const char* p, const char* end) {
+    auto digit = [end](const char* q) {
+        return q < end && static_cast<unsigned char>(*q - '0') < 10;
+    };
+    if (*p == '-') ++p;
+    if (!digit(p)) return nullptr;
+    if (*p == '0') {
+        ++p;
+    } else {
+        do ++p;
+        while (digit(p));
+    }
+    if (p < end && *p == '.') {
+        if (!digit(++p)) return nullptr;
+        do ++p;
+        while (digit(p));
+    }
+    if (p < end && (*p == 'e' || *p == 'E')) {
+        ++p;
+        if (p < end && (*p == '+' || *p == '-')) ++p;
+        if (!digit(p)) return nullptr;
+        do ++p;
+        while (digit(p));
+    }
+    return p;
+}
+
 // A number or literal: its bytes up to the next delimiter must be exactly one.
 inline bool FastValidator::scalar(std::size_t pos) {
     std::size_t end = no_position;
     char c = t_[pos];
     if (c == '-' || (c >= '0' && c <= '9')) {
-        end = number_end(t_, pos);
+        const char* number = t_.data() + pos;
+        const char* after = number_end(number, t_.data() + t_.size());
+        if (after) end = pos + static_cast<std::size_t>(after - number);
+    } else if (t_.size() - pos >= 5) {  // a word and at least one byte after it
+        end = literal_end(t_.data() + pos, pos);
     } else {
         using namespace std::literals;
         std::string_view word = c == 't' ? "true"sv : c == 'f' ? "false"sv : "null"sv;
         if (t_.compare(pos, word.size(), word) == 0) end = pos + word.size();
     }
-    if (end == no_position || (end < t_.size() && !scalar_run_end_table[at(t_, end)])) return false;
-    expect_ = Expect::after_value;
-    return true;
+    return end != no_position && (end == t_.size() || scalar_run_end_table[at(t_, end)]);
 }
 
-bool FastValidator::open(std::size_t pos, bool object) {
+inline bool FastValidator::open(std::size_t pos, bool object) {
     if (depth_ >= max_depth_) return false;
     if (tail_)
         deepest_ = std::max(deepest_, static_cast<std::ptrdiff_t>(depth_) -
@@ -880,15 +1137,16 @@ bool FastValidator::open(std::size_t pos, bool object) {
     level.open = pos;
     if (object) {
         level.keys_begin = keys_.size();
-        level.decoded_begin = decoded_.size();
+        level.decoded_begin = decoded_count_;
         level.filter = 0;
         level.index.reset();
     }
     expect_ = object ? Expect::key_or_close : Expect::value_or_close;
+    note_innermost();
     return true;
 }
 
-bool FastValidator::close(std::size_t pos, char c) {
+inline bool FastValidator::close(std::size_t pos, char c) {
     if (depth_ == 0) return false;
     if (!levels_[depth_ - 1].kind_known) know_kind(c == '}');
     if (c != (levels_[depth_ - 1].object ? '}' : ']')) return false;
@@ -900,9 +1158,12 @@ bool FastValidator::close(std::size_t pos, char c) {
         report_->shallow.emplace_back(level.open, pos + 1);
     if (level.object) {
         keys_.resize(level.keys_begin);
-        decoded_.resize(level.decoded_begin);
+        if (decoded_count_ != level.decoded_begin) {
+            decoded_.resize(level.decoded_begin);
+            decoded_count_ = level.decoded_begin;
+        }
     }
-    --depth_;
+    if (--depth_ > 0) note_innermost();
     value_done(pos + 1);
     return true;
 }
@@ -916,9 +1177,11 @@ bool FastValidator::close_before_split(std::size_t pos) {
     tail_closes_.push_back(std::move(closed));
     keys_.clear();
     decoded_.clear();
+    decoded_count_ = 0;
     level = FastLevel();
     level.before_split = true;
     level.kind_known = false;
+    note_innermost();
     expect_ = Expect::after_value;
     return true;
 }
@@ -964,39 +1227,61 @@ bool FastValidator::join(const FastValidator& head, const FastValidator& tail, S
     return true;
 }
 
-inline bool FastValidator::fresh_key(FastLevel& level, std::string_view key) {
-    if (level.index) return level.index->insert(key).second;
-    unsigned hash = static_cast<unsigned>(key.size()) * 7;
-    if (!key.empty())
-        hash += static_cast<unsigned char>(key[0]) * 31u + static_cast<unsigned char>(key.back());
+inline bool FastValidator::fresh_key(FastLevel& level, const char* data, std::size_t size) {
+    if (level.index) return level.index->emplace(data, size).second;
+    unsigned hash = static_cast<unsigned>(size) * 7;
+    if (size > 0)
+        hash +=
+            static_cast<unsigned char>(data[0]) * 31u + static_cast<unsigned char>(data[size - 1]);
     std::uint64_t bit = std::uint64_t{1} << (hash & 63);
     bool fresh = true;
-    if (level.filter & bit) {
-        for (std::size_t i = level.keys_begin; i < keys_.size() && fresh; ++i)
-            fresh = keys_[i] != key;
-    }
+    if (level.filter & bit) fresh = !known_key(level, std::string_view(data, size));
     level.filter |= bit;
-    if (keys_.size() - level.keys_begin >= 16) {
-        level.index = std::make_unique<std::unordered_set<std::string_view>>(
-            keys_.begin() + static_cast<std::ptrdiff_t>(level.keys_begin), keys_.end());
-        level.index->insert(key);
-    }
+    if (keys_.size() - level.keys_begin >= 16) index_keys(level, std::string_view(data, size));
     return fresh;
+}
+
+bool FastValidator::known_key(const FastLevel& level, std::string_view key) const {
+    for (std::size_t i = level.keys_begin; i < keys_.size(); ++i)
+        if (keys_[i] == key) return true;
+    return false;
+}
+
+void FastValidator::index_keys(FastLevel& level, std::string_view key) {
+    level.index = std::make_unique<std::unordered_set<std::string_view>>(
+        keys_.begin() + static_cast<std::ptrdiff_t>(level.keys_begin), keys_.end());
+    level.index->insert(key);
 }
 
 // The key ends at the last quote before its colon (only whitespace lies between).
 inline void FastValidator::add_key(std::size_t colon) {
     std::size_t end = colon;
     while (t_[end - 1] != '"') --end;
-    std::string_view key = t_.substr(key_begin_ + 1, end - key_begin_ - 2);
-    if (escape_since(key_begin_, end)) {
-        decoded_.emplace_back();
-        decode_json_string(t_.substr(key_begin_, end - key_begin_), decoded_.back());
-        key = decoded_.back();
+    // The key as pointer and size, not a string_view copied whole: a 16-byte reload of a view
+    // just stored in two halves stalls on store forwarding, once per key.
+    const char* data = t_.data() + key_begin_ + 1;
+    std::size_t size = end - key_begin_ - 2;
+    // No escape in this block nor since the key began (the common case) is told at once.
+    bool maybe_escaped =
+        block_escapes_ != 0 || (last_escape_ != no_position && last_escape_ >= key_begin_);
+    if (maybe_escaped && escape_since(key_begin_, end)) {
+        std::string_view decoded = decoded_key(end);
+        data = decoded.data();
+        size = decoded.size();
     }
-    if (!fresh_key(levels_[depth_ - 1], key))
-        report_->duplicates.push_back({std::string(key), key_begin_});
-    keys_.push_back(key);
+    if (!fresh_key(levels_[depth_ - 1], data, size)) note_duplicate(std::string_view(data, size));
+    keys_.push_back(std::string_view(data, size));
+}
+
+std::string_view FastValidator::decoded_key(std::size_t end) {
+    decoded_.emplace_back();
+    ++decoded_count_;
+    decode_json_string(t_.substr(key_begin_, end - key_begin_), decoded_.back());
+    return decoded_.back();
+}
+
+void FastValidator::note_duplicate(std::string_view key) {
+    report_->duplicates.push_back({std::string(key), key_begin_});
 }
 
 // Whether an escape begins in [begin, end), end lying in the current block or the one before.
