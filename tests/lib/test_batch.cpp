@@ -643,6 +643,54 @@ TEST_CASE("copy() reads a pipe, and a regular file reporting size 0, to their en
     CHECK(read_file(layout.dir / "one/b").find("Name:") == 0);
 }
 
+TEST_CASE("copy() reads a file reporting size 0 from its start, the descriptor's offset unmoved") {
+    Layout layout;
+    ReadFd proc("/proc/self/status");
+    char head[8];
+    REQUIRE(::read(proc.fd, head, sizeof head) == sizeof head);  // the caller read some already
+    Batch batch;
+    batch.copy(layout.path("one/a"), proc.fd);
+    CHECK(::lseek(proc.fd, 0, SEEK_CUR) == sizeof head);
+    batch.commit();
+    CHECK(read_file(layout.dir / "one/a").find("Name:") == 0);
+}
+
+TEST_CASE("a symlink or directory another user plants at a new file's name is not followed") {
+    if (!running_as_root()) {
+        MESSAGE("skipped: needs root and uid 65534");
+        return;
+    }
+    ScratchDir dir;
+    fs::permissions(dir.path(), fs::perms(0755));
+    const fs::path shared = dir / "shared";
+    fs::create_directory(shared);
+    fs::permissions(shared, fs::perms(01777));
+    write_file(dir / "victim", old_content);
+    Batch batch;
+    batch.write((shared / "link").string(), "new\n");
+    batch.write((shared / "dir").string(), "new\n");
+    // Between staging and commit, nobody plants a link to root's file and a directory.
+    REQUIRE(run_unprivileged([&] {
+                return ::symlink((dir / "victim").c_str(), (shared / "link").c_str()) |
+                       ::mkdir((shared / "dir").c_str(), 0755);
+            }) == 0);
+    try {
+        batch.commit();
+        FAIL("the commit did not fail");
+    } catch (const Error& e) {
+        CHECK(e.step_id() == Step::rename);
+        CHECK(e.path() == (shared / "dir").string());
+        CHECK(e.code() == std::errc::is_a_directory);
+    }
+    CHECK(read_file(dir / "victim") == old_content);
+    CHECK(fs::is_regular_file(fs::symlink_status(shared / "link")));
+    CHECK(read_file(shared / "link") == "new\n");
+    CHECK(fs::is_directory(fs::symlink_status(shared / "dir")));
+    CHECK(batch.replaced() == std::vector<std::string>{(shared / "link").string()});
+    CHECK(batch.not_replaced() == std::vector<std::string>{(shared / "dir").string()});
+    CHECK(list_dir(shared) == std::vector<std::string>{"dir", "link"});
+}
+
 TEST_CASE("a copy stopped or failing stages nothing; the files before it still commit") {
     Layout layout;
     write_file(layout.dir / "source", "copied\n");
@@ -713,6 +761,27 @@ TEST_CASE("a failed link of a new file is reported as a failed rename, naming wh
     CHECK(batch.not_replaced() == layout.paths(4, 5));
     CHECK_FALSE(fs::exists(layout.dir / "two/e"));
     CHECK(list_dir(layout.dir / "two") == std::vector<std::string>{"d"});
+}
+
+TEST_CASE("a target that appeared and a temp name refused are reported as a failed rename") {
+    Layout layout;
+    Batch batch;
+    layout.stage_all(batch);
+    write_file(layout.dir / "two/e", "appeared meanwhile\n");
+    // Four temp names, two/e at its name (taken), then two/e's temp name: a full directory.
+    ScopedFault fault(Call::link, ENOSPC, 6);
+    try {
+        batch.commit();
+        FAIL("the commit did not fail");
+    } catch (const Error& e) {
+        CHECK(e.step_id() == Step::rename);
+        CHECK(e.path() == layout.path("two/e"));
+        CHECK(e.code() == std::errc::no_space_on_device);
+    }
+    CHECK(batch.replaced() == layout.paths(0, 4));
+    CHECK(batch.not_replaced() == layout.paths(4, 5));
+    CHECK(read_file(layout.dir / "two/e") == "appeared meanwhile\n");
+    CHECK(list_dir(layout.dir / "two") == std::vector<std::string>{"d", "e"});
 }
 
 TEST_CASE("a barrier fsync that fails publishes nothing and removes every temp") {

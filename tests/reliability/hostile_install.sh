@@ -10,7 +10,10 @@
 #     half-deployed set; atomic-install stages every file first and replaces none.
 #   - install follows nobody's symlink planted at SOURCE to a file only root may read, and
 #     deploys the secret where others read it; atomic-install follows a link in a sticky
-#     directory only when it is root's own or the directory owner's.
+#     directory only when it is root's own or the directory owner's;
+#   - install follows nobody's link planted as a DIRECTORY on the way to SOURCE
+#     ($SHARED/conf -> the secret's directory, SOURCE $SHARED/conf/key), which the kernel's
+#     protected_symlinks refuses as it refuses a last component: atomic-install refuses it too.
 source "$(dirname "$0")/lib.sh"
 need_other_user
 hostile_setup
@@ -96,6 +99,17 @@ own_symlink_source() {
     timeout 10 "$installer" -m 600 "$SHARED/src" "$build/dest" && grep -qx TOPSECRET "$build/dest"
 }
 
+# nobody's link to root's private directory, on the way to SOURCE: refused, DEST untouched.
+planted_directory_on_source_path() {
+    local status=0
+    printf 'old\n' >"$build/dest"
+    plant conf "$secret"
+    timeout 10 "$installer" -m 644 "$SHARED/conf/key" "$build/dest" 2>"$SCRATCH/err" || status=$?
+    ((status == 1)) && grep -qx old "$build/dest" &&
+        grep -qF "$SHARED/conf/key: open source: refusing to follow a symlink" "$SCRATCH/err" ||
+        { echo "  exit $status, dest: $(cat "$build/dest"), stderr: $(cat "$SCRATCH/err")"; return 1; }
+}
+
 check "atomic-install -D through nobody's directory link writes nothing there" \
     parents_through_planted_link
 check "atomic-install SOURCE... DIRECTORY through nobody's link writes nothing there" \
@@ -107,4 +121,6 @@ check "atomic-install refuses nobody's symlink as SOURCE to a file only root may
     planted_symlink_source
 check "atomic-install follows root's own symlink as SOURCE in the sticky directory" \
     own_symlink_source
+check "atomic-install refuses nobody's directory link on the way to SOURCE" \
+    planted_directory_on_source_path
 hostile_summary install

@@ -1,6 +1,7 @@
 // The tools' own system calls: open_for_reading, which opens a SOURCE of atomic-install and
 // atomic-commit, applying the fs.protected_symlinks rule whatever the sysctl says.
 #include <doctest/doctest.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -116,4 +117,44 @@ TEST_CASE("another user's symlink is followed where the directory is not sticky 
         REQUIRE(::chmod(shared.sticky.c_str(), mode) == 0);
         CHECK(open_and_read(planted) == "TOPSECRET\n");
     }
+}
+
+TEST_CASE("another user's symlink on the way to the file is refused as the kernel's rule does") {
+    if (!running_as_root()) {
+        MESSAGE("skipped: needs root and uid 65534");
+        return;
+    }
+    Shared shared;
+    // nobody's link to the directory holding the secret: the path names the secret's own name.
+    shared.link("dir", shared.scratch.path(), nobody);
+    CHECK(open_and_read(shared.sticky / "dir/secret") == refused);
+    CHECK(open_and_read(shared.sticky / "dir/./secret") == refused);
+    // A link of root's whose text goes through it: each link met is checked.
+    CHECK(open_and_read(shared.link("own", "dir/secret", 0)) == refused);
+    // A link of root's own to the directory is followed, as the planted one is not.
+    CHECK(open_and_read(shared.link("mine", shared.scratch.path(), 0) / "secret") == "TOPSECRET\n");
+    // A name with a trailing slash through a planted link is refused, not "not a directory".
+    cli::system::FileIdentity identity;
+    CHECK(cli::system::open_for_reading((shared.sticky / "dir/").c_str(), identity) == -1);
+    CHECK(errno == EACCES);
+}
+
+TEST_CASE("links of procfs, loops and trailing slashes are met as open(2) meets them") {
+    ScratchDir dir;
+    write_file(dir / "file", "still open\n");
+    const int held = ::open((dir / "file").c_str(), O_RDONLY | O_CLOEXEC);
+    REQUIRE(held >= 0);
+    REQUIRE(::unlink((dir / "file").c_str()) == 0);
+    // /proc/self/fd/N of a removed file: its text names nothing, the kernel still opens it.
+    CHECK(open_and_read("/proc/self/fd/" + std::to_string(held)) == "still open\n");
+    ::close(held);
+    REQUIRE(::symlink("two", (dir / "one").c_str()) == 0);
+    REQUIRE(::symlink("one", (dir / "two").c_str()) == 0);
+    CHECK(open_and_read(dir / "one") == "errno " + std::to_string(ELOOP));
+    write_file(dir / "plain", "plain\n");
+    CHECK(open_and_read(dir.path().string() + "/plain/") == "errno " + std::to_string(ENOTDIR));
+    REQUIRE(::symlink("plain", (dir / "to-plain").c_str()) == 0);
+    CHECK(open_and_read(dir / "to-plain") == "plain\n");
+    CHECK(open_and_read(dir.path().string() + "/to-plain/") == "errno " + std::to_string(ENOTDIR));
+    CHECK(open_and_read(dir.path().string() + "/./to-plain") == "plain\n");
 }

@@ -1,19 +1,24 @@
 #include "cli/system.hpp"
 
 #include <fcntl.h>
+#include <linux/openat2.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <climits>
+#include <cstdint>
 #include <cstring>
+#include <vector>
 
 extern char** environ;
 
@@ -105,6 +110,9 @@ thread_local bool refused_planted_symlink = false;
 
 // As many symlinks as the kernel follows in one path before it gives up with ELOOP.
 constexpr int max_symlinks = 40;
+// procfs: its links (/proc/self/fd/N, /proc/PID/cwd) lead to an open file, not to a path that
+// their text could be walked by.
+constexpr long procfs_magic = 0x9fa0;
 
 // The rule of fs.protected_symlinks, applied whatever the sysctl says: in a sticky,
 // world-writable directory (/tmp), a symlink is followed only when it belongs to the caller or
@@ -115,103 +123,130 @@ bool planted_by_another_user(const struct stat& directory, const struct stat& li
     return sticky_and_shared && link.st_uid != ::geteuid() && link.st_uid != directory.st_uid;
 }
 
-bool same_link(const struct stat& a, const struct stat& b) {
-    return a.st_dev == b.st_dev && a.st_ino == b.st_ino && a.st_uid == b.st_uid &&
-           a.st_ctim.tv_sec == b.st_ctim.tv_sec && a.st_ctim.tv_nsec == b.st_ctim.tv_nsec;
+// Closes a descriptor at the end of a scope, keeping errno.
+class Held {
+  public:
+    explicit Held(int fd) : fd_(fd) {}
+    ~Held() {
+        const int error = errno;
+        if (fd_ >= 0) ::close(fd_);
+        errno = error;
+    }
+    Held(const Held&) = delete;
+    Held& operator=(const Held&) = delete;
+    int get() const { return fd_; }
+    void reset(int fd) {
+        if (fd_ >= 0) ::close(fd_);
+        fd_ = fd;
+    }
+
+  private:
+    int fd_;
+};
+
+int walk(int at_fd, const std::string& path, int flags, int& hops);
+
+bool on_procfs(int fd) {
+    struct statfs fs;
+    return ::fstatfs(fd, &fs) == 0 && fs.f_type == procfs_magic;
 }
 
-// The link's text, read between two lstats of the same link: a link is never rewritten in
-// place, so an unchanged inode, owner and ctime mean this text is the checked link's. false
-// (errno EAGAIN) when it changed.
-bool read_checked_link(int directory_fd, const char* name, const struct stat& checked,
-                       std::string& target) {
-    std::string buffer(PATH_MAX, '\0');
-    const ssize_t length = ::readlinkat(directory_fd, name, buffer.data(), buffer.size());
-    if (length < 0) return false;
-    if (static_cast<std::size_t>(length) == buffer.size()) {
+// Follows the symlink link_fd (an O_PATH descriptor of it, so the link checked is the link read)
+// found at name in directory_fd, opening what it leads to with flags. -1 with errno.
+int follow(int directory_fd, const char* name, int link_fd, int flags, int& hops) {
+    struct stat link, directory;
+    if (::fstat(link_fd, &link) != 0 || ::fstat(directory_fd, &directory) != 0) return -1;
+    if (planted_by_another_user(directory, link)) {
+        refused_planted_symlink = true;
+        errno = EACCES;
+        return -1;
+    }
+    if (++hops > max_symlinks) {
+        errno = ELOOP;
+        return -1;
+    }
+    // No user can plant a link in procfs; its links are followed as the kernel follows them.
+    if (on_procfs(directory_fd)) return ::openat(directory_fd, name, flags);
+    std::string text(PATH_MAX, '\0');
+    const ssize_t length = ::readlinkat(link_fd, "", text.data(), text.size());
+    if (length < 0) return -1;
+    if (static_cast<std::size_t>(length) == text.size()) {
         errno = ENAMETOOLONG;
-        return false;
+        return -1;
     }
-    struct stat again;
-    if (::fstatat(directory_fd, name, &again, AT_SYMLINK_NOFOLLOW) != 0) return false;
-    if (!same_link(checked, again)) {
-        errno = EAGAIN;
-        return false;
-    }
-    target.assign(buffer.data(), static_cast<std::size_t>(length));
-    return true;
+    text.resize(static_cast<std::size_t>(length));
+    return walk(directory_fd, text, flags, hops);
 }
 
-int open_checked(int at_fd, const std::string& path, int flags, int depth);
-
-// Opens name in directory_fd without following a symlink there unless the rule allows it; a
-// symlink allowed is followed by reading it and opening its text relative to the directory,
-// so the file opened is the one the checked link named. A name swapped between the tries is
-// tried again, a few times.
-int open_in_directory(int directory_fd, const char* name, int flags, int depth) {
+// Opens name (no slash) in directory_fd with flags, a symlink there followed only when the rule
+// allows it. A last component swapped between two opens is looked at again, a few times.
+int open_component(int directory_fd, const char* name, int flags, int& hops) {
     for (int attempt = 0; attempt < 8; ++attempt) {
         const int fd = ::openat(directory_fd, name, flags | O_NOFOLLOW);
-        if (fd >= 0 || errno != ELOOP) return fd;
-        struct stat link, directory;
-        if (::fstatat(directory_fd, name, &link, AT_SYMLINK_NOFOLLOW) != 0) return -1;
-        if (!S_ISLNK(link.st_mode)) continue;  // replaced since the open: try again
-        if (::fstat(directory_fd, &directory) != 0) return -1;
-        if (planted_by_another_user(directory, link)) {
-            refused_planted_symlink = true;
-            errno = EACCES;
+        const int error = errno;
+        // O_DIRECTORY|O_NOFOLLOW meets a symlink with ENOTDIR rather than ELOOP.
+        if (fd >= 0 || (error != ELOOP && !(error == ENOTDIR && (flags & O_DIRECTORY)))) return fd;
+        Held link(::openat(directory_fd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC));
+        if (link.get() < 0) return -1;
+        struct stat status;
+        if (::fstat(link.get(), &status) != 0) return -1;
+        if (S_ISLNK(status.st_mode)) return follow(directory_fd, name, link.get(), flags, hops);
+        if (error == ENOTDIR && !S_ISDIR(status.st_mode)) {
+            errno = ENOTDIR;  // no directory, and no link to one
             return -1;
         }
-        std::string target;
-        if (!read_checked_link(directory_fd, name, link, target)) {
-            if (errno == EAGAIN) continue;
-            return -1;
-        }
-        if (depth + 1 >= max_symlinks) {
-            errno = ELOOP;
-            return -1;
-        }
-        return open_checked(directory_fd, target, flags, depth + 1);
     }
     errno = ELOOP;
     return -1;
 }
 
-// path, relative to at_fd, opened with the last component checked by open_in_directory; the
-// directories leading to it are followed as open(2) follows them.
-int open_checked(int at_fd, const std::string& path, int flags, int depth) {
+// path, relative to at_fd, opened with flags: walked one component at a time, each symlink met
+// (in the directories on the way as at the end, as the kernel's rule covers every one) checked
+// against the directory it is in and followed by its text, relative to that directory.
+int walk(int at_fd, const std::string& path, int flags, int& hops) {
     if (path.empty()) {
         errno = ENOENT;
         return -1;
     }
-    std::string trimmed = path;
-    while (trimmed.size() > 1 && trimmed.back() == '/') trimmed.pop_back();
-    if (trimmed.size() < path.size()) flags |= O_DIRECTORY;  // "name/" names a directory only
-    if (trimmed == "/") return ::openat(at_fd, "/", flags);
-    // Most names are no symlink: one open settles them, without the directory's.
-    if (trimmed.size() == path.size()) {
-        const int fd = ::openat(at_fd, path.c_str(), flags | O_NOFOLLOW);
-        if (fd >= 0 || errno != ELOOP) return fd;
+    std::vector<std::string> names;
+    for (std::size_t at = 0; at < path.size();) {
+        const std::size_t slash = std::min(path.find('/', at), path.size());
+        if (slash > at && path.compare(at, slash - at, ".") != 0)
+            names.push_back(path.substr(at, slash - at));
+        at = slash + 1;
     }
-    // The directory is opened even for a bare name: AT_FDCWD cannot be asked for its owner.
-    const auto slash = trimmed.rfind('/');
-    const std::string parent = slash == std::string::npos ? "."
-                               : slash == 0               ? "/"
-                                                          : trimmed.substr(0, slash);
-    const std::string name = slash == std::string::npos ? trimmed : trimmed.substr(slash + 1);
-    const int directory_fd = ::openat(at_fd, parent.c_str(), O_DIRECTORY | O_PATH | O_CLOEXEC);
-    if (directory_fd < 0) return -1;
-    const int fd = open_in_directory(directory_fd, name.c_str(), flags, depth);
-    const int error = errno;
-    ::close(directory_fd);
-    errno = error;
-    return fd;
+    if (path.back() == '/') flags |= O_DIRECTORY;  // "name/" names a directory only
+    const int directory_flags = O_PATH | O_DIRECTORY | O_CLOEXEC;
+    Held here(::openat(at_fd, path.front() == '/' ? "/" : ".", directory_flags));
+    if (here.get() < 0) return -1;
+    if (names.empty()) return ::openat(here.get(), ".", flags);
+    for (std::size_t i = 0; i + 1 < names.size(); ++i) {
+        const int next = open_component(here.get(), names[i].c_str(), directory_flags, hops);
+        if (next < 0) return -1;
+        here.reset(next);
+    }
+    return open_component(here.get(), names.back().c_str(), flags, hops);
+}
+
+// path opened with flags, every symlink on it checked. One openat2 settles a path without any
+// symlink, the common case; a path with one, or a kernel without openat2, is walked.
+int open_checked(const char* path, int flags) {
+    struct open_how how {};
+    how.flags = static_cast<decltype(how.flags)>(static_cast<unsigned>(flags));
+    how.resolve = RESOLVE_NO_SYMLINKS;
+    const long fd = ::syscall(SYS_openat2, AT_FDCWD, path, &how, sizeof how);
+    if (fd >= 0) return static_cast<int>(fd);
+    if (errno != ELOOP && errno != ENOSYS && errno != EPERM && errno != EINVAL && errno != E2BIG)
+        return -1;
+    int hops = 0;
+    return walk(AT_FDCWD, path, flags, hops);
 }
 
 }  // namespace
 
 int open_for_reading(const char* path, FileIdentity& identity) {
     refused_planted_symlink = false;
-    const int fd = open_checked(AT_FDCWD, path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK, 0);
+    const int fd = open_checked(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
     if (fd < 0) return -1;
     struct stat st;
     bool failed = ::fstat(fd, &st) != 0;

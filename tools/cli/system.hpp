@@ -45,14 +45,16 @@ int file_identity_at(const char* path, bool follow, FileIdentity& identity);
 // cannot hang the open waiting for a writer; on anything but a regular file (where it means
 // nothing) the flag is cleared before returning, so reads of a device block as usual. The
 // descriptor, or -1 with errno (nothing left open).
-// A symlink at the last component inside a sticky, world-writable directory (/tmp) is followed
-// only when it belongs to the caller (euid) or to the directory's owner, the rule of
-// fs.protected_symlinks applied whatever the sysctl says: another user's link there fails with
-// EACCES, so no one can point a tool run by root at /etc/shadow by planting a link where root
-// reads. The same holds for each link a link leads to; the directories on the way to a last
-// component are followed as open(2) follows them. Race-free: the name is opened with
-// O_NOFOLLOW, and a link allowed is followed by its text, read between two lstats that must
-// agree, relative to the directory checked.
+// A symlink inside a sticky, world-writable directory (/tmp) is followed only when it belongs
+// to the caller (euid) or to the directory's owner, the rule of fs.protected_symlinks applied
+// whatever the sysctl says: another user's link there fails with EACCES, so no one can point a tool
+// run by root at /etc/shadow by planting a link where root reads. The same holds for every link on
+// the path, in the directories on the way as at its end (the kernel's rule covers them all:
+// /tmp/planted/shadow, planted -> /etc, is refused), and for each link a link leads to. Race-free:
+// a path without a symlink is opened by one openat2 refusing symlinks; one with a symlink is walked
+// a component at a time, each opened with O_NOFOLLOW, and a link allowed is read through the
+// descriptor that was checked and followed by its text, relative to its directory (procfs links,
+// which no user can plant, are followed by the kernel: /dev/stdin works).
 int open_for_reading(const char* path, FileIdentity& identity);
 // The step to report for this thread's last failed open_for_reading: step itself, or after a
 // refused symlink "STEP: refusing to follow a symlink another user planted in a sticky

@@ -85,8 +85,8 @@
 //     one have not, and their temps are gone (not_replaced()). The directories of the replaced
 //     files are still synced before commit() throws, so what was replaced is durable unless the
 //     error says otherwise. The error is the rename's (step "rename temp over target", also
-//     for the link of a target missing when staged, or "create target that already exists"
-//     under create_only).
+//     for the link of a target missing when staged and for the temp name it needs when that
+//     target appeared since, or "create target that already exists" under create_only).
 //   - step 7 (a directory fsync): every file HAS been replaced (replaced() lists them all); the
 //     error has step "sync directory after replace" (errc::replaced_not_durable, is_replaced()),
 //     its path a file in the directory whose sync failed. Every other directory is still synced;

@@ -158,7 +158,8 @@ bool links_at_target(const FileState& file) {
 
 // Publishes such a temp: linked at the target's name; a target that appeared since it was
 // staged is replaced all the same, through a temp name and a rename as any other. A failure
-// is reported as the rename's, the step a failed publication has (batch.hpp).
+// is reported as the rename's, the step a failed publication has (batch.hpp), that of the
+// late temp name too (a full directory).
 void link_at_target(ReplaceTemp& temp, const Target& target, const ReplaceOptions& options) {
     try {
         temp.link_as_target();
@@ -166,7 +167,12 @@ void link_at_target(ReplaceTemp& temp, const Target& target, const ReplaceOption
     } catch (const Error& e) {
         if (e.code() != std::errc::file_exists) throw Error(e.code(), step::rename, target.path);
     }
-    publish(temp, target, options);  // names the temp, then renames it over the newcomer
+    try {
+        temp.give_name();
+    } catch (const Error& e) {
+        throw Error(e.code(), step::rename, target.path);
+    }
+    publish(temp, target, options);  // renames the named temp over the newcomer
 }
 
 }  // namespace
@@ -359,10 +365,11 @@ AtomicFile& Batch::State::stage_whole(const PathArg& path, const ReplaceOptions&
     return file;
 }
 
-// Copies fd into file's fresh temp (offset 0). A regular file is read by offset up to the size
-// it has now, so a small one costs one transfer: no seek (the temp is fresh, so its offset is
-// known) and no read to find the end (the size says where it is). Anything else, and an empty
-// regular file (a /proc file reports size 0), is streamed to its end.
+// Copies fd into file's fresh temp (offset 0). A regular file is read by offset from its start
+// up to the size it has now, so a small one costs one transfer: no seek (the temp is fresh, so
+// its offset is known) and no read to find the end (the size says where it is). One reporting
+// size 0 (a /proc file) is read by offset too, from its start to its end: the caller's offset
+// is never used nor moved. Anything else is streamed to its end, from where it is.
 void Batch::State::copy_whole(AtomicFile& staged_file, int fd,
                               const AtomicFile::StopRequested& stop) {
     AtomicFile::State& file = parts(staged_file);
@@ -370,7 +377,7 @@ void Batch::State::copy_whole(AtomicFile& staged_file, int fd,
     const int temp = file.temp->fd();
     platform::FileStatus source;
     if (platform::stat_fd(fd, source) != 0) throw_errno(step::copy_into_temp, path);
-    if (source.type != platform::FileType::regular || source.size == 0) {
+    if (source.type != platform::FileType::regular) {
         bool stopped = false;
         AtomicFile::StopRequested watch;
         if (stop) watch = [&stopped, &stop] { return stopped = stop(); };
@@ -379,16 +386,17 @@ void Batch::State::copy_whole(AtomicFile& staged_file, int fd,
         if (stopped) throw_error(ECANCELED, step::copy_into_temp, path);
         return;
     }
+    const bool to_end = source.size == 0;
     std::vector<char> buffer;
     std::int64_t from = 0;
-    while (from < source.size) {
+    while (to_end || from < source.size) {
         if (stop && stop()) throw_error(ECANCELED, step::copy_into_temp, path);
-        const auto size =
-            static_cast<std::size_t>(std::min(source.size - from, WriteBehind::piece));
+        const auto size = static_cast<std::size_t>(
+            to_end ? WriteBehind::piece : std::min(source.size - from, WriteBehind::piece));
         const long moved = platform::transfer_range(fd, from, temp, size, buffer);
         if (moved < 0 && errno == EINTR) continue;
         if (moved < 0) throw_errno(step::copy_into_temp, path);
-        if (moved == 0) break;  // it shrank since: this is its end now
+        if (moved == 0) break;  // its end (a file that shrank since: its end now)
         file.position = from;
         file.behind->advance(temp, 0, from, path);
     }
