@@ -223,6 +223,21 @@ TEST_CASE("SOURCE == DEST is refused and the file is unchanged") {
     CHECK(list_dir(dir.path()) == std::vector<std::string>{"f"});
 }
 
+TEST_CASE("a SOURCE that is a symlink to DEST is refused as the same file, DEST's mode kept") {
+    ScratchDir dir;
+    write_file(dir / "f", "same\n");
+    ::chmod((dir / "f").c_str(), 0600);
+    REQUIRE(::symlink("f", (dir / "link").c_str()) == 0);
+    const ino_t before = inode_of(dir / "f");
+    auto run = install({(dir / "link").string(), (dir / "f").string()});
+    CHECK(run.status == 1);
+    CHECK(contains(run.err, "are the same file"));
+    CHECK(inode_of(dir / "f") == before);
+    struct stat status {};
+    REQUIRE(::stat((dir / "f").c_str(), &status) == 0);
+    CHECK((status.st_mode & 07777) == 0600);
+}
+
 TEST_CASE("a hard link of SOURCE as DEST gets a copy of its own, as with install(1)") {
     ScratchDir dir;
     write_file(dir / "f", "shared\n");

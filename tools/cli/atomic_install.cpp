@@ -322,8 +322,17 @@ void check_source(const Copy& copy, const system::FileIdentity& source, Parents&
         throw ToolFailure(copy.source +
                           ": not a regular file: only regular files and devices are copied");
     // The same inode under another name (a hard link) is replaced, as install does; the same
-    // name would be a file replaced by a copy of itself. The cheap tests come first: another
-    // name, or another directory, cannot be the same name.
+    // name would be a file replaced by a copy of itself, and so would a SOURCE that is a symlink
+    // to DEST (install(1) refuses both). The cheap tests come first: reached through no link,
+    // another name, or another directory, cannot be the same name.
+    if (source.through_symlink) {
+        system::FileIdentity destination;
+        if (system::file_identity_at(copy.destination.c_str(), false, destination) == 0 &&
+            same_file(destination, source))
+            throw ToolFailure("'" + copy.source + "' and '" + copy.destination +
+                              "' are the same file");
+        return;
+    }
     if (base_name(copy.source) != base_name(copy.destination)) return;
     const system::FileIdentity* source_parent = parents.of(copy.source);
     const system::FileIdentity* destination_parent = parents.of(copy.destination);

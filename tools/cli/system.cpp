@@ -230,7 +230,8 @@ int walk(int at_fd, const std::string& path, int flags, int& hops) {
 
 // path opened with flags, every symlink on it checked. One openat2 settles a path without any
 // symlink, the common case; a path with one, or a kernel without openat2, is walked.
-int open_checked(const char* path, int flags) {
+int open_checked(const char* path, int flags, bool& through_symlink) {
+    through_symlink = false;
     struct open_how how {};
     how.flags = static_cast<decltype(how.flags)>(static_cast<unsigned>(flags));
     how.resolve = RESOLVE_NO_SYMLINKS;
@@ -239,18 +240,23 @@ int open_checked(const char* path, int flags) {
     if (errno != ELOOP && errno != ENOSYS && errno != EPERM && errno != EINVAL && errno != E2BIG)
         return -1;
     int hops = 0;
-    return walk(AT_FDCWD, path, flags, hops);
+    const int walked = walk(AT_FDCWD, path, flags, hops);
+    through_symlink = hops > 0;
+    return walked;
 }
 
 }  // namespace
 
 int open_for_reading(const char* path, FileIdentity& identity) {
     refused_planted_symlink = false;
-    const int fd = open_checked(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    bool through_symlink = false;
+    const int fd =
+        open_checked(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK, through_symlink);
     if (fd < 0) return -1;
     struct stat st;
     bool failed = ::fstat(fd, &st) != 0;
     if (!failed) fill_identity(st, identity);
+    identity.through_symlink = through_symlink;
     if (!failed && identity.kind != FileKind::regular) {
         const int flags = ::fcntl(fd, F_GETFL);
         failed = flags < 0 || ::fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) != 0;

@@ -36,6 +36,7 @@ struct FileIdentity {
     unsigned long long device = 0;
     unsigned long long inode = 0;
     FileKind kind = FileKind::regular;
+    bool through_symlink = false;  // open_for_reading: a symlink on the path was followed
 };
 int file_identity_at(const char* path, bool follow, FileIdentity& identity);
 // Opens an atomic-install SOURCE for reading (O_RDONLY | O_CLOEXEC | O_NOCTTY), following
