@@ -346,22 +346,25 @@ bool FastValidator::scan(std::size_t from, std::size_t to) {
     pos = base + static_cast<unsigned>(__builtin_ctzll(tokens)); \
     tokens &= tokens - 1;                                        \
     c = data[pos]
-        switch (expect_) {
-            case Expect::after_value:
-                goto after_value;
-            case Expect::key_or_close:
-                goto key_or_close;
-            case Expect::key:
-                goto key;
-            case Expect::colon:
-                goto colon;
-            case Expect::value_or_close:
-                goto value_or_close;
-            case Expect::value:
-                goto value;
-            default:
-                goto rare;
-        }
+// Jumps to the label of the state in expect_: at a block's start, and after a rare step.
+#define ATOMFILE_RESUME()            \
+    switch (expect_) {               \
+        case Expect::after_value:    \
+            goto after_value;        \
+        case Expect::key_or_close:   \
+            goto key_or_close;       \
+        case Expect::key:            \
+            goto key;                \
+        case Expect::colon:          \
+            goto colon;              \
+        case Expect::value_or_close: \
+            goto value_or_close;     \
+        case Expect::value:          \
+            goto value;              \
+        default:                     \
+            goto rare;               \
+    }
+        ATOMFILE_RESUME();
     after_value:
         ATOMFILE_NEXT_TOKEN(Expect::after_value);
         if (c != ',') goto close_token;
@@ -436,23 +439,9 @@ bool FastValidator::scan(std::size_t from, std::size_t to) {
     rare:           // the tail's level of unknown kind, and after the root
         ATOMFILE_NEXT_TOKEN(expect_);
         if (!step(pos)) return false;
-        switch (expect_) {
-            case Expect::after_value:
-                goto after_value;
-            case Expect::key_or_close:
-                goto key_or_close;
-            case Expect::key:
-                goto key;
-            case Expect::colon:
-                goto colon;
-            case Expect::value_or_close:
-                goto value_or_close;
-            case Expect::value:
-                goto value;
-            default:
-                goto rare;
-        }
+        ATOMFILE_RESUME();
 #undef ATOMFILE_NEXT_TOKEN
+#undef ATOMFILE_RESUME
     }
     if (block_escapes_)
         last_escape_ = block_base_ + 63 - static_cast<std::size_t>(__builtin_clzll(block_escapes_));
