@@ -1,6 +1,8 @@
 #include <doctest/doctest.h>
 
+#include <fstream>
 #include <sstream>
+#include <system_error>
 
 #include "json/json_command_line.hpp"
 #include "support/test_support.hpp"
@@ -105,6 +107,27 @@ TEST_CASE("@FILE and @- arguments are read; stdin only once") {
     CHECK_THROWS_AS(load_arguments(piped, in), UsageError);
     Settings missing = parse_command_line({"f", "set", "/a", "@" + (dir / "none").string()});
     CHECK_THROWS_AS(load_arguments(missing, in), atomfile::Error);
+}
+
+TEST_CASE("a standard input that cannot be read is reported with its reason, not as empty") {
+    // A directory as standard input fails each read, as a closed one does (EISDIR, EBADF); the
+    // file buffer's own exception would say only "basic_filebuf::underflow error".
+    ScratchDir dir;
+    std::ifstream in(dir.path());
+    REQUIRE(in.is_open());
+    Settings s = parse_command_line({"f", "set-string", "/a", "@-"});
+    std::string step, path;
+    std::error_code code;
+    try {
+        load_arguments(s, in);
+    } catch (const atomfile::Error& e) {
+        step = e.step();
+        path = e.path();
+        code = e.code();
+    }
+    CHECK(step == "read standard input");
+    CHECK(path == "-");
+    CHECK(code == std::errc::is_a_directory);
 }
 
 TEST_CASE("JSON arguments are validated, trimmed, and refused with line and column") {

@@ -5,8 +5,10 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <iterator>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <streambuf>
 #include <string>
 #include <vector>
 
@@ -240,6 +242,28 @@ TEST_CASE("--diff prints a unified diff of the change") {
     CHECK(read_file(file) == "{\n  \"a\": 1,\n  \"b\": 2\n}\n");
     CHECK(edit({"--diff", file.string(), "set", "/b", "3"}).code == 0);
     CHECK(read_file(file) == "{\n  \"a\": 1,\n  \"b\": 3\n}\n");
+}
+
+// A stream whose writes fail, as standard output on a full disk or a closed descriptor.
+struct FailingBuffer : std::streambuf {
+    int overflow(int) override { return traits_type::eof(); }
+};
+
+TEST_CASE("a --diff that cannot be written leaves the file untouched, with exit status 4") {
+    ScratchDir dir;
+    fs::path file = dir / "a.json";
+    write_file(file, "{\n  \"a\": 1\n}\n");
+    struct stat before = stat_of(file);
+    FailingBuffer failing;
+    std::ostream out(&failing);
+    std::istringstream in;
+    std::ostringstream err;
+    CHECK(run_json_edit({"--diff", file.string(), "set", "/a", "2"}, in, out, err) == 4);
+    CHECK(err.str().find("json-edit: write error on standard output: ") == 0);
+    CHECK(err.str().find("; nothing was changed\n") != std::string::npos);
+    CHECK(read_file(file) == "{\n  \"a\": 1\n}\n");
+    CHECK(stat_of(file).st_ino == before.st_ino);
+    CHECK(std::distance(fs::directory_iterator(dir.path()), fs::directory_iterator()) == 1);
 }
 
 TEST_CASE("--indent sets the indentation of inserted values, and never mixes tabs and spaces") {

@@ -81,6 +81,23 @@ TEST_CASE("SOURCE DEST copies the content and gives DEST mode 0755 whatever the 
     CHECK(list_dir(dir.path()) == std::vector<std::string>{"dest", "src"});
 }
 
+TEST_CASE("-v whose report cannot be written exits 3, every DEST replaced, never 1") {
+    // 1 says "nothing was replaced"; a closed or full standard output after the commit made it
+    // say so of files already new.
+    ScratchDir dir;
+    write_file(dir / "src", "payload\n");
+    write_file(dir / "dest", "old\n");
+    std::ostream broken(nullptr);  // every write fails, as on a full or closed standard output
+    std::ostringstream err;
+    const int status =
+        run_atomic_install({"-v", (dir / "src").string(), (dir / "dest").string()}, broken, err);
+    CHECK(status == 3);
+    CHECK(err.str() ==
+          "atomic-install: every DEST was replaced, but the -v report could not be "
+          "written\n");
+    CHECK(read_file(dir / "dest") == "payload\n");
+}
+
 TEST_CASE("-m gives DEST the mode, octal or symbolic as chmod applies it to mode 0") {
     ScratchDir dir;
     write_file(dir / "src", "x");

@@ -3,9 +3,12 @@
 #include <doctest/doctest.h>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <functional>
+#include <initializer_list>
 #include <string>
 
 #include "cli/system.hpp"
@@ -56,7 +59,139 @@ std::string open_and_read(const fs::path& path) {
 
 const std::string refused = "errno " + std::to_string(EACCES);
 
+// What body returns, run in a child process started with the descriptors closed (doctest's own
+// output and this process's descriptors are left alone); body's string comes back through a pipe.
+std::string with_closed(std::initializer_list<int> closed,
+                        const std::function<std::string()>& body) {
+    int ends[2];
+    REQUIRE(::pipe2(ends, O_CLOEXEC) == 0);
+    const pid_t pid = ::fork();
+    REQUIRE(pid >= 0);
+    if (pid == 0) {
+        const int report = ::fcntl(ends[1], F_DUPFD_CLOEXEC, 10);
+        ::close(ends[0]);
+        ::close(ends[1]);
+        for (int fd : closed) ::close(fd);
+        const std::string result = body();
+        const bool sent =
+            ::write(report, result.data(), result.size()) == static_cast<ssize_t>(result.size());
+        ::_exit(sent ? 0 : 1);
+    }
+    ::close(ends[1]);
+    std::string result;
+    char buffer[512];
+    ssize_t got;
+    while ((got = ::read(ends[0], buffer, sizeof buffer)) > 0)
+        result.append(buffer, static_cast<std::size_t>(got));
+    ::close(ends[0]);
+    int status = 0;
+    REQUIRE(::waitpid(pid, &status, 0) == pid);
+    CHECK(status == 0);
+    return result;
+}
+
+// How a read (fd 0) or a write (fds 1, 2) of fd ends: "ok" or "errno N".
+std::string use(int fd) {
+    char byte = 'x';
+    const ssize_t done = fd == 0 ? ::read(fd, &byte, 1) : ::write(fd, &byte, 1);
+    return done >= 0 ? "ok" : "errno " + std::to_string(errno);
+}
+
+// The descriptors the next open gets, and how each standard one behaves now.
+std::string after_reserving(const fs::path& file) {
+    const int reserved = cli::system::reserve_standard_descriptors();
+    const int opened = ::open(file.c_str(), O_RDWR | O_CLOEXEC);
+    // Above 2 is what matters: which one depends on what the test runner left open.
+    const std::string next = opened > 2 ? "above 2" : std::to_string(opened);
+    std::string result = "reserve " + std::to_string(reserved) + ", next open " + next + ";";
+    for (int fd = 0; fd <= 2; ++fd) {
+        const int flags = ::fcntl(fd, F_GETFD);
+        result += " " + std::to_string(fd) + ": " + use(fd) + ", seen open " +
+                  std::to_string(cli::system::is_open_descriptor(fd)) +
+                  ((flags >= 0 && (flags & FD_CLOEXEC)) ? ", cloexec;" : ";");
+    }
+    return result;
+}
+
+const std::string bad_descriptor = "errno " + std::to_string(EBADF);
+const std::string all_three_reserved = "reserve 0, next open above 2; 0: " + bad_descriptor +
+                                       ", seen open 0, cloexec; 1: " + bad_descriptor +
+                                       ", seen open 0, cloexec; 2: " + bad_descriptor +
+                                       ", seen open 0, cloexec;";
+
 }  // namespace
+
+TEST_CASE("closed standard descriptors are reserved: nothing opened later lands on 0, 1 or 2") {
+    ScratchDir dir;
+    write_file(dir / "lock", "");
+    // Without the reservation the file opened next would be 0, and "standard error" a file.
+    CHECK(with_closed({0, 1, 2}, [&] { return after_reserving(dir / "lock"); }) ==
+          all_three_reserved);
+    CHECK(read_file(dir / "lock") == "");
+    // Only the closed ones are taken; an open one is left as it was.
+    const std::string only_error = with_closed({2}, [&] {
+        const std::string result = after_reserving(dir / "lock");
+        return result.substr(0, result.find(';') + 1) +
+               " 2:" + result.substr(result.rfind(':') + 1);
+    });
+    CHECK(only_error ==
+          "reserve 0, next open above 2; 2: " + bad_descriptor + ", seen open 0, cloexec;");
+}
+
+TEST_CASE("where /dev/null cannot be opened, an O_PATH descriptor of / reserves the place") {
+    ScratchDir dir;
+    write_file(dir / "lock", "");
+    const std::string result = with_closed({0, 1, 2}, [&] {
+        cli::system::set_fault_plan(
+            [](cli::system::Call call) { return call == cli::system::Call::reserve ? ENOENT : 0; });
+        std::string report = after_reserving(dir / "lock");
+        struct stat st;
+        const bool root =
+            ::fstat(0, &st) == 0 && S_ISDIR(st.st_mode) && (::fcntl(0, F_GETFL) & O_PATH) != 0;
+        return report + (root ? " / as O_PATH" : " not / as O_PATH");
+    });
+    CHECK(result == all_three_reserved + " / as O_PATH");
+    CHECK(read_file(dir / "lock") == "");
+}
+
+TEST_CASE("/dev/stdin, /dev/fd/N and /proc/self/fd/N of a closed standard descriptor fail EBADF") {
+    // Without the check they would read the placeholder, /dev/null, as an empty file: an
+    // atomic-commit SOURCE or a json-edit @FILE silently empty.
+    const std::string result = with_closed({0, 1}, [] {
+        cli::system::reserve_standard_descriptors();
+        // One statement each: reading_step() speaks of the call just made.
+        std::string report = open_and_read("/dev/stdin");
+        report += " (" + cli::system::reading_step("open") + "), ";
+        report += open_and_read("/dev/fd/0") + ", ";
+        report += open_and_read("/proc/self/fd/1");
+        report += " (" + cli::system::reading_step("open") + "), ";
+        report += std::to_string(cli::system::names_closed_standard_descriptor("/dev/stdout"));
+        report += " " + cli::system::reading_step("open") + ", ";
+        // /dev/null itself, and another descriptor on it, are no closed standard descriptor.
+        const int other = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+        report += "'" + open_and_read("/dev/null") + "' '";
+        report += open_and_read("/proc/self/fd/" + std::to_string(other)) + "' ";
+        report += std::to_string(cli::system::names_closed_standard_descriptor("/dev/null"));
+        report += " " + cli::system::reading_step("open");
+        return report;
+    });
+    CHECK(result == bad_descriptor + " (open: standard input is closed), " + bad_descriptor + ", " +
+                        bad_descriptor +
+                        " (open: standard output is closed), 1 open: "
+                        "standard output is closed, '' '' 0 open");
+}
+
+TEST_CASE("an open standard input is still read through /dev/stdin") {
+    ScratchDir dir;
+    write_file(dir / "input", "piped\n");
+    const std::string result = with_closed({1}, [&] {
+        const int input = ::open((dir / "input").c_str(), O_RDONLY);
+        ::dup2(input, 0);
+        cli::system::reserve_standard_descriptors();
+        return open_and_read("/dev/stdin") + std::to_string(cli::system::is_open_descriptor(0));
+    });
+    CHECK(result == "piped\n1");
+}
 
 TEST_CASE("another user's symlink in a sticky directory is refused with EACCES, and said so") {
     if (!running_as_root()) {

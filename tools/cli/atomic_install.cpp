@@ -82,7 +82,7 @@ constexpr ToolInfo info = {
     "  1      the install failed; nothing was replaced\n"
     "  2      bad usage; nothing was touched\n"
     "  3      some DESTs were replaced and others not, or all were replaced but the\n"
-    "         directory sync failed; stderr lists which\n"
+    "         directory sync or the -v report failed; stderr lists which\n"
     "  128+N  signal N arrived before the commit; nothing was replaced\n",
 };
 
@@ -421,8 +421,13 @@ int commit(Batch& batch, const Request& request, const std::vector<Copy>& copies
         if (request.verbose) print_installed(copies, batch, out);
         return batch.replaced().empty() ? exit_status::failure : exit_status::replaced_with_error;
     }
-    if (request.verbose) print_installed(copies, batch, out);
-    return exit_status::success;
+    if (!request.verbose) return exit_status::success;
+    print_installed(copies, batch, out);
+    if (out.flush()) return exit_status::success;
+    // Every DEST is new: the failure status, "nothing was replaced", would say the opposite.
+    err << tool << ": every DEST was replaced, but the -v report could not be written\n";
+    standard_output_failure_reported();
+    return exit_status::replaced_with_error;
 }
 
 // A failure while staging drops the batch unpublished; with several files, say that the

@@ -48,7 +48,59 @@ void set_fault_plan(FaultPlan plan) {
     fault_plan = std::move(plan);
 }
 
+namespace {
+
+// What reserve_standard_descriptors() put in place of a closed 0, 1 or 2: the file's identity,
+// so that a path reaching it again through procfs is known for the closed descriptor it stands for.
+struct Reserved {
+    bool taken = false;
+    dev_t device = 0;
+    ino_t inode = 0;
+};
+Reserved reserved[3];
+
+bool is_reserved(int fd) {
+    return fd >= 0 && fd <= 2 && reserved[fd].taken;
+}
+
+// /dev/null, opened as fd is meant to fail, or / as O_PATH where there is no /dev/null; moved to
+// fd if a lower descriptor was free. -1 with errno.
+int open_placeholder(int fd) {
+    int got = -1;
+    if (!injected(Call::reserve))
+        got = ::open("/dev/null", (fd == 0 ? O_WRONLY : O_RDONLY) | O_CLOEXEC);
+    if (got < 0) got = ::open("/", O_PATH | O_CLOEXEC);
+    if (got < 0 || got == fd) return got;
+    const int moved = ::dup3(got, fd, O_CLOEXEC);
+    const int error = errno;
+    ::close(got);
+    errno = error;
+    return moved;
+}
+
+}  // namespace
+
+int reserve_standard_descriptors() {
+    int result = 0;
+    for (int fd = 0; fd <= 2; ++fd) {
+        if (::fcntl(fd, F_GETFD) >= 0) continue;
+        if (errno != EBADF) {
+            result = -1;
+            continue;
+        }
+        struct stat st;
+        const int got = open_placeholder(fd);
+        if (got < 0 || ::fstat(got, &st) != 0) {
+            result = -1;
+            continue;
+        }
+        reserved[fd] = {true, st.st_dev, st.st_ino};
+    }
+    return result;
+}
+
 int is_open_descriptor(int fd) {
+    if (is_reserved(fd)) return 0;
     if (::fcntl(fd, F_GETFD) >= 0) return 1;
     return errno == EBADF ? 0 : -1;
 }
@@ -107,6 +159,10 @@ namespace {
 
 // Set by open_for_reading when it refused a symlink, for reading_step().
 thread_local bool refused_planted_symlink = false;
+// The last standard descriptor (0, 1, 2) whose procfs link the walk followed, or -1; and the one
+// open_for_reading found to be closed (reserved), for reading_step().
+thread_local int followed_standard_descriptor = -1;
+thread_local int closed_standard_descriptor = -1;
 
 // As many symlinks as the kernel follows in one path before it gives up with ELOOP.
 constexpr int max_symlinks = 40;
@@ -166,7 +222,12 @@ int follow(int directory_fd, const char* name, int link_fd, int flags, int& hops
         return -1;
     }
     // No user can plant a link in procfs; its links are followed as the kernel follows them.
-    if (on_procfs(directory_fd)) return ::openat(directory_fd, name, flags);
+    if (on_procfs(directory_fd)) {
+        const std::string link_name = name;
+        if (link_name == "0" || link_name == "1" || link_name == "2")
+            followed_standard_descriptor = link_name[0] - '0';
+        return ::openat(directory_fd, name, flags);
+    }
     std::string text(PATH_MAX, '\0');
     const ssize_t length = ::readlinkat(link_fd, "", text.data(), text.size());
     if (length < 0) return -1;
@@ -232,6 +293,7 @@ int walk(int at_fd, const std::string& path, int flags, int& hops) {
 // symlink, the common case; a path with one, or a kernel without openat2, is walked.
 int open_checked(const char* path, int flags, bool& through_symlink) {
     through_symlink = false;
+    followed_standard_descriptor = -1;
     struct open_how how {};
     how.flags = static_cast<decltype(how.flags)>(static_cast<unsigned>(flags));
     how.resolve = RESOLVE_NO_SYMLINKS;
@@ -245,16 +307,41 @@ int open_checked(const char* path, int flags, bool& through_symlink) {
     return walked;
 }
 
+// Whether st, opened through the procfs link of a standard descriptor, is the placeholder
+// reserved for it: the descriptor was closed when the tool started (errno set to EBADF).
+bool is_closed_standard_descriptor(const struct stat& st) {
+    const int fd = followed_standard_descriptor;
+    if (!is_reserved(fd) || st.st_dev != reserved[fd].device || st.st_ino != reserved[fd].inode)
+        return false;
+    closed_standard_descriptor = fd;
+    errno = EBADF;
+    return true;
+}
+
 }  // namespace
+
+int names_closed_standard_descriptor(const char* path) {
+    refused_planted_symlink = false;
+    closed_standard_descriptor = -1;
+    if (!is_reserved(0) && !is_reserved(1) && !is_reserved(2)) return 0;  // the usual start
+    bool through_symlink = false;
+    // Not O_PATH, with which the walk would open a symlink itself rather than follow it; opened
+    // as open_for_reading opens, so that a FIFO cannot hang it.
+    Held fd(open_checked(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK, through_symlink));
+    struct stat st;
+    if (fd.get() < 0 || ::fstat(fd.get(), &st) != 0) return 0;
+    return is_closed_standard_descriptor(st) ? 1 : 0;
+}
 
 int open_for_reading(const char* path, FileIdentity& identity) {
     refused_planted_symlink = false;
+    closed_standard_descriptor = -1;
     bool through_symlink = false;
     const int fd =
         open_checked(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK, through_symlink);
     if (fd < 0) return -1;
     struct stat st;
-    bool failed = ::fstat(fd, &st) != 0;
+    bool failed = ::fstat(fd, &st) != 0 || is_closed_standard_descriptor(st);
     if (!failed) fill_identity(st, identity);
     identity.through_symlink = through_symlink;
     if (!failed && identity.kind != FileKind::regular) {
@@ -271,6 +358,9 @@ int open_for_reading(const char* path, FileIdentity& identity) {
 }
 
 std::string reading_step(const std::string& step) {
+    static const char* const standard_names[] = {"input", "output", "error"};
+    if (closed_standard_descriptor >= 0)
+        return step + ": standard " + standard_names[closed_standard_descriptor] + " is closed";
     if (!refused_planted_symlink) return step;
     return step + ": refusing to follow a symlink another user planted in a sticky directory";
 }

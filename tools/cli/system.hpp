@@ -12,15 +12,32 @@
 namespace atomfile::cli::system {
 
 // The tools' fault seam, as the library has one for its calls: while a plan is set, spawn(),
-// make_pipe() and the child waits ask it first and, when it answers with an errno value, fail
-// with it instead of making the call. For tests; set it before the work, not concurrently.
-enum class Call { spawn, pipe, wait };
+// make_pipe(), the child waits and reserve_standard_descriptors()' open of /dev/null ask it
+// first and, when it answers with an errno value, fail with it instead of making the call. For
+// tests; set it before the work, not concurrently.
+enum class Call { spawn, pipe, wait, reserve };
 using FaultPlan = std::function<int(Call call)>;
 void set_fault_plan(FaultPlan plan);  // an empty plan removes it
 
-// Whether fd is an open descriptor (1) or not (0: F_GETFD failed with EBADF), or error (-1).
+// A tool's main calls this first, before anything is opened: each of the descriptors 0, 1 and 2
+// that is closed is taken by /dev/null, so that no file the tool or the library opens later can
+// land there. Otherwise a lock file, a journal or a temp opened as descriptor 2 would receive the
+// tool's messages, and /dev/stdin, /dev/fd/0 or /proc/self/fd/0 would name the tool's own files.
+// Each is opened so that using it fails as a closed descriptor does, with EBADF: 0 write-only,
+// 1 and 2 read-only, all O_CLOEXEC (a child the tool starts gets the closed descriptor it was
+// given). Where /dev/null cannot be opened (a chroot without /dev) an O_PATH descriptor of / takes
+// its place, which fails every read and write with EBADF too. 0, or -1 with errno when one could
+// not be reserved at all: it stays closed, and the checks below still see it closed.
+int reserve_standard_descriptors();
+// Whether fd is an open descriptor (1) or not (0: F_GETFD failed with EBADF, or fd is one of 0,
+// 1, 2 that reserve_standard_descriptors() found closed), or error (-1).
 // A tool started with standard input closed must say so, not read whatever it opened next as 0.
 int is_open_descriptor(int fd);
+// Whether path leads, through a link of procfs (/dev/stdin, /dev/fd/1, /proc/self/fd/2), to a
+// standard descriptor that reserve_standard_descriptors() found closed: 1 (reading_step() then
+// names it), 0 when not or when path cannot be opened (whoever opens it reports why), for files
+// opened elsewhere (the library), which would otherwise read /dev/null's nothing as the content.
+int names_closed_standard_descriptor(const char* path);
 // Opens /dev/null for reading (O_CLOEXEC), for a child that must read nothing.
 int open_null_device();
 int close_fd(int fd);
@@ -56,10 +73,13 @@ int file_identity_at(const char* path, bool follow, FileIdentity& identity);
 // a component at a time, each opened with O_NOFOLLOW, and a link allowed is read through the
 // descriptor that was checked and followed by its text, relative to its directory (procfs links,
 // which no user can plant, are followed by the kernel: /dev/stdin works).
+// A path that leads to a standard descriptor the tool was started without (/dev/stdin with
+// standard input closed) fails with EBADF: it never reads the placeholder's nothing as empty.
 int open_for_reading(const char* path, FileIdentity& identity);
 // The step to report for this thread's last failed open_for_reading: step itself, or after a
 // refused symlink "STEP: refusing to follow a symlink another user planted in a sticky
-// directory" (errno EACCES alone would say only "Permission denied").
+// directory" (errno EACCES alone would say only "Permission denied"), or after a closed
+// standard descriptor "STEP: standard input is closed" (or output, error).
 std::string reading_step(const std::string& step);
 // Raises the soft limit on open descriptors (RLIMIT_NOFILE) to the hard limit: a group commit
 // holds two or three descriptors per file until it commits, and the common soft limit of 1024

@@ -6,6 +6,7 @@
 
 #include "atomfile/error.hpp"
 #include "atomfile/replace.hpp"
+#include "cli/system.hpp"
 #include "cli/tool_error.hpp"
 
 namespace atomfile::cli {
@@ -29,6 +30,13 @@ int run_work(const ToolInfo& info, const std::function<int(SignalCatcher&)>& wor
 }
 
 }  // namespace
+
+void begin_tool_process() {
+    // A descriptor that cannot be reserved stays closed: the tools' own checks of a closed
+    // standard input still refuse it, as they did before there was a reservation.
+    static_cast<void>(system::reserve_standard_descriptors());
+    system::keep_signals_caught_until_exit();
+}
 
 void add_help_and_version(po::options_description& options) {
     options.add_options()("help,h", "show this help and exit")("version",
@@ -67,14 +75,19 @@ void standard_output_failure_reported() {
     standard_output_failure_said = true;
 }
 
-ATOMFILE_NO_VPTR_CHECK int finish_standard_output(const char* tool, int status, int failure_status,
-                                                  std::ostream& out, std::ostream& err) {
+ATOMFILE_NO_VPTR_CHECK int flush_standard_output(std::ostream& out) {
     errno = 0;
     out.flush();
     const bool failed = !out || std::fflush(stdout) != 0 || std::ferror(stdout) != 0;
-    if (!failed) return status;
+    if (!failed) return 0;
+    return errno != 0 ? errno : EIO;
+}
+
+ATOMFILE_NO_VPTR_CHECK int finish_standard_output(const char* tool, int status, int failure_status,
+                                                  std::ostream& out, std::ostream& err) {
+    const int error = flush_standard_output(out);
+    if (error == 0) return status;
     if (standard_output_failure_said && status != 0) return status;
-    const int error = errno != 0 ? errno : EIO;
     err << tool << ": write error on standard output: " << std::generic_category().message(error)
         << '\n';
     return status != 0 ? status : failure_status;

@@ -43,6 +43,12 @@ struct ToolInfo {
 #define ATOMFILE_NO_VPTR_CHECK
 #endif
 
+// What a tool's main calls first, before anything is opened: each of the standard descriptors
+// 0, 1, 2 that the tool was started without is reserved (system::reserve_standard_descriptors),
+// so that no file opened later becomes "standard error" and takes the tool's messages, and
+// signals caught stay caught until exit (system::keep_signals_caught_until_exit).
+void begin_tool_process();
+
 // Whether a tool's Request carries UpdateSettings (atomic-write, atomic-edit).
 template <typename Request, typename = void>
 struct has_update_settings : std::false_type {};
@@ -97,6 +103,9 @@ ATOMFILE_NO_VPTR_CHECK int run_tool(const ToolInfo& info,
 // A tool that has itself said why its report could not be written (and what was done) calls
 // this, so that finish_standard_output() does not add a second, vaguer message.
 void standard_output_failure_reported();
+// Flushes out and C's stdout behind it: 0, or the errno of the failed write (EIO when none was
+// left), for a tool that must know its output was written before it commits.
+ATOMFILE_NO_VPTR_CHECK int flush_standard_output(std::ostream& out);
 ATOMFILE_NO_VPTR_CHECK int finish_standard_output(const char* tool, int status, int failure_status,
                                                   std::ostream& out, std::ostream& err);
 

@@ -222,10 +222,6 @@ void read_operations(const std::vector<std::string>& args, std::size_t next, Set
     }
 }
 
-std::string read_stream(std::istream& in) {
-    return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-}
-
 // "@FILE" or "@-" in place of a JSON argument or set-string's TEXT.
 bool names_file(const Operation& operation) {
     return !operation.argument.empty() && operation.argument.front() == '@';
@@ -285,10 +281,23 @@ void load_arguments(Settings& settings, std::istream& in) {
         if (source == "-") {
             if (stdin_used) throw UsageError("standard input can be read only once");
             stdin_used = true;
-            operation.argument = read_stream(in);
+            operation.argument = read_standard_input(in);
             continue;
         }
         operation.argument = read_argument_file(source);
+    }
+}
+
+// libstdc++'s file buffer throws on a failed read, with errno as the code and a text about its
+// own internals; the user is told which file could not be read, and why.
+std::string read_standard_input(std::istream& in) {
+    try {
+        return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    } catch (const std::ios_base::failure& e) {
+        const bool has_errno = e.code().category() == std::system_category() ||
+                               e.code().category() == std::generic_category();
+        const int error = has_errno ? e.code().value() : EIO;
+        throw Error(std::error_code(error, std::generic_category()), "read standard input", "-");
     }
 }
 

@@ -68,6 +68,10 @@ Settings parse_command_line(const std::vector<std::string>& args);
 // argument") when a file cannot be read.
 void load_arguments(Settings& settings, std::istream& in);
 
+// Everything in (standard input) to its end. A failed read (a closed descriptor, a directory)
+// throws atomfile::Error with path "-" and step "read standard input", saying why.
+std::string read_standard_input(std::istream& in);
+
 // A JSON argument that is not valid JSON.
 class ArgumentError : public std::runtime_error {
   public:

@@ -8,6 +8,7 @@
 #include <optional>
 #include <sstream>
 #include <stdexcept>
+#include <system_error>
 
 #include "atomfile/error.hpp"
 #include "atomfile/json.hpp"
@@ -16,6 +17,7 @@
 #include "atomfile/version.hpp"
 #include "cli/system.hpp"
 #include "cli/tool_error.hpp"
+#include "cli/tool_main.hpp"
 #include "json/json_command_line.hpp"
 #include "json/json_diff.hpp"
 
@@ -313,7 +315,13 @@ void show(const Settings& settings, Document& document, const std::string& origi
 
 int edit_stream(const Settings& settings, std::istream& in, std::ostream& out, std::ostream& err) {
     Source source{"-"};
-    std::string text(std::istreambuf_iterator<char>(in), {});
+    std::string text;
+    try {
+        text = read_standard_input(in);
+    } catch (const Error& e) {
+        cli::report_error(err, tool, e);
+        return exit_code::io_error;
+    }
     if (settings.max_size && text.size() > *settings.max_size) {
         cli::report_error(err, tool, "-", "read", "File too large");
         return exit_code::io_error;
@@ -373,6 +381,11 @@ FileContent read_original(const Settings& settings, const AtomicFile& file) {
 
 // Reads FILE through the AtomicFile, under its lock, when it will be written.
 Content read_source(const Settings& settings, std::optional<AtomicFile>& file, Source& source) {
+    // /dev/stdin with standard input closed leads to the tool's placeholder, /dev/null: its
+    // nothing is no document to read, and no file to replace.
+    if (cli::system::names_closed_standard_descriptor(settings.file.c_str()) == 1)
+        throw Error(std::make_error_code(std::errc::bad_file_descriptor),
+                    cli::system::reading_step("open"), settings.file);
     if (!modifies(settings) || settings.dry_run) return read_only(settings, source);
     try {
         file.emplace(settings.file, replace_options(settings));
@@ -476,6 +489,19 @@ std::optional<int> edit_while_validating(const Settings& settings, AtomicFile& f
     return exit_code::success;
 }
 
+// --diff shows what the edit changes before it is made: a diff that cannot be written (a full
+// disk, a closed descriptor) leaves FILE untouched, as exit status 4 promises.
+bool diff_written(std::ostream& out, std::ostream& err) {
+    // A write that failed while the diff was written, just before: errno still says why.
+    const int failed_write = out ? 0 : errno;
+    const int error = failed_write != 0 ? failed_write : cli::flush_standard_output(out);
+    if (error == 0) return true;
+    err << tool << ": write error on standard output: " << std::generic_category().message(error)
+        << "; nothing was changed\n";
+    cli::standard_output_failure_reported();
+    return false;
+}
+
 int edit_file(const Settings& settings, std::ostream& out, std::ostream& err,
               bool concurrently = true) {
     Source source{settings.file};
@@ -504,6 +530,7 @@ int edit_file(const Settings& settings, std::ostream& out, std::ostream& err,
     if (code != exit_code::success) return code;
     if (modifies(settings)) show(settings, *document, original, source, out);
     if (!file || !(document->changed() || source.missing)) return exit_code::success;
+    if (settings.diff && !diff_written(out, err)) return exit_code::io_error;
     try {
         write_document(*file, *document, *text);
         file->commit();

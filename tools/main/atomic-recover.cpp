@@ -2,11 +2,10 @@
 #include <iostream>
 
 #include "cli/atomic_recover.hpp"
-#include "cli/system.hpp"
 #include "cli/tool_main.hpp"
 
 int main(int argc, char** argv) {
-    atomfile::cli::system::keep_signals_caught_until_exit();
+    atomfile::cli::begin_tool_process();
     int status = atomfile::cli::run_atomic_recover({argv + 1, argv + argc}, std::cout, std::cerr);
     return atomfile::cli::finish_standard_output(
         "atomic-recover", status, atomfile::cli::exit_status::failure, std::cout, std::cerr);

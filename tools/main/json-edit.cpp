@@ -1,12 +1,11 @@
 // json-edit: see tools/json/json_edit.hpp and json-edit(1).
 #include <iostream>
 
-#include "cli/system.hpp"
 #include "cli/tool_main.hpp"
 #include "json/json_edit.hpp"
 
 int main(int argc, char** argv) {
-    atomfile::cli::system::keep_signals_caught_until_exit();
+    atomfile::cli::begin_tool_process();
     std::ios::sync_with_stdio(false);
     int status =
         atomfile::json::run_json_edit({argv + 1, argv + argc}, std::cin, std::cout, std::cerr);

@@ -1,12 +1,11 @@
 // with-tempdir: see tools/cli/with_tempdir.hpp and with-tempdir(1).
 #include <iostream>
 
-#include "cli/system.hpp"
 #include "cli/tool_main.hpp"
 #include "cli/with_tempdir.hpp"
 
 int main(int argc, char** argv) {
-    atomfile::cli::system::keep_signals_caught_until_exit();
+    atomfile::cli::begin_tool_process();
     int status = atomfile::cli::run_with_tempdir({argv + 1, argv + argc}, std::cout, std::cerr);
     return atomfile::cli::finish_standard_output(
         "with-tempdir", status, atomfile::cli::exit_status::tool_failure, std::cout, std::cerr);
