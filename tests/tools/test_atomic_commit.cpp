@@ -145,7 +145,10 @@ TEST_CASE("a missing SOURCE or an --expect that does not hold fails with 1, chan
     args.push_back("--expect=a.conf=" + (sources / "seen").string());
     run = commit(args, "x");
     CHECK(run.status == 1);
-    CHECK(run.err.find("check expected content") != std::string::npos);
+    CHECK(run.err.find("a.conf: check expected content: its content is not the one expected "
+                       "(changed by someone else, or missing); nothing was committed\n") !=
+          std::string::npos);
+    CHECK(run.err.find("busy") == std::string::npos);
     CHECK(root.all_old());
     root.check_clean();
 }

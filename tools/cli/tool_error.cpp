@@ -36,6 +36,9 @@ std::string reason_of(const Error& e) {
     if (e.step_id() == Step::hard_links && e.code() == std::errc::too_many_links)
         return "refused by --refuse-hard-links (its other names would keep the old content; the "
                "file is unchanged)";
+    if (e.step_id() == Step::expect && e.code() == std::errc::device_or_resource_busy)
+        return "its content is not the one expected (changed by someone else, or missing); "
+               "nothing was committed";
     if (e.step_id() == Step::resolve && !e.second_path().empty())
         return e.code().message() + " (" + e.second_path() + ")";
     return e.code().message();

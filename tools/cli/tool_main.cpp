@@ -1,5 +1,6 @@
 #include "cli/tool_main.hpp"
 
+#include <unistd.h>
 #include <cerrno>
 #include <cstdio>
 #include <system_error>
@@ -80,7 +81,9 @@ ATOMFILE_NO_VPTR_CHECK int flush_standard_output(std::ostream& out) {
     out.flush();
     const bool failed = !out || std::fflush(stdout) != 0 || std::ferror(stdout) != 0;
     if (!failed) return 0;
-    return errno != 0 ? errno : EIO;
+    if (errno != 0) return errno;
+    // The write failed earlier and its errno is gone; a closed descriptor (reserved) is known.
+    return system::is_open_descriptor(STDOUT_FILENO) == 0 ? EBADF : EIO;
 }
 
 ATOMFILE_NO_VPTR_CHECK int finish_standard_output(const char* tool, int status, int failure_status,
