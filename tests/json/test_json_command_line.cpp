@@ -90,6 +90,14 @@ TEST_CASE("bad usage is refused with a message") {
     }
 }
 
+TEST_CASE("a backup suffix that is empty or holds '/' is bad usage, as for atomic-write") {
+    CHECK_THROWS_WITH_AS(parse_command_line({"--backup=/x", "f", "set", "/a", "1"}),
+                         "invalid backup suffix '/x' (a suffix cannot contain '/')", UsageError);
+    CHECK_THROWS_WITH_AS(parse_command_line({"--backup=", "f", "set", "/a", "1"}),
+                         "the backup suffix must not be empty", UsageError);
+    CHECK(parse_command_line({"-b", "f", "set", "/a", "1"}).backup_suffix == "~");
+}
+
 TEST_CASE("@FILE and @- arguments are read; stdin only once") {
     ScratchDir dir;
     write_file(dir / "v.json", "{\"k\": 1}");

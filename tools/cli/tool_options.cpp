@@ -148,6 +148,13 @@ void add_update_options(po::options_description& options, bool with_lock) {
                                     : "wait at most SECONDS (or inf) for the lock (default 30)");
 }
 
+std::string parse_backup_suffix(const std::string& text) {
+    if (text.empty()) throw UsageError("the backup suffix must not be empty");
+    if (text.find('/') != std::string::npos)
+        throw UsageError("invalid backup suffix '" + text + "' (a suffix cannot contain '/')");
+    return text;
+}
+
 UpdateSettings update_settings(const po::variables_map& values) {
     UpdateSettings settings;
     settings.append = flag(values, "append");
@@ -156,12 +163,7 @@ UpdateSettings update_settings(const po::variables_map& values) {
     settings.replace.skip_unchanged = flag(values, "skip-unchanged");
     if (values.count("mode")) settings.replace.mode = parse_mode(values["mode"].as<std::string>());
     if (values.count("backup")) {
-        settings.replace.backup_suffix = values["backup"].as<std::string>();
-        if (settings.replace.backup_suffix.empty())
-            throw UsageError("the backup suffix must not be empty");
-        if (settings.replace.backup_suffix.find('/') != std::string::npos)
-            throw UsageError("invalid backup suffix '" + settings.replace.backup_suffix +
-                             "' (a suffix cannot contain '/')");
+        settings.replace.backup_suffix = parse_backup_suffix(values["backup"].as<std::string>());
     }
     settings.replace.follow_symlinks = !flag(values, "no-follow");
     if (values.count("durability"))

@@ -61,6 +61,8 @@ std::chrono::milliseconds parse_lock_timeout(const std::string& text);
 // A --keep-owner value: "if-permitted" (the default: keep where allowed, warn otherwise),
 // "strict" (refuse to change the owner) or "never". Throws UsageError naming the text.
 OwnerPolicy parse_owner_policy(const std::string& text);
+// A --backup suffix, checked: empty, or holding '/' (a name in another directory), is a UsageError.
+std::string parse_backup_suffix(const std::string& text);
 
 // The arguments before the first "--" and those after it (COMMAND).
 struct SplitArguments {

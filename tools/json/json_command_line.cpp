@@ -142,7 +142,11 @@ void OptionReader::apply(const std::string& name, std::optional<std::string> inl
     if (set_flag(s, name)) {
         if (inline_value) throw UsageError(name + " takes no value");
     } else if (name == "-b" || name == "--backup") {
-        s.backup_suffix = inline_value.value_or("~");  // the value is optional: only attached
+        try {  // the value is optional: only attached
+            s.backup_suffix = cli::parse_backup_suffix(inline_value.value_or("~"));
+        } catch (const cli::UsageError& e) {
+            throw UsageError(e.what());
+        }
     } else if (name == "--indent") {
         try {
             s.indent = parse_indent(take_value(name, inline_value));
