@@ -62,12 +62,12 @@ TEST_CASE("the fallback reports the refusal and the record's path before it over
     std::string refused_step;
     std::string record;
     std::string content_when_told;
-    ReplaceOptions options = fallback;
-    options.on_in_place_fallback = [&](const Error& refused, const std::string& undo_record) {
-        refused_step = refused.step();
-        record = undo_record;
-        content_when_told = read_file(dir / "app.conf");
-    };
+    auto options = ReplaceOptions(fallback).with_on_in_place_fallback(
+        [&](const Error& refused, const std::string& undo_record) {
+            refused_step = refused.step();
+            record = undo_record;
+            content_when_told = read_file(dir / "app.conf");
+        });
     ScopedFault busy(platform::Call::rename, EBUSY);
     write_atomic((dir / "app.conf").string(), "new", options);
     CHECK(refused_step == "rename temp over target");

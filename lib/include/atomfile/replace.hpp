@@ -115,7 +115,7 @@ struct OwnerNotKept {
     bool group_kept = false;            // false: new_gid differs from old_gid
 };
 
-// How a replace is done. The fields fall into six concerns, in this order:
+// How a replace is done. The fields fall into seven concerns, in this order:
 //   durability          durability
 //   content             skip_unchanged
 //   target resolution   follow_symlinks, protected_symlinks, protected_regular, create_only,
@@ -124,6 +124,7 @@ struct OwnerNotKept {
 //                       keep_xattrs, hard_links
 //   backup              backup_suffix
 //   locking             lock, lock_timeout, cancel_lock_wait, detect_conflicts
+//   in-place fallback   in_place_fallback, undo_directory, on_in_place_fallback
 // Set them by field (options.lock = true) or with the chainable setters below the fields, one
 // with_FIELD per field, grouped the same way (temporary_file.hpp says why this form):
 //     write_atomic(path, data, ReplaceOptions().with_backup_suffix("~").with_lock(true));
@@ -376,6 +377,11 @@ struct ReplaceOptions {
     }
     ReplaceOptions& with_undo_directory(std::string value) {
         undo_directory = std::move(value);
+        return *this;
+    }
+    ReplaceOptions& with_on_in_place_fallback(
+        std::function<void(const Error& refused, const std::string& undo_record)> value) {
+        on_in_place_fallback = std::move(value);
         return *this;
     }
 };
