@@ -52,8 +52,8 @@ std::uint64_t copy_into_temp(int in_fd, int temp_fd, std::int64_t at, WriteBehin
     std::uint64_t total = 0;
     std::vector<char> buffer;
     for (;;) {
-        if (stop && stop()) return total;
-        if (waits && !wait_for_input(in_fd, stop, path)) return total;
+        // wait_for_input asks stop first: asked once per read either way.
+        if (waits ? !wait_for_input(in_fd, stop, path) : stop && stop()) return total;
         long moved = platform::transfer(in_fd, temp_fd, transfer_chunk, kind, buffer);
         if (moved < 0 && errno == EINTR) continue;
         if (moved < 0) throw_errno(step::copy_into_temp, path);
