@@ -268,3 +268,48 @@ TEST_CASE("a directory whose mount cannot be checked is not entered") {
     }
     CHECK(read_file(root / "sub" / "file") == "x");
 }
+
+TEST_CASE("an empty directory is removed when no descriptor is left to open it (EMFILE)") {
+    ScratchDir dir;
+    fs::create_directories(dir / "staging");
+    FileDescriptor parent(
+        platform::open_directory(platform::current_directory, dir.path().c_str()));
+    REQUIRE(parent);
+    {
+        ScopedFault fault(platform::Call::open, EMFILE, 0);  // every open, as at ulimit -n
+        CHECK_NOTHROW(
+            detail::remove_tree_at(parent.get(), "staging", (dir / "staging").string(), false));
+        CHECK(fault.fired());
+    }
+    CHECK(list_dir(dir.path()).empty());
+}
+
+TEST_CASE("a directory removed in the end is no failure, though its listing was refused") {
+    ScratchDir dir;
+    fs::create_directories(dir / "empty");
+    FileDescriptor parent(
+        platform::open_directory(platform::current_directory, dir.path().c_str()));
+    REQUIRE(parent);
+    {
+        // The second open is the listing's own descriptor: refused as at the descriptor limit.
+        ScopedFault fault(platform::Call::open, EMFILE, 2);
+        CHECK_NOTHROW(
+            detail::remove_tree_at(parent.get(), "empty", (dir / "empty").string(), false));
+        CHECK(fault.fired());
+    }
+    CHECK(list_dir(dir.path()).empty());
+    // A listing refused in a directory that is not empty is still reported, and it is kept.
+    fs::create_directories(dir / "full");
+    write_file(dir / "full" / "file", "x");
+    {
+        ScopedFault fault(platform::Call::open, EMFILE, 2);
+        try {
+            detail::remove_tree_at(parent.get(), "full", (dir / "full").string(), false);
+            FAIL("removal succeeded with the listing refused");
+        } catch (const Error& e) {
+            CHECK(e.code() == std::errc::too_many_files_open);
+            CHECK(e.step() == "list directory to remove it");
+        }
+    }
+    CHECK(read_file(dir / "full" / "file") == "x");
+}

@@ -147,6 +147,20 @@ TEST_CASE("a fault at any step before the exchange leaves DIR untouched and no s
     }
 }
 
+TEST_CASE("a DIR that cannot be inspected fails at resolve target, with nothing staged") {
+    ScratchDir scratch;
+    const fs::path dir = scratch / "site";
+    write_generation(dir, "old");
+    Error e = [&] {
+        // As in a parent without search permission: every stat refused.
+        ScopedFault fault(Call::fstatat, EACCES, 0);
+        return swap_error(dir, populate_with("new"));
+    }();
+    CHECK(e.step_id() == Step::resolve);
+    CHECK(e.code() == std::errc::permission_denied);
+    check_untouched(scratch, dir);
+}
+
 TEST_CASE("EIO or ENOSPC at any system call of a swap: the outcome its error states") {
     for (bool symlink_form : {false, true}) {
         for (int error : {EIO, ENOSPC}) {

@@ -73,3 +73,18 @@ TEST_CASE("a staging directory that cannot be made fails at create_staging, leav
         CHECK(list_dir(scratch.path()).empty());
     }
 }
+
+TEST_CASE("a staging directory made but not opened at the descriptor limit is removed, not left") {
+    ScratchDir scratch;
+    FileDescriptor parent = open_dir(scratch.path());
+    const SwapTarget target = split_target((scratch / "site").string(), Step::create_staging);
+    ScopedFault fault(platform::Call::open, EMFILE, 0);  // every open, as at ulimit -n
+    try {
+        Staging staging(parent.get(), target);
+        FAIL("created");
+    } catch (const Error& e) {
+        CHECK(e.step_id() == Step::create_staging);
+        CHECK(e.code() == std::errc::too_many_files_open);
+    }
+    CHECK(list_dir(scratch.path()).empty());
+}

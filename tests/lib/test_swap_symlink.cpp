@@ -126,6 +126,20 @@ TEST_CASE("a failed directory sync reports the link switched but not durable") {
     CHECK(fs::read_symlink(scratch / "current") == "releases/42");
 }
 
+TEST_CASE("a LINK that cannot be inspected fails at resolve target, with no temp link made") {
+    ScratchDir scratch;
+    make_releases(scratch);
+    const fs::path link = scratch / "current";
+    Error e = [&] {
+        ScopedFault fault(Call::fstatat, EACCES, 0);  // as in a parent we may not search
+        return link_error(link, "releases/42");
+    }();
+    CHECK(e.step_id() == Step::resolve);
+    CHECK(e.code() == std::errc::permission_denied);
+    CHECK(fs::read_symlink(link) == "releases/41");
+    CHECK(list_dir(scratch.path()) == std::vector<std::string>{"current", "releases"});
+}
+
 TEST_CASE("a planted temp name is skipped, never replaced") {
     ScratchDir scratch;
     make_releases(scratch);

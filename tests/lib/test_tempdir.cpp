@@ -164,3 +164,20 @@ TEST_CASE("when no candidate works the error lists every directory tried") {
 TEST_CASE("the default prefix is tmp") {
     CHECK(gettempprefix() == "tmp");
 }
+
+TEST_CASE("out of descriptors, the search ends with EMFILE naming the candidate, caching nothing") {
+    ScratchDir dir;
+    ScopedEnvironment env;
+    only_tmpdir(env, dir.path().string());
+    {
+        ScopedFault fault(platform::Call::open, EMFILE, 0);
+        try {
+            gettempdir();
+            FAIL("gettempdir succeeded with no descriptor to be had");
+        } catch (const Error& e) {
+            CHECK(e.code() == std::errc::too_many_files_open);
+            CHECK(e.path() == dir.path().string());
+        }
+    }
+    CHECK(gettempdir() == dir.path().string());
+}

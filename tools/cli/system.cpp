@@ -377,6 +377,24 @@ int change_mode(const char* path, unsigned mode) {
     return ::chmod(path, static_cast<mode_t>(mode));
 }
 
+namespace {
+
+bool file_size_signal_ignored_by_us = false;
+
+}  // namespace
+
+int ignore_file_size_signal() {
+    struct sigaction previous {};
+    if (::sigaction(SIGXFSZ, nullptr, &previous) != 0) return -1;
+    if (previous.sa_handler == SIG_IGN) return 0;
+    struct sigaction ignore {};
+    ignore.sa_handler = SIG_IGN;
+    sigemptyset(&ignore.sa_mask);
+    if (::sigaction(SIGXFSZ, &ignore, nullptr) != 0) return -1;
+    file_size_signal_ignored_by_us = true;
+    return 0;
+}
+
 int spawn(const SpawnRequest& request) {
     if (injected(Call::spawn)) return -1;
     posix_spawn_file_actions_t actions;
@@ -394,7 +412,12 @@ int spawn(const SpawnRequest& request) {
     sigset_t none;
     sigemptyset(&none);
     posix_spawnattr_setsigmask(&attributes, &none);
-    posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGMASK);
+    // SIGXFSZ ignored by ignore_file_size_signal() for our own writes goes back to its default.
+    sigset_t restored;
+    sigemptyset(&restored);
+    if (file_size_signal_ignored_by_us) sigaddset(&restored, SIGXFSZ);
+    posix_spawnattr_setsigdefault(&attributes, &restored);
+    posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
 
     std::vector<std::string> environment_strings;
     for (char** entry = environ; *entry != nullptr; ++entry) {

@@ -122,6 +122,12 @@ extern const int signal_pipe;       // SIGPIPE
 // what is still pending and restores the previous handlers and mask.
 int catch_signals(const std::vector<int>& signals);
 int release_signals();
+// A tool's main calls this first: SIGXFSZ is ignored, so that a write crossing the file size
+// limit (ulimit -f) fails with EFBIG, reported and cleaned up like any failed write, instead of
+// killing the tool mid-way (a staging directory, a lock file or a half-staged transaction left
+// behind, and the status 128 + 25 that says nothing changed). A SIGXFSZ already ignored stays
+// so; otherwise spawn() gives a child its default action back. 0, or -1 with errno.
+int ignore_file_size_signal();
 // A tool's main calls this first: from then on release_signals() leaves the caught signals
 // recorded and blocked, so that one arriving after the work is done (the files already new) is
 // dropped at exit instead of killing the process with 128 + N, the status that says nothing

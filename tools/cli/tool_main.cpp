@@ -36,6 +36,8 @@ void begin_tool_process() {
     // A descriptor that cannot be reserved stays closed: the tools' own checks of a closed
     // standard input still refuse it, as they did before there was a reservation.
     static_cast<void>(system::reserve_standard_descriptors());
+    // A tool that cannot ignore it is killed by it, as before: nothing better to do.
+    static_cast<void>(system::ignore_file_size_signal());
     system::keep_signals_caught_until_exit();
 }
 

@@ -46,7 +46,8 @@ struct ToolInfo {
 // What a tool's main calls first, before anything is opened: each of the standard descriptors
 // 0, 1, 2 that the tool was started without is reserved (system::reserve_standard_descriptors),
 // so that no file opened later becomes "standard error" and takes the tool's messages, and
-// signals caught stay caught until exit (system::keep_signals_caught_until_exit).
+// signals caught stay caught until exit (system::keep_signals_caught_until_exit), and SIGXFSZ
+// is ignored so that a write past `ulimit -f` fails with EFBIG (system::ignore_file_size_signal).
 void begin_tool_process();
 
 // Whether a tool's Request carries UpdateSettings (atomic-write, atomic-edit).

@@ -1,10 +1,12 @@
 #include "json/json_edit.hpp"
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdint>
 #include <iostream>
 #include <iterator>
 #include <memory>
+#include <new>
 #include <optional>
 #include <sstream>
 #include <stdexcept>
@@ -570,6 +572,12 @@ int run(const std::vector<std::string>& args, std::istream& in, std::ostream& ou
     } catch (const LateUsageError& e) {
         err << tool << ": " << e.what() << '\n';
         return exit_code::usage;
+    } catch (const std::bad_alloc&) {
+        // A document too big for the memory left (ulimit -v): FILE is untouched, its temp
+        // discarded on the way here; the message names it as exit status 4 promises.
+        cli::report_error(err, tool, settings.file, "load and edit",
+                          std::generic_category().message(ENOMEM));
+        return exit_code::io_error;
     }
 }
 

@@ -49,6 +49,8 @@
 //
 // Errors: atomfile::Error (a std::system_error), its code's step and errno:
 //   - "open target directory": DIR's parent cannot be opened. Nothing was done.
+//   - "resolve target": what is at DIR cannot be inspected (a parent without search
+//     permission, EACCES). Nothing was done (the same for replace_symlink's LINK).
 //   - "create staging directory": the staging directory could not be made (EACCES, ENOSPC...).
 //   - "populate staging directory": copy_current failed (the path names the entry; EOPNOTSUPP
 //     for a FIFO, socket or device, which is never opened), or populate replaced the staging

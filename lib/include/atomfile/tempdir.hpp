@@ -15,7 +15,9 @@
 // tempfile.tempdir in Python; set_tempdir("") forgets it so the next call searches again.
 //
 // Errors: when no candidate is usable, gettempdir() throws atomfile::Error with
-// std::errc::no_such_file_or_directory and a message listing every directory tried.
+// std::errc::no_such_file_or_directory and a message listing every directory tried. A probe
+// that fails for want of descriptors or memory (EMFILE, ENFILE, ENOMEM) ends the search with
+// that error and the candidate's path: it says nothing about the directory (nothing is cached).
 #pragma once
 
 #include <string>

@@ -98,19 +98,29 @@ bool remove_directory_round(int dir_fd, const std::string& name, const std::stri
     if (!fd) {
         if (errno == ENOENT) return true;
         if (errno == ELOOP || errno == ENOTDIR) return false;  // now a symlink or a file
-        errors.record(errno, Step::open_to_remove, path);
+        // Out of descriptors (ulimit -n) or memory: an empty directory, such as a staging
+        // directory whose creation failed just after its mkdir, needs none to be removed.
+        const int open_error = errno;
+        if (platform::remove_directory_at(dir_fd, name.c_str()) == 0 || errno == ENOENT)
+            return true;
+        errors.record(open_error, Step::open_to_remove, path);
         return true;
     }
     // Then the descriptor the walk would empty, whatever was mounted since.
     if (skipped_as_mount(dir_fd, fd.get(), "", path, errors)) return true;
-    int errors_before = errors.count;
+    const FirstError errors_before = errors;
     remove_contents(fd.get(), path, errors);
     fd.reset();
-    if (platform::remove_directory_at(dir_fd, name.c_str()) == 0 || errno == ENOENT) return true;
+    // Removed after all: what failed inside left nothing behind (a listing refused with
+    // EMFILE, of a directory that was empty), so there is nothing to report.
+    if (platform::remove_directory_at(dir_fd, name.c_str()) == 0 || errno == ENOENT) {
+        errors = errors_before;
+        return true;
+    }
     // ENOTDIR: swapped for a symlink or file: go again. ENOTEMPTY: an entry inside failed
     // (already recorded), or the directory was refilled meanwhile: only the latter goes again.
     if (errno == ENOTDIR) return false;
-    if (errno == ENOTEMPTY || errno == EEXIST) return errors.count > errors_before;
+    if (errno == ENOTEMPTY || errno == EEXIST) return errors.count > errors_before.count;
     errors.record(errno, Step::remove_directory, path);
     return true;
 }

@@ -31,7 +31,8 @@ Current inspect(int parent_fd, const SwapTarget& target, const DirectorySwapOpti
     current.mode = 0755 & ~platform::current_umask();
     platform::FileStatus status;
     if (platform::stat_at(parent_fd, target.name.c_str(), status, false) != 0) {
-        if (errno != ENOENT) throw_errno(Step::exchange, target.path);
+        // Not "exchange directories": nothing was staged yet (a parent we may not search).
+        if (errno != ENOENT) throw_errno(Step::resolve, target.path);
         if (options.symlink_form) current.kind = Kind::symlink;
         return current;
     }

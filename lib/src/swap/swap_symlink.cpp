@@ -23,7 +23,7 @@ platform::RenameMode replace_mode(int parent_fd, const SwapTarget& link,
     platform::FileStatus status;
     if (platform::stat_at(parent_fd, link.name.c_str(), status, false) != 0) {
         if (errno == ENOENT) return platform::RenameMode::replace;
-        throw_errno(Step::rename_link, link.path);
+        throw_errno(Step::resolve, link.path);  // nothing made yet: not a rename's failure
     }
     if (status.type == platform::FileType::symlink) return platform::RenameMode::replace;
     const bool directory = status.type == platform::FileType::directory;
