@@ -2,6 +2,7 @@
 // the tools include it until they are on the public API alone.
 #pragma once
 
+#include <cerrno>
 #include <new>
 #include <string>
 #include <system_error>
@@ -15,6 +16,12 @@ struct StepWords {
     Step step;
     std::string words;
 };
+
+// Out of descriptors or memory: a failure of the process, which says nothing of the file or
+// directory it was reported for (each candidate, each journal, would fail the same way).
+inline bool is_process_limit(int error) {
+    return error == EMFILE || error == ENFILE || error == ENOMEM;
+}
 
 // Throw Error for step with the current errno, or with errno_value.
 [[noreturn]] void throw_errno(Step step, const std::string& path,

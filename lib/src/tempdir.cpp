@@ -56,19 +56,14 @@ bool usable(const std::string& directory) {
     return false;
 }
 
-// A failure that says nothing about the directory: out of descriptors or memory, each
-// candidate would fail the same way, and "No such file or directory" would send the user
-// looking for the wrong fault.
-bool is_process_limit(int error) {
-    return error == EMFILE || error == ENFILE || error == ENOMEM;
-}
-
 std::string search_tempdir() {
     std::vector<std::string> candidates = candidate_directories();
     for (const std::string& candidate : candidates) {
         std::string directory = candidate == "." ? candidate : detail::absolute_path(candidate);
         errno = 0;
         if (usable(directory)) return directory;
+        // Every candidate would fail the same way: "No such file or directory" would send the
+        // user looking for the wrong fault.
         if (is_process_limit(errno)) throw_error(errno, Step::find_temp_directory, directory);
     }
     std::string tried;

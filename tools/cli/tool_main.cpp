@@ -88,13 +88,18 @@ ATOMFILE_NO_VPTR_CHECK int flush_standard_output(std::ostream& out) {
     return system::is_open_descriptor(STDOUT_FILENO) == 0 ? EBADF : EIO;
 }
 
+void report_standard_output_error(std::ostream& err, const char* tool, int error,
+                                  const char* consequence) {
+    err << tool << ": write error on standard output: " << std::generic_category().message(error)
+        << consequence << '\n';
+}
+
 ATOMFILE_NO_VPTR_CHECK int finish_standard_output(const char* tool, int status, int failure_status,
                                                   std::ostream& out, std::ostream& err) {
     const int error = flush_standard_output(out);
     if (error == 0) return status;
     if (standard_output_failure_said && status != 0) return status;
-    err << tool << ": write error on standard output: " << std::generic_category().message(error)
-        << '\n';
+    report_standard_output_error(err, tool, error);
     return status != 0 ? status : failure_status;
 }
 

@@ -107,6 +107,9 @@ void standard_output_failure_reported();
 // Flushes out and C's stdout behind it: 0, or the errno of the failed write (EIO when none was
 // left), for a tool that must know its output was written before it commits.
 ATOMFILE_NO_VPTR_CHECK int flush_standard_output(std::ostream& out);
+// "TOOL: write error on standard output: REASON" and what follows, then a line break.
+void report_standard_output_error(std::ostream& err, const char* tool, int error,
+                                  const char* consequence = "");
 ATOMFILE_NO_VPTR_CHECK int finish_standard_output(const char* tool, int status, int failure_status,
                                                   std::ostream& out, std::ostream& err);
 

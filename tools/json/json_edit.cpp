@@ -498,8 +498,7 @@ bool diff_written(std::ostream& out, std::ostream& err) {
     const int failed_write = out ? 0 : errno;
     const int error = failed_write != 0 ? failed_write : cli::flush_standard_output(out);
     if (error == 0) return true;
-    err << tool << ": write error on standard output: " << std::generic_category().message(error)
-        << "; nothing was changed\n";
+    cli::report_standard_output_error(err, tool, error, "; nothing was changed");
     cli::standard_output_failure_reported();
     return false;
 }

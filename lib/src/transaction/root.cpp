@@ -196,11 +196,10 @@ FileDescriptor open_staging(const Root& root, bool create) {
         const int error = errno;
         if (made) platform::remove_directory_at(root.fd.get(), staging_name);
         // Out of descriptors or memory refuses nothing: the journal could not even be looked at.
-        const bool process_limit = error == EMFILE || error == ENFILE || error == ENOMEM;
         throw_error(error,
-                    made            ? Step::create_temp
-                    : process_limit ? Step::read_journal
-                                    : Step::refuse_journal,
+                    made                      ? Step::create_temp
+                    : is_process_limit(error) ? Step::read_journal
+                                              : Step::refuse_journal,
                     path);
     }
     if (status.uid != platform::current_uid() && status.uid != 0)
