@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 
+#include "json_fast_validator.hpp"
 #include "json_scanner.hpp"
 #include "support/jsonc_oracle.hpp"
 
@@ -18,6 +19,36 @@ using atomfile::test::without_trailing_commas;
 namespace fs = std::filesystem;
 
 namespace {
+
+// The fast path's vector width, forced for the guard's lifetime.
+class ForcedVectorWidth {
+  public:
+#if defined(__SSE2__)
+    explicit ForcedVectorWidth(VectorWidth width) {
+        force_vector_width(width);
+    }
+    ~ForcedVectorWidth() {
+        force_vector_width(std::nullopt);
+    }
+#endif
+    ForcedVectorWidth(const ForcedVectorWidth&) = delete;
+    ForcedVectorWidth& operator=(const ForcedVectorWidth&) = delete;
+};
+
+// Runs body once for each vector width the fast path has a version for on this CPU, so that
+// every version of stage one is held to the same results.
+template <class Body>
+void for_each_vector_width(Body body) {
+#if defined(__SSE2__)
+    for (VectorWidth width : runnable_vector_widths()) {
+        CAPTURE(static_cast<int>(width));
+        ForcedVectorWidth forced(width);
+        body();
+    }
+#else
+    body();
+#endif
+}
 
 bool nlohmann_accepts(const std::string& text) {
     return nlohmann::json::accept(without_trailing_commas(text), true);
@@ -356,49 +387,54 @@ void check_paths_agree(const std::string& text) {
 }  // namespace
 
 TEST_CASE("the fast path accepts what the reference validator accepts, with the same report") {
-    for (std::string text : cases) {
-        CAPTURE(text);
-        check_paths_agree(text);
-    }
-    fs::path data = fs::path(ATOMFILE_SOURCE_DIR) / "tests" / "json" / "data";
-    std::size_t files = 0;
-    for (const fs::path& directory : {data, data / "json_test_suite"})
-        for (const auto& entry : fs::directory_iterator(directory)) {
-            if (entry.path().extension() != ".json") continue;
-            std::ifstream in(entry.path(), std::ios::binary);
-            std::string text((std::istreambuf_iterator<char>(in)), {});
-            CAPTURE(entry.path().filename().string());
+    for_each_vector_width([&] {
+        for (std::string text : cases) {
+            CAPTURE(text);
             check_paths_agree(text);
-            ++files;
         }
-    CHECK(files > 250);
+        fs::path data = fs::path(ATOMFILE_SOURCE_DIR) / "tests" / "json" / "data";
+        std::size_t files = 0;
+        for (const fs::path& directory : {data, data / "json_test_suite"})
+            for (const auto& entry : fs::directory_iterator(directory)) {
+                if (entry.path().extension() != ".json") continue;
+                std::ifstream in(entry.path(), std::ios::binary);
+                std::string text((std::istreambuf_iterator<char>(in)), {});
+                CAPTURE(entry.path().filename().string());
+                check_paths_agree(text);
+                ++files;
+            }
+        CHECK(files > 250);
+    });
 }
 
 TEST_CASE("the fast path reads escapes, surrogate pairs and UTF-8 that cross its 64-byte blocks") {
-    // Every offset of a string against the block edge, with each kind of content at its end.
-    for (std::string content : {"\\\\", "\\\"", "\\u00e9", "\\ud83d\\ude00", "\xC3\xA9",
-                                "\xF0\x9F\x98\x80", "\\n\\\\\\\"", "/\\/"}) {
-        for (std::size_t pad = 0; pad < 70; ++pad) {
-            std::string key = std::string(pad, 'k') + content;
-            std::string text = "{\"" + key + "\": [\"" + std::string(pad, 'v') + content +
-                               "\", 1.5e3, true], \"" + key + "\": {\"x\": null}}";
-            CAPTURE(text);
-            ScanReport fast;
-            REQUIRE(validate_fast(text, default_max_depth, Dialect::strict, fast));
-            CHECK(same_report(fast, validate_reference(text, default_max_depth, Dialect::strict)));
-            REQUIRE(fast.duplicates.size() == 1);  // the escaped key, compared unescaped
+    for_each_vector_width([&] {
+        // Every offset of a string against the block edge, with each kind of content at its end.
+        for (std::string content : {"\\\\", "\\\"", "\\u00e9", "\\ud83d\\ude00", "\xC3\xA9",
+                                    "\xF0\x9F\x98\x80", "\\n\\\\\\\"", "/\\/"}) {
+            for (std::size_t pad = 0; pad < 70; ++pad) {
+                std::string key = std::string(pad, 'k') + content;
+                std::string text = "{\"" + key + "\": [\"" + std::string(pad, 'v') + content +
+                                   "\", 1.5e3, true], \"" + key + "\": {\"x\": null}}";
+                CAPTURE(text);
+                ScanReport fast;
+                REQUIRE(validate_fast(text, default_max_depth, Dialect::strict, fast));
+                CHECK(same_report(fast,
+                                  validate_reference(text, default_max_depth, Dialect::strict)));
+                REQUIRE(fast.duplicates.size() == 1);  // the escaped key, compared unescaped
+            }
         }
-    }
-    // Broken ones inside long strings: each is refused by both.
-    for (std::string bad : {"\\x", "\\u12", "\\ud83d", "\xC3", "\xED\xA0\x80", "\x01"}) {
-        for (std::size_t pad = 58; pad < 66; ++pad) {
-            std::string text = "[\"" + std::string(pad, 'a') + bad + "\"]";
-            CAPTURE(text);
-            ScanReport fast;
-            CHECK_FALSE(validate_fast(text, default_max_depth, Dialect::jsonc, fast));
-            CHECK_FALSE(reference_report(text, Dialect::jsonc));
+        // Broken ones inside long strings: each is refused by both.
+        for (std::string bad : {"\\x", "\\u12", "\\ud83d", "\xC3", "\xED\xA0\x80", "\x01"}) {
+            for (std::size_t pad = 58; pad < 66; ++pad) {
+                std::string text = "[\"" + std::string(pad, 'a') + bad + "\"]";
+                CAPTURE(text);
+                ScanReport fast;
+                CHECK_FALSE(validate_fast(text, default_max_depth, Dialect::jsonc, fast));
+                CHECK_FALSE(reference_report(text, Dialect::jsonc));
+            }
         }
-    }
+    });
 }
 
 namespace {
@@ -427,47 +463,52 @@ std::size_t check_halves(const std::string& text, Dialect dialect,
 }  // namespace
 
 TEST_CASE("validating two halves at once gives the one-pass report, whatever the split") {
-    // Records split between elements at every depth, an object's keys on both sides, and the
-    // root closed right after the split or well after it.
-    for (std::string text :
-         {"[\n  {\"a\": 1},\n  {\"a\": 2},\n  [3]\n]\n",
-          "{\"meta\": {\"v\": 1}, \"records\": [\n  {\"id\": 1, \"t\": [\"x\"]},\n  "
-          "{\"id\": 2, \"t\": []},\n  {\"id\": 3}\n], \"after\": {\"k\": [1,\n {}]}}",
-          "[[[\n1,\n[2],\n{\"x\": [3,\n[4]]}]],\n[5]]",
-          "{\"a\": [1,\n[2]], \"b\": \"s\", \"c\": {\"d\": [\n{}, \n{\"e\": 1, \"e\": 2}]}, \"f\": "
-          "0}",
-          "\xEF\xBB\xBF[1,\n{\"\\u0061\": 1, \"a\": 2},\n[\"\\\"\", \"\xC3\xA9\"]]"}) {
-        CAPTURE(text);
-        CHECK(check_halves(text, Dialect::strict) > 0);
-        CHECK(check_halves(text, Dialect::jsonc) > 0);
-    }
-    // JSONC's trailing commas on both sides of the split, refused by strict.
-    std::string trailing = "{\"r\": [\n{\"a\": 1,},\n[2,],\n], \"s\": {\"x\": [1,\n[2],],},}";
-    CHECK(check_halves(trailing, Dialect::jsonc) > 0);
-    CHECK(check_halves(trailing, Dialect::strict) == 0);
+    for_each_vector_width([&] {
+        // Records split between elements at every depth, an object's keys on both sides, and the
+        // root closed right after the split or well after it.
+        for (std::string text :
+             {"[\n  {\"a\": 1},\n  {\"a\": 2},\n  [3]\n]\n",
+              "{\"meta\": {\"v\": 1}, \"records\": [\n  {\"id\": 1, \"t\": [\"x\"]},\n  "
+              "{\"id\": 2, \"t\": []},\n  {\"id\": 3}\n], \"after\": {\"k\": [1,\n {}]}}",
+              "[[[\n1,\n[2],\n{\"x\": [3,\n[4]]}]],\n[5]]",
+              "{\"a\": [1,\n[2]], \"b\": \"s\", \"c\": {\"d\": [\n{}, \n{\"e\": 1, \"e\": 2}]}, "
+              "\"f\": "
+              "0}",
+              "\xEF\xBB\xBF[1,\n{\"\\u0061\": 1, \"a\": 2},\n[\"\\\"\", \"\xC3\xA9\"]]"}) {
+            CAPTURE(text);
+            CHECK(check_halves(text, Dialect::strict) > 0);
+            CHECK(check_halves(text, Dialect::jsonc) > 0);
+        }
+        // JSONC's trailing commas on both sides of the split, refused by strict.
+        std::string trailing = "{\"r\": [\n{\"a\": 1,},\n[2,],\n], \"s\": {\"x\": [1,\n[2],],},}";
+        CHECK(check_halves(trailing, Dialect::jsonc) > 0);
+        CHECK(check_halves(trailing, Dialect::strict) == 0);
+    });
 }
 
 TEST_CASE("validating two halves refuses what the one-pass path refuses, across the split") {
-    // Each is invalid only through what lies on both sides of a split: a bracket closing the
-    // other kind, a missing or extra bracket, text after the root, a string as a key or a key
-    // as a value, and a value where a key must be.
-    for (std::string text :
-         {"{\"a\": [1,\n[2]}", "[1,\n[2]}", "[[1,\n[2]]", "[1,\n[2]]]", "[1,\n[2]] 3", "[1,\n[2]],",
-          "{\"a\": [1,\n[2]], 3}", "[1,\n[2], \"k\": 3]", "{\"a\": [0,\n{}], \"b\"}",
-          "[\"a\",\n[1], \"b\" \"c\"]", "{\"a\": [1,\n{}],,\"b\": 1}", "[1,\n[2], \"s\n\"]",
-          "[\"x,\n[\"]", "[1,\n[2] // c\n]"}) {
-        CAPTURE(text);
-        CHECK(check_halves(text, Dialect::jsonc) == 0);
-        CHECK(check_halves(text, Dialect::strict) == 0);
-    }
-    // Depth counted across the split: [[[ before it and [[ after it make five levels.
-    std::string deep = "[[[1,\n[[2]]]]]";
-    CHECK(check_halves(deep, Dialect::jsonc, 5) > 0);
-    CHECK(check_halves(deep, Dialect::jsonc, 4) == 0);
-    // A key repeated across the split is left to the one-pass path, which reports it.
-    std::string repeated = "{\"a\": 1, \"r\": [1,\n[2]], \"a\": 2}";
-    CHECK(check_halves(repeated, Dialect::jsonc) == 0);
-    CHECK(validate(repeated).duplicates.size() == 1);
+    for_each_vector_width([&] {
+        // Each is invalid only through what lies on both sides of a split: a bracket closing the
+        // other kind, a missing or extra bracket, text after the root, a string as a key or a key
+        // as a value, and a value where a key must be.
+        for (std::string text : {"{\"a\": [1,\n[2]}", "[1,\n[2]}", "[[1,\n[2]]", "[1,\n[2]]]",
+                                 "[1,\n[2]] 3", "[1,\n[2]],", "{\"a\": [1,\n[2]], 3}",
+                                 "[1,\n[2], \"k\": 3]", "{\"a\": [0,\n{}], \"b\"}",
+                                 "[\"a\",\n[1], \"b\" \"c\"]", "{\"a\": [1,\n{}],,\"b\": 1}",
+                                 "[1,\n[2], \"s\n\"]", "[\"x,\n[\"]", "[1,\n[2] // c\n]"}) {
+            CAPTURE(text);
+            CHECK(check_halves(text, Dialect::jsonc) == 0);
+            CHECK(check_halves(text, Dialect::strict) == 0);
+        }
+        // Depth counted across the split: [[[ before it and [[ after it make five levels.
+        std::string deep = "[[[1,\n[[2]]]]]";
+        CHECK(check_halves(deep, Dialect::jsonc, 5) > 0);
+        CHECK(check_halves(deep, Dialect::jsonc, 4) == 0);
+        // A key repeated across the split is left to the one-pass path, which reports it.
+        std::string repeated = "{\"a\": 1, \"r\": [1,\n[2]], \"a\": 2}";
+        CHECK(check_halves(repeated, Dialect::jsonc) == 0);
+        CHECK(validate(repeated).duplicates.size() == 1);
+    });
 }
 
 TEST_CASE("looking for a split costs time in proportion to the text, blank lines or not") {
@@ -481,92 +522,102 @@ TEST_CASE("looking for a split costs time in proportion to the text, blank lines
 }
 
 TEST_CASE("a big document is validated in two halves with the one-pass report") {
-    std::string text = "{\"meta\": {\"version\": 1}, \"records\": [\n";
-    for (std::size_t i = 0; text.size() < halves_from + 4096; ++i)
-        text += "  {\"id\": " + std::to_string(i) + ", \"name\": \"u" + std::to_string(i) +
-                "\", \"id\": 0, \"tags\": [\"a\", {\"b\": null}]},\n";
-    text += "  []\n], \"end\": true}\n";
-    ScanReport halves, fast;
-    REQUIRE(validate_halves(text, default_max_depth, Dialect::strict, text.size() / 2, halves));
-    REQUIRE(validate_fast(text, default_max_depth, Dialect::strict, fast));
-    CHECK(same_report(halves, fast));
-    CHECK(same_report(validate(text, default_max_depth, Dialect::strict), fast));
-    CHECK(fast.duplicates.size() > 1000);  // each record repeats "id"
+    for_each_vector_width([&] {
+        std::string text = "{\"meta\": {\"version\": 1}, \"records\": [\n";
+        for (std::size_t i = 0; text.size() < halves_from + 4096; ++i)
+            text += "  {\"id\": " + std::to_string(i) + ", \"name\": \"u" + std::to_string(i) +
+                    "\", \"id\": 0, \"tags\": [\"a\", {\"b\": null}]},\n";
+        text += "  []\n], \"end\": true}\n";
+        ScanReport halves, fast;
+        REQUIRE(validate_halves(text, default_max_depth, Dialect::strict, text.size() / 2, halves));
+        REQUIRE(validate_fast(text, default_max_depth, Dialect::strict, fast));
+        CHECK(same_report(halves, fast));
+        CHECK(same_report(validate(text, default_max_depth, Dialect::strict), fast));
+        CHECK(fast.duplicates.size() > 1000);  // each record repeats "id"
+    });
 }
 
 TEST_CASE("the fast path gives up on comments, errors and depth, leaving them to the reference") {
-    for (std::string text : {"{\"a\": 1 // why\n}", "[1, /* c */ 2]", "[1 2]", "{\"a\" 1}", "[tru]",
-                             "[01]", "[1]]", "{\"a\": 1", "[\"a\"x]", "\"scalar\""}) {
-        CAPTURE(text);
-        ScanReport fast;
-        CHECK_FALSE(validate_fast(text, default_max_depth, Dialect::jsonc, fast));
-    }
-    ScanReport fast;
-    CHECK_FALSE(validate_fast("[[[[1]]]]", 3, Dialect::jsonc, fast));
-    CHECK_THROWS_AS(validate("[[[[1]]]]", 3), ParseError);
-#if defined(__SSE2__)
-    CHECK(validate_fast("[[[1]]]", 3, Dialect::jsonc, fast));
-#endif
-    CHECK_THROWS_AS(validate("[1, 2,]", default_max_depth, Dialect::strict), ParseError);
-    CHECK_NOTHROW(validate("[1, 2,]"));
-}
-
-TEST_CASE("literals are compared word by word, at every block offset and cut short at the end") {
-    for (std::string word : {"true", "false", "null", "tru", "fals", "nul", "falsy", "truex",
-                             "nulll", "falsee", "TRUE", "nan"}) {
-        for (std::size_t pad = 0; pad < 66; ++pad) {
-            const std::string spaces(pad, ' ');
-            for (std::string text : {"[" + spaces + word + "]", "{\"k\":" + spaces + word + "}",
-                                     "[" + spaces + word, "[1," + spaces + word + ",2]"}) {
-                CAPTURE(text);
-                check_paths_agree(text);
-            }
-        }
-    }
-    ScanReport fast;
-    CHECK_FALSE(validate_fast("[fals]", default_max_depth, Dialect::jsonc, fast));
-    CHECK_FALSE(validate_fast("[falsey]", default_max_depth, Dialect::jsonc, fast));
-    CHECK_FALSE(validate_fast("[tru", default_max_depth, Dialect::jsonc, fast));
-#if defined(__SSE2__)
-    CHECK(validate_fast("[true,false,null]", default_max_depth, Dialect::jsonc, fast));
-#endif
-}
-
-TEST_CASE("a raw control character in a string is refused where whitespace fills the block") {
-    // Blocks whose only unusual bytes are line breaks and tabs take the fast classification:
-    // those bytes must still lie outside strings.
-    for (std::string control : {"\t", "\n", "\r", "\x01", "\x1f"}) {
-        for (std::size_t pad = 0; pad < 70; ++pad) {
-            std::string text = "[\n\t\"" + std::string(pad, 'a') + control + "\",\r\n 1\n]";
+    for_each_vector_width([&] {
+        for (std::string text : {"{\"a\": 1 // why\n}", "[1, /* c */ 2]", "[1 2]", "{\"a\" 1}",
+                                 "[tru]", "[01]", "[1]]", "{\"a\": 1", "[\"a\"x]", "\"scalar\""}) {
             CAPTURE(text);
             ScanReport fast;
             CHECK_FALSE(validate_fast(text, default_max_depth, Dialect::jsonc, fast));
-            CHECK_FALSE(reference_report(text, Dialect::jsonc));
         }
-    }
-    // The same whitespace outside strings, and a slash inside one, are read by the fast path.
-    for (std::size_t pad = 0; pad < 70; ++pad) {
-        std::string text =
-            "{\r\n\t\"" + std::string(pad, 'k') + "\":\t\"a/b\",\n\t\"u\": [\n\t\t1\r\n\t]\n}";
-        CAPTURE(text);
-        check_paths_agree(text);
-    }
-    // A control byte outside strings is no whitespace.
-    check_paths_agree("[1,\x01 2]");
-    ScanReport fast;
-    CHECK_FALSE(validate_fast("[1,\x01 2]", default_max_depth, Dialect::jsonc, fast));
+        ScanReport fast;
+        CHECK_FALSE(validate_fast("[[[[1]]]]", 3, Dialect::jsonc, fast));
+        CHECK_THROWS_AS(validate("[[[[1]]]]", 3), ParseError);
+#if defined(__SSE2__)
+        CHECK(validate_fast("[[[1]]]", 3, Dialect::jsonc, fast));
+#endif
+        CHECK_THROWS_AS(validate("[1, 2,]", default_max_depth, Dialect::strict), ParseError);
+        CHECK_NOTHROW(validate("[1, 2,]"));
+    });
+}
+
+TEST_CASE("literals are compared word by word, at every block offset and cut short at the end") {
+    for_each_vector_width([&] {
+        for (std::string word : {"true", "false", "null", "tru", "fals", "nul", "falsy", "truex",
+                                 "nulll", "falsee", "TRUE", "nan"}) {
+            for (std::size_t pad = 0; pad < 66; ++pad) {
+                const std::string spaces(pad, ' ');
+                for (std::string text : {"[" + spaces + word + "]", "{\"k\":" + spaces + word + "}",
+                                         "[" + spaces + word, "[1," + spaces + word + ",2]"}) {
+                    CAPTURE(text);
+                    check_paths_agree(text);
+                }
+            }
+        }
+        ScanReport fast;
+        CHECK_FALSE(validate_fast("[fals]", default_max_depth, Dialect::jsonc, fast));
+        CHECK_FALSE(validate_fast("[falsey]", default_max_depth, Dialect::jsonc, fast));
+        CHECK_FALSE(validate_fast("[tru", default_max_depth, Dialect::jsonc, fast));
+#if defined(__SSE2__)
+        CHECK(validate_fast("[true,false,null]", default_max_depth, Dialect::jsonc, fast));
+#endif
+    });
+}
+
+TEST_CASE("a raw control character in a string is refused where whitespace fills the block") {
+    for_each_vector_width([&] {
+        // Blocks whose only unusual bytes are line breaks and tabs take the fast classification:
+        // those bytes must still lie outside strings.
+        for (std::string control : {"\t", "\n", "\r", "\x01", "\x1f"}) {
+            for (std::size_t pad = 0; pad < 70; ++pad) {
+                std::string text = "[\n\t\"" + std::string(pad, 'a') + control + "\",\r\n 1\n]";
+                CAPTURE(text);
+                ScanReport fast;
+                CHECK_FALSE(validate_fast(text, default_max_depth, Dialect::jsonc, fast));
+                CHECK_FALSE(reference_report(text, Dialect::jsonc));
+            }
+        }
+        // The same whitespace outside strings, and a slash inside one, are read by the fast path.
+        for (std::size_t pad = 0; pad < 70; ++pad) {
+            std::string text =
+                "{\r\n\t\"" + std::string(pad, 'k') + "\":\t\"a/b\",\n\t\"u\": [\n\t\t1\r\n\t]\n}";
+            CAPTURE(text);
+            check_paths_agree(text);
+        }
+        // A control byte outside strings is no whitespace.
+        check_paths_agree("[1,\x01 2]");
+        ScanReport fast;
+        CHECK_FALSE(validate_fast("[1,\x01 2]", default_max_depth, Dialect::jsonc, fast));
+    });
 }
 
 TEST_CASE("after a container closes, a comma follows the kind of the level it closed into") {
-    // Objects in arrays in objects, closed with and without JSONC's trailing commas: what a
-    // comma may be followed by is the enclosing level's, never the closed one's.
-    for (std::string text :
-         {"{\"a\": [1, {\"b\": [2,],},], \"c\": 3,}", "[{\"a\": 1}, 2, {\"b\": [3]}, [4],]",
-          "{\"a\": [1], \"b\": 2}", "[{\"a\": 1}, \"b\": 2]", "{\"a\": {}, 1}", "[[], {},]",
-          "{\"a\": [1], }", "[{\"a\": 1},,]"}) {
-        CAPTURE(text);
-        check_paths_agree(text);
-    }
+    for_each_vector_width([&] {
+        // Objects in arrays in objects, closed with and without JSONC's trailing commas: what a
+        // comma may be followed by is the enclosing level's, never the closed one's.
+        for (std::string text :
+             {"{\"a\": [1, {\"b\": [2,],},], \"c\": 3,}", "[{\"a\": 1}, 2, {\"b\": [3]}, [4],]",
+              "{\"a\": [1], \"b\": 2}", "[{\"a\": 1}, \"b\": 2]", "{\"a\": {}, 1}", "[[], {},]",
+              "{\"a\": [1], }", "[{\"a\": 1},,]"}) {
+            CAPTURE(text);
+            check_paths_agree(text);
+        }
+    });
 }
 
 namespace {
@@ -580,53 +631,57 @@ std::string joined(const std::vector<std::string>& tokens, std::size_t from, std
 }  // namespace
 
 TEST_CASE("the fast path keeps its place in the grammar across block edges, in every state") {
-    // Whitespace of every length before each token puts each pair of neighbouring tokens across
-    // a 64-byte edge: whatever was expected at the end of a block (a key, a colon, a value, a
-    // comma or a close, after an opening bracket or a comma) is still expected in the next.
-    const std::vector<std::vector<std::string>> documents = {
-        {"{", "\"a\"", ":",     "[",    "1",     ",",     "-2.5e3", ",", "true",  ",",
-         "{", "\"b\"", ":",     "null", ",",     "\"c\"", ":",      "[", "[",     "]",
-         ",", "{",     "}",     "]",    "}",     ",",     "\"s\"",  "]", ",",     "\"d\"",
-         ":", "{",     "\"e\"", ":",    "false", ",",     "}",      ",", "\"f\"", ":",
-         "[", "0",     ",",     "]",    ",",     "}"},
-        {"[", "{", "\"k\"", ":", "\"v\"", ",", "\"n\"", ":", "[", "1", ",", "2",
-         "]", "}", ",",     "[", "]",     ",", "{",     "}", ",", "3", "]"},
-        {"{", "\"a\"", ":", "1", "\"b\"", ":", "2", "}"},  // a comma missing: refused by both
-        {"[", "1", ",", "[", "2", "}", "]"},               // mismatched brackets
-    };
-    for (const auto& tokens : documents) {
-        for (std::size_t at = 0; at <= tokens.size(); ++at) {
-            for (std::size_t pad = 0; pad < 66; ++pad) {
-                std::string text = joined(tokens, 0, at) + std::string(pad, ' ') +
-                                   joined(tokens, at, tokens.size());
-                CAPTURE(text);
-                check_paths_agree(text);
+    for_each_vector_width([&] {
+        // Whitespace of every length before each token puts each pair of neighbouring tokens across
+        // a 64-byte edge: whatever was expected at the end of a block (a key, a colon, a value, a
+        // comma or a close, after an opening bracket or a comma) is still expected in the next.
+        const std::vector<std::vector<std::string>> documents = {
+            {"{", "\"a\"", ":",     "[",    "1",     ",",     "-2.5e3", ",", "true",  ",",
+             "{", "\"b\"", ":",     "null", ",",     "\"c\"", ":",      "[", "[",     "]",
+             ",", "{",     "}",     "]",    "}",     ",",     "\"s\"",  "]", ",",     "\"d\"",
+             ":", "{",     "\"e\"", ":",    "false", ",",     "}",      ",", "\"f\"", ":",
+             "[", "0",     ",",     "]",    ",",     "}"},
+            {"[", "{", "\"k\"", ":", "\"v\"", ",", "\"n\"", ":", "[", "1", ",", "2",
+             "]", "}", ",",     "[", "]",     ",", "{",     "}", ",", "3", "]"},
+            {"{", "\"a\"", ":", "1", "\"b\"", ":", "2", "}"},  // a comma missing: refused by both
+            {"[", "1", ",", "[", "2", "}", "]"},               // mismatched brackets
+        };
+        for (const auto& tokens : documents) {
+            for (std::size_t at = 0; at <= tokens.size(); ++at) {
+                for (std::size_t pad = 0; pad < 66; ++pad) {
+                    std::string text = joined(tokens, 0, at) + std::string(pad, ' ') +
+                                       joined(tokens, at, tokens.size());
+                    CAPTURE(text);
+                    check_paths_agree(text);
+                }
             }
         }
-    }
+    });
 }
 
 TEST_CASE("the second half reads a level of unknown kind across block edges") {
-    // The tail closes the array opened before the split; the object around it, whose kind it
-    // learns only from a colon, is padded so each of its tokens starts a block somewhere.
-    for (std::size_t pad = 0; pad < 66; ++pad) {
-        const std::string spaces(pad, ' '), some(pad % 7, ' ');
-        for (std::string text :
-             {"{\"a\": [{\"x\": 1},\n {\"y\": 2}]," + spaces + "\"b\"" + some + ":" + spaces +
-                  "[1]," + spaces + "\"c\": 2}",
-              "[[{\"x\": 1},\n {\"y\": 2}]," + spaces + "3" + some + "," + spaces + "\"s\"" +
-                  spaces + "]",
-              "[[{\"x\": 1},\n {\"y\": 2}]," + spaces + "\"s\"" + some + "," + spaces + "{}]",
-              "{\"a\": [{\"x\": 1},\n {\"y\": 2}]," + spaces + "}"}) {
-            CAPTURE(text);
-            ScanReport halves;
-            bool accepted = validate_halves(text, default_max_depth, Dialect::jsonc, 1, halves);
+    for_each_vector_width([&] {
+        // The tail closes the array opened before the split; the object around it, whose kind it
+        // learns only from a colon, is padded so each of its tokens starts a block somewhere.
+        for (std::size_t pad = 0; pad < 66; ++pad) {
+            const std::string spaces(pad, ' '), some(pad % 7, ' ');
+            for (std::string text :
+                 {"{\"a\": [{\"x\": 1},\n {\"y\": 2}]," + spaces + "\"b\"" + some + ":" + spaces +
+                      "[1]," + spaces + "\"c\": 2}",
+                  "[[{\"x\": 1},\n {\"y\": 2}]," + spaces + "3" + some + "," + spaces + "\"s\"" +
+                      spaces + "]",
+                  "[[{\"x\": 1},\n {\"y\": 2}]," + spaces + "\"s\"" + some + "," + spaces + "{}]",
+                  "{\"a\": [{\"x\": 1},\n {\"y\": 2}]," + spaces + "}"}) {
+                CAPTURE(text);
+                ScanReport halves;
+                bool accepted = validate_halves(text, default_max_depth, Dialect::jsonc, 1, halves);
 #if defined(__SSE2__)
-            REQUIRE(accepted);
+                REQUIRE(accepted);
 #endif
-            if (accepted)
-                CHECK(same_report(halves,
-                                  validate_reference(text, default_max_depth, Dialect::jsonc)));
+                if (accepted)
+                    CHECK(same_report(halves,
+                                      validate_reference(text, default_max_depth, Dialect::jsonc)));
+            }
         }
-    }
+    });
 }

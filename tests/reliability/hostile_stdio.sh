@@ -160,6 +160,14 @@ install_report_after_commit() {
         holds "$dir/dest2" new
 }
 
+# atomic-install -d -v with standard output closed made the directories, then exited 1 ("the
+# install failed"): like the files' report, it is 3, and said.
+install_directories_report_after_work() {
+    closed 1 "$ai" -d -v "$dir/made/a" "$dir/made/b"
+    ((STATUS == 3)) && said "every directory exists, but the -v report could not be written" &&
+        [[ -d $dir/made/a && -d $dir/made/b ]]
+}
+
 # A chroot or container without /dev/null: / (O_PATH) takes the closed descriptor's place, and
 # /proc/self/fd/0 is still refused, not read as the root directory ("Is a directory").
 no_dev_null() {
@@ -188,6 +196,8 @@ else
 fi
 check "atomic-install /dev/stdin with stdin closed: says so, DEST kept" install_from_closed_stdin
 check "atomic-install -v with stdout closed: DEST new, exit 3, said" install_report_after_commit
+check "atomic-install -d -v with stdout closed: directories made, exit 3, said" \
+    install_directories_report_after_work
 if unshare -m --propagation private true 2>/dev/null; then
     check "no /dev/null: /proc/self/fd/0 of a closed stdin refused, FILE kept" no_dev_null
 else

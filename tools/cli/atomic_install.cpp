@@ -404,6 +404,15 @@ void report_outcome(const Batch& batch, const Error& e, std::ostream& err) {
     for (const auto& path : batch.not_replaced()) err << tool << ": not replaced: " << path << '\n';
 }
 
+// After the work is done, the -v report: one that cannot be written is said as such, since the
+// failure status, "nothing was replaced", would say the opposite of what was done.
+int verbose_report_status(std::ostream& out, std::ostream& err, const char* done) {
+    if (out.flush()) return exit_status::success;
+    err << tool << ": " << done << ", but the -v report could not be written\n";
+    standard_output_failure_reported();
+    return exit_status::replaced_with_error;
+}
+
 void print_installed(const std::vector<Copy>& copies, const Batch& batch, std::ostream& out) {
     const std::set<std::string> replaced(batch.replaced().begin(), batch.replaced().end());
     for (const auto& copy : copies)
@@ -423,11 +432,7 @@ int commit(Batch& batch, const Request& request, const std::vector<Copy>& copies
     }
     if (!request.verbose) return exit_status::success;
     print_installed(copies, batch, out);
-    if (out.flush()) return exit_status::success;
-    // Every DEST is new: the failure status, "nothing was replaced", would say the opposite.
-    err << tool << ": every DEST was replaced, but the -v report could not be written\n";
-    standard_output_failure_reported();
-    return exit_status::replaced_with_error;
+    return verbose_report_status(out, err, "every DEST was replaced");
 }
 
 // A failure while staging drops the batch unpublished; with several files, say that the
@@ -463,7 +468,7 @@ int install_files(const Request& request, const SignalCatcher& signals, std::ost
     return commit(batch, request, copies, out, err);
 }
 
-int install_directories(const Request& request, std::ostream& out) {
+int install_directories(const Request& request, std::ostream& out, std::ostream& err) {
     const unsigned mode =
         request.mode_text.empty() ? default_mode : parse_install_mode(request.mode_text, true);
     for (const auto& directory : request.operands) {
@@ -472,14 +477,15 @@ int install_directories(const Request& request, std::ostream& out) {
             throw_errno("set directory mode", directory);
         if (created && request.verbose) out << "created directory '" << directory << "'\n";
     }
-    return exit_status::success;
+    if (!request.verbose) return exit_status::success;
+    return verbose_report_status(out, err, "every directory exists");
 }
 
 }  // namespace
 
 int run_atomic_install(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
     auto work = [&](const Request& request, SignalCatcher& signals) {
-        return request.directories ? install_directories(request, out)
+        return request.directories ? install_directories(request, out, err)
                                    : install_files(request, signals, out, err);
     };
     return run_tool(info, parse_request, args, work, out, err);
