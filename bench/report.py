@@ -575,6 +575,7 @@ def json_section(samples, plotter, targets):
 # ---- json-edit at the copy limit (bench_json_edit) ------------------------------------------
 
 JSON_EDIT_ORDER = [("cp FILE COPY", "`cp FILE COPY` (COPY exists: truncated)"),
+                   ("cp FILE NEW", "`cp FILE NEW` (NEW does not exist: nothing freed)"),
                    ("cat FILE >/dev/null", "`cat FILE > /dev/null`"),
                    ("simdjson pass", "simdjson validating pass, in memory, warm"),
                    ("simdjson set", "a set built on simdjson, end to end "
@@ -665,11 +666,26 @@ def json_edit_floor(figures):
             f"two, {max(cp, simd) / cp:.2f}× cp. The machine's load (see the "
             f"run's table) decides whether the second core is free. Set also pays what cp onto "
             f"an existing COPY pays in its truncate: the replaced file's pages are freed when "
-            f"its last mapping goes. get maps the file (no copy: its RSS is the page cache's "
+            f"its last mapping goes."
+            + json_edit_two_core_floor(seconds, cp, simd)
+            + f" get maps the file (no copy: its RSS is the page cache's "
             f"pages) and validates it, a file of 4 MiB or more in two halves on two threads; "
             f"the validation is most of its time. Both pay the validation's whole CPU time (the "
             f"CPU column): on two cores no run can be shorter than half of it.\n"
             + json_edit_simdjson_set(seconds, cp))
+
+
+def json_edit_two_core_floor(seconds, cp, simd):
+    """The sentence on the floor on two cores, when this run timed a copy to a new name."""
+    copy = seconds.get("cp FILE NEW")
+    if not copy:
+        return ""
+    freeing = max(0.0, cp - copy)
+    floor = freeing + max(copy, (copy + simd) / 2)
+    return (f" That freeing cannot overlap anything, since it follows the commit: cp onto COPY "
+            f"less cp to a new name puts it at {fmt(freeing)} s. So on two cores the floor is "
+            f"that freeing plus the copy and the validating pass shared by both cores (never "
+            f"less than the copy alone): {fmt(floor)} s = {floor / cp:.2f}× cp.")
 
 
 def json_edit_simdjson_set(seconds, cp):

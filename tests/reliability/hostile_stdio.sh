@@ -20,6 +20,7 @@ for tool in atomic-commit atomic-install; do
 done
 chmod -R a+rX "$TOOLS"
 ac=$TOOLS/atomic-commit ai=$TOOLS/atomic-install je=$TOOLS/json-edit
+aw=$TOOLS/atomic-write ae=$TOOLS/atomic-edit
 dir="$SCRATCH/work"
 mkdir -m 755 "$dir"
 nobody_ids=(--reuid=65534 --regid=65534 --clear-groups)
@@ -168,6 +169,18 @@ install_directories_report_after_work() {
         [[ -d $dir/made/a && -d $dir/made/b ]]
 }
 
+# atomic-write and atomic-edit FILE /dev/stdout with standard output closed were told "not a
+# regular file (character device) ...; to write to it, use '> /dev/stdout'": a descriptor that
+# does not exist. They now say that standard output is closed.
+write_to_closed_stdout() {
+    closed 1 "$aw" /dev/stdout
+    ((STATUS == 1)) && said "/dev/stdout: open: standard output is closed" &&
+        ! grep -q "use '>" "$SCRATCH/err" || return 1
+    closed 1 "$ae" /dev/stdout cat
+    ((STATUS == 125)) && said "/dev/stdout: open: standard output is closed" &&
+        ! grep -q "use '>" "$SCRATCH/err"
+}
+
 # A chroot or container without /dev/null: / (O_PATH) takes the closed descriptor's place, and
 # /proc/self/fd/0 is still refused, not read as the root directory ("Is a directory").
 no_dev_null() {
@@ -198,6 +211,8 @@ check "atomic-install /dev/stdin with stdin closed: says so, DEST kept" install_
 check "atomic-install -v with stdout closed: DEST new, exit 3, said" install_report_after_commit
 check "atomic-install -d -v with stdout closed: directories made, exit 3, said" \
     install_directories_report_after_work
+check "atomic-write/atomic-edit /dev/stdout with stdout closed: says it is closed" \
+    write_to_closed_stdout
 if unshare -m --propagation private true 2>/dev/null; then
     check "no /dev/null: /proc/self/fd/0 of a closed stdin refused, FILE kept" no_dev_null
 else

@@ -81,6 +81,10 @@ void report_error(std::ostream& err, const std::string& tool, const std::string&
 }
 
 std::string not_regular_message(const std::string& path) {
+    // /dev/stdout with standard output closed leads to the tool's placeholder: the hint to
+    // write to it with '>' would send the user to a descriptor that does not exist.
+    if (system::names_closed_standard_descriptor(path.c_str()) == 1)
+        return path + ": " + system::reading_step("open");
     const std::string only = "only regular files can be replaced atomically";
     system::FileKind kind = system::FileKind::regular;
     if (system::file_kind_at(path.c_str(), true, kind) != 0 ||
