@@ -662,13 +662,10 @@ def json_edit_floor(figures):
             f"{fmt(cp + simd)} s = {(cp + simd) / cp:.2f}× cp; on two free cores they may "
             f"overlap (json-edit validates a file of 1 MiB or more on other threads while it "
             f"writes the edit, the unchanged bytes copied file to file in the kernel, and "
-            f"commits only once the text is known valid), and the floor is the longer of the "
-            f"two, {max(cp, simd) / cp:.2f}× cp. The machine's load (see the "
-            f"run's table) decides whether the second core is free. Set also pays what cp onto "
-            f"an existing COPY pays in its truncate: the replaced file's pages are freed when "
-            f"its last mapping goes."
+            f"commits only once the text is known valid)"
             + json_edit_two_core_floor(seconds, cp, simd)
-            + f" get maps the file (no copy: its RSS is the page cache's "
+            + f" The machine's load (see the run's table) decides whether the second core is "
+            f"free. get maps the file (no copy: its RSS is the page cache's "
             f"pages) and validates it, a file of 4 MiB or more in two halves on two threads; "
             f"the validation is most of its time. Both pay the validation's whole CPU time (the "
             f"CPU column): on two cores no run can be shorter than half of it.\n"
@@ -676,16 +673,20 @@ def json_edit_floor(figures):
 
 
 def json_edit_two_core_floor(seconds, cp, simd):
-    """The sentence on the floor on two cores, when this run timed a copy to a new name."""
+    """How the floor on two cores ends the floor's sentence: from the copy to a new name when
+    this run timed one, else the longer of cp and the pass."""
     copy = seconds.get("cp FILE NEW")
     if not copy:
-        return ""
+        return (f", and the floor is the longer of the two, {max(cp, simd) / cp:.2f}× cp. Set "
+                f"also pays what cp onto an existing COPY pays in its truncate: the replaced "
+                f"file's pages are freed when its last mapping goes.")
     freeing = max(0.0, cp - copy)
     floor = freeing + max(copy, (copy + simd) / 2)
-    return (f" That freeing cannot overlap anything, since it follows the commit: cp onto COPY "
-            f"less cp to a new name puts it at {fmt(freeing)} s. So on two cores the floor is "
-            f"that freeing plus the copy and the validating pass shared by both cores (never "
-            f"less than the copy alone): {fmt(floor)} s = {floor / cp:.2f}× cp.")
+    return (f". What cannot overlap is freeing the replaced file, which set pays after its "
+            f"commit and cp onto an existing COPY in its truncate: cp FILE COPY less cp FILE "
+            f"NEW puts it at {fmt(freeing)} s. On two cores the floor is that freeing plus the "
+            f"copy and the validating pass shared by both cores, never less than the copy "
+            f"alone: {fmt(floor)} s = {floor / cp:.2f}× cp.")
 
 
 def json_edit_simdjson_set(seconds, cp):
