@@ -181,6 +181,50 @@ write_to_closed_stdout() {
         ! grep -q "use '>" "$SCRATCH/err"
 }
 
+# The same two as nobody in the sticky directory: nobody's directories made and reported as
+# such; root's symlink to /dev/stdout (trusted: root owns the directory) leads to the closed
+# descriptor, said so, the symlink untouched.
+nobody_directories_report_after_work() {
+    closed 1 setpriv "${nobody_ids[@]}" "$ai" -d -v "$SHARED/made/a" "$SHARED/made/b"
+    ((STATUS == 3)) && said "every directory exists, but the -v report could not be written" &&
+        [[ $(stat -c %U "$SHARED/made/a") == nobody && -d $SHARED/made/b ]]
+}
+
+nobody_write_through_symlink_to_closed_stdout() {
+    ln -s /dev/stdout "$SHARED/out"
+    closed 1 setpriv "${nobody_ids[@]}" "$aw" "$SHARED/out"
+    ((STATUS == 1)) && said "$SHARED/out: open: standard output is closed" &&
+        [[ $(readlink "$SHARED/out") == /dev/stdout ]]
+}
+
+# nobody's standard output on root's file in the sticky directory, reached through root's
+# symlink to /dev/stdout: replacing it is refused, root's file keeps its content, nothing left.
+# No temp of roots' left in SHARED (printed when there is).
+leftovers_none() {
+    local left
+    left=$(find "$SHARED" -maxdepth 1 -name '.roots*')
+    [[ -z $left ]] && return 0
+    echo "  left behind: $left"
+    return 1
+}
+
+nobody_cannot_replace_roots_stdout_file() {
+    ln -s /dev/stdout "$SHARED/out2"
+    echo root >"$SHARED/roots"
+    local status=0
+    setpriv "${nobody_ids[@]}" "$aw" "$SHARED/out2" <<<"nobody" >>"$SHARED/roots" \
+        2>"$SCRATCH/err" || status=$?
+    STATUS=$status
+    ((STATUS == 1)) && said "rename temp over target: Operation not permitted" &&
+        holds "$SHARED/roots" root && leftovers_none
+}
+
+# An over-long directory name with the report's descriptor closed: the name's failure, exit 1.
+directory_name_too_long() {
+    closed 1 "$ai" -d -v "$dir/$(printf 'n%.0s' {1..300})"
+    ((STATUS == 1)) && said "create parent directory: File name too long"
+}
+
 # A chroot or container without /dev/null: / (O_PATH) takes the closed descriptor's place, and
 # /proc/self/fd/0 is still refused, not read as the root directory ("Is a directory").
 no_dev_null() {
@@ -213,6 +257,14 @@ check "atomic-install -d -v with stdout closed: directories made, exit 3, said" 
     install_directories_report_after_work
 check "atomic-write/atomic-edit /dev/stdout with stdout closed: says it is closed" \
     write_to_closed_stdout
+check "nobody's atomic-install -d -v with stdout closed: directories made, exit 3" \
+    nobody_directories_report_after_work
+check "nobody's atomic-write through root's symlink to a closed /dev/stdout: says it is closed" \
+    nobody_write_through_symlink_to_closed_stdout
+check "nobody's /dev/stdout on root's file in a sticky directory: refused, file kept" \
+    nobody_cannot_replace_roots_stdout_file
+check "atomic-install -d -v with an over-long name: File name too long, exit 1" \
+    directory_name_too_long
 if unshare -m --propagation private true 2>/dev/null; then
     check "no /dev/null: /proc/self/fd/0 of a closed stdin refused, FILE kept" no_dev_null
 else

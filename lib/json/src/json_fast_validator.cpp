@@ -68,7 +68,7 @@ ATOMFILE_END_TARGET()
 
 // Both need the carry-less product for prefix_xor; the CPU must also let programs use the
 // registers (cpu_supports checks that the OS saves them).
-VectorWidth widest_runnable() {
+VectorWidth detect_widest_runnable() {
 #if defined(ATOMFILE_WIDE_VECTORS)
     __builtin_cpu_init();
     if (__builtin_cpu_supports("pclmul")) {
@@ -80,19 +80,38 @@ VectorWidth widest_runnable() {
     return VectorWidth::sse2;
 }
 
+VectorWidth widest_runnable() {
+    static const VectorWidth widest = detect_widest_runnable();
+    return widest;
+}
+
 constexpr int not_forced = -1;
 std::atomic<int> forced_width{not_forced};
 
 VectorWidth chosen_width() {
     const int forced = forced_width.load(std::memory_order_relaxed);
-    if (forced != not_forced) return static_cast<VectorWidth>(forced);
-    static const VectorWidth widest = widest_runnable();
-    return widest;
+    return forced != not_forced ? static_cast<VectorWidth>(forced) : widest_runnable();
 }
 
+// A version's validator type, passed as a value to a generic lambda.
 template <class Validator>
-bool run_whole(std::string_view text, std::size_t max_depth, Dialect dialect, ScanReport& report) {
-    return Validator(text, max_depth, dialect).run(report);
+struct Version {
+    using type = Validator;
+};
+
+// run(Version<V>{}) for the validator V of the chosen width: the one place that dispatches.
+template <class Run>
+bool with_chosen_version(Run run) {
+    switch (chosen_width()) {
+#if defined(ATOMFILE_WIDE_VECTORS)
+        case VectorWidth::avx512:
+            return run(Version<avx512::FastValidator>{});
+        case VectorWidth::avx2:
+            return run(Version<avx2::FastValidator>{});
+#endif
+        default:
+            return run(Version<sse2::FastValidator>{});
+    }
 }
 
 template <class Validator>
@@ -128,30 +147,18 @@ void force_vector_width(std::optional<VectorWidth> width) {
 
 bool run_fast_validator(std::string_view text, std::size_t max_depth, Dialect dialect,
                         ScanReport& report) {
-    switch (chosen_width()) {
-#if defined(ATOMFILE_WIDE_VECTORS)
-        case VectorWidth::avx512:
-            return run_whole<avx512::FastValidator>(text, max_depth, dialect, report);
-        case VectorWidth::avx2:
-            return run_whole<avx2::FastValidator>(text, max_depth, dialect, report);
-#endif
-        default:
-            return run_whole<sse2::FastValidator>(text, max_depth, dialect, report);
-    }
+    return with_chosen_version([&](auto version) {
+        using Validator = typename decltype(version)::type;
+        return Validator(text, max_depth, dialect).run(report);
+    });
 }
 
 bool run_fast_validator_halves(std::string_view text, std::size_t max_depth, Dialect dialect,
                                std::size_t split, ScanReport& report) {
-    switch (chosen_width()) {
-#if defined(ATOMFILE_WIDE_VECTORS)
-        case VectorWidth::avx512:
-            return run_halves<avx512::FastValidator>(text, max_depth, dialect, split, report);
-        case VectorWidth::avx2:
-            return run_halves<avx2::FastValidator>(text, max_depth, dialect, split, report);
-#endif
-        default:
-            return run_halves<sse2::FastValidator>(text, max_depth, dialect, split, report);
-    }
+    return with_chosen_version([&](auto version) {
+        using Validator = typename decltype(version)::type;
+        return run_halves<Validator>(text, max_depth, dialect, split, report);
+    });
 }
 
 }  // namespace atomfile::json::detail
