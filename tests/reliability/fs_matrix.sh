@@ -31,7 +31,10 @@
 #   crash_sweep, fault_matrix, protocol
 #                that script with WRITER, its scratch directory (TMPDIR) on FS; crash_sweep and
 #                fault_matrix then run group_sweep.sh crash|fault batch and ... transaction,
-#                protocol group_protocol.sh batch, transaction and control.
+#                protocol group_protocol.sh batch, transaction and control. The fault matrix
+#                is sampled (FAULT_MATRIX_SAMPLED=1: each call with one error, every sync and
+#                rename with all six), as the group sweep always is; FS_MATRIX_FULL=1 fails every
+#                call with every error, as reliability/fault_matrix/* does in TMPDIR.
 # Every writer must also report on FS whether its O_TMPFILE was accepted (the named fallback runs
 # otherwise). The summary lines are quoted by docs/reliability.md and docs/durability.md.
 source "$(dirname "$0")/lib.sh"
@@ -208,6 +211,11 @@ failures=0
 # The suites that need no remount run unchanged, with their scratch directory on FS.
 if [[ $suite =~ ^(crash_sweep|fault_matrix|protocol)$ ]]; then
     label=${suite//_/ }
+    if [[ ${FS_MATRIX_FULL:-0} == 1 ]]; then
+        export GROUP_SWEEP_FULL=1
+    else
+        export FAULT_MATRIX_SAMPLED=1
+    fi
     for writer in "${writers[@]}"; do
         status=0
         TMPDIR="$mnt" bash "$(dirname "$0")/$suite.sh" "$writer" >"$SCRATCH/out" || status=$?
