@@ -44,9 +44,11 @@ limited() {
 }
 
 # not_started: the last run's program could not even be loaded (its shared libraries need
-# descriptors too): nothing was touched, the status is the loader's 127.
+# descriptors and address space too, and so does the first thread's TLS): nothing was touched,
+# the status is the loader's 127.
 not_started() {
-    ((STATUS == 127)) && grep -q "error while loading shared libraries" "$SCRATCH/err"
+    ((STATUS == 127)) &&
+        grep -qE "error while loading shared libraries|cannot allocate TLS data" "$SCRATCH/err"
 }
 
 # said TEXT / unsaid TEXT: the last run's stderr contains TEXT / does not.
@@ -336,21 +338,61 @@ enomem_commit_and_install() {
     for ((v = 6000; v <= 9000; v += 500)); do
         for i in 1 2 3; do echo "old$i" >"$d/root/f$i" && echo "old$i" >"$d/dst/s$i"; done
         limited "-v $v" "$ac" "$d/root" "${args[@]}"
-        # 127: the loader could not map the program; 134: the C++ runtime aborted in main's
-        # first allocation (it could not even allocate the std::bad_alloc), before any work.
-        ((STATUS == 0 || STATUS == 1 || STATUS == 127 || STATUS == 134)) || { echo "  commit at -v $v: $STATUS"; return 1; }
+        # 127: the loader could not map the program, before any work.
+        ((STATUS == 0 || STATUS == 1 || STATUS == 127)) || { echo "  commit at -v $v: $STATUS"; return 1; }
         if ((STATUS == 0)); then cmp -s "$d/root/f3" "$d/src/s3"; else [[ $(cat "$d/root/f3") == old3 ]]; fi || return 1
         [[ ! -e $d/root/.atomfile-transaction ]] || return 1
         limited "-v $v" "$ai" "$d/src/s1" "$d/src/s2" "$d/src/s3" "$d/dst/"
-        ((STATUS == 0 || STATUS == 1 || STATUS == 127 || STATUS == 134)) || return 1
+        ((STATUS == 0 || STATUS == 1 || STATUS == 127)) || { echo "  install at -v $v: $STATUS"; return 1; }
         if ((STATUS == 0)); then cmp -s "$d/dst/s3" "$d/src/s3"; else [[ $(cat "$d/dst/s3") == old3 ]]; fi || return 1
         only "$d/dst" s1 s2 s3 || return 1
     done
 }
 
+# Every tool, from the least address space its loader can start it in, 2 MiB on in steps of
+# 64 KiB: loaded, it ends with 0 and its work done, or with its failure status, a message, and
+# the work not done; never killed by the C++ runtime's abort (134), which it was before the
+# arguments' copy and the runtime's missing reserve for std::bad_alloc were handled. The
+# commands, by the tool's failure status; {} is the directory of the run.
+enomem_at_start() {
+    local d v tool status base runs=0 says
+    local -A commands=(
+        [atomic-write]="1 $aw {}/t" [atomic-edit]="125 $ae {}/t cat $SCRATCH/new"
+        [json-edit]="4 $je {}/c.json set /a 2" [atomic-install]="1 $ai $SCRATCH/new {}/t"
+        [atomic-commit]="1 $ac {} t=$SCRATCH/new" [atomic-ln]="1 $al new {}/link"
+        [atomic-dir]="125 $ad {}/dir true" [atomic-recover]="1 $TOOLS/atomic-recover {}"
+        [with-tempdir]="125 $wt true")
+    cp "$ATOMFILE_TOOLS/atomic-recover" "$TOOLS/"
+    for tool in "${!commands[@]}"; do
+        read -r status command <<<"${commands[$tool]}"
+        for ((v = 3000, base = 0; v < 12000 && (base == 0 || v < base + 2048); v += 64)); do
+            d=$(fresh start)
+            echo old >"$d/t" && echo '{"a": 1}' >"$d/c.json"
+            INPUT=$SCRATCH/new limited "-v $v" ${command//\{\}/$d}
+            not_started && continue
+            ((base == 0)) && base=$v
+            runs=$((runs + 1))
+            says="  $tool at ulimit -v $v:"
+            if ((STATUS == 0)); then
+                case $tool in
+                    atomic-write | atomic-edit | atomic-install | atomic-commit)
+                        [[ $(cat "$d/t") == new ]] ;;
+                    json-edit) grep -q '"a": 2' "$d/c.json" ;;
+                esac || { echo "$says exit 0, the work not done"; return 1; }
+                continue
+            fi
+            status_is "$status" && said "$tool: " || { echo "$says"; return 1; }
+            [[ $(cat "$d/t") == old ]] && grep -q '"a": 1' "$d/c.json" || { echo "$says work half done"; return 1; }
+        done
+        ((base > 0)) || { echo "  $tool never started under ulimit -v up to 12000 KiB"; return 1; }
+    done
+    echo "  $runs runs of 9 tools, each from its first start under ulimit -v"
+}
+
 if ! $sanitized && memory_limit_works; then
     check enomem_json_edit_names_the_file enomem_json_edit
     check enomem_commit_and_install enomem_commit_and_install
+    check enomem_at_start_every_tool enomem_at_start
 else
     echo "SKIP enomem_* (this build cannot start under ulimit -v, or is sanitized)"
 fi

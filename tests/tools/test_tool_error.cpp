@@ -1,7 +1,9 @@
 // How the tools turn a library Error into one line on stderr.
 #include <doctest/doctest.h>
 
+#include <new>
 #include <sstream>
+#include <stdexcept>
 
 #include "cli/tool_error.hpp"
 #include "cli/tool_main.hpp"
@@ -52,4 +54,9 @@ TEST_CASE("output that could not be written turns success into the tool's failur
     CHECK(cli::finish_standard_output("json-edit", 0, 4, out, err) == 4);
     CHECK(err.str().rfind("json-edit: write error on standard output: ", 0) == 0);
     CHECK(cli::finish_standard_output("json-edit", 3, 4, out, err) == 3);
+}
+
+TEST_CASE("a failure's reason is its message, and out of memory for a std::bad_alloc") {
+    CHECK(std::string(cli::failure_reason(std::bad_alloc())) == "out of memory");
+    CHECK(std::string(cli::failure_reason(std::runtime_error("a message"))) == "a message");
 }

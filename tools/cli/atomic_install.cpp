@@ -460,7 +460,7 @@ int install_files(const Request& request, const SignalCatcher& signals, std::ost
         return staging_failed(copies, err);
     } catch (const std::exception& e) {
         batch.discard();
-        err << tool << ": " << e.what() << '\n';
+        err << tool << ": " << failure_reason(e) << '\n';
         return staging_failed(copies, err);
     }
     // Unthrottled: a signal that arrived while the last files were staged stops the run here.

@@ -3,6 +3,9 @@
 #include <unistd.h>
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <new>
 #include <system_error>
 
 #include "atomfile/error.hpp"
@@ -25,12 +28,51 @@ int run_work(const ToolInfo& info, const std::function<int(SignalCatcher&)>& wor
         report_error(err, info.name, e);
         return is_replaced(e) ? info.replaced_status : info.failure_status;
     } catch (const std::exception& e) {
-        err << info.name << ": " << e.what() << '\n';
+        err << info.name << ": " << failure_reason(e) << '\n';
         return info.failure_status;
     }
 }
 
+// More than the C++ runtime's reserve for exceptions (about 70 KiB in libstdc++), so that memory
+// in which that reserve could not be made cannot give this either; far less than any tool needs.
+constexpr std::size_t memory_to_start = 256 * 1024;
+
+bool can_allocate_memory_to_start() {
+    void* block = std::malloc(memory_to_start);
+    std::free(block);
+    return block != nullptr;
+}
+
+// Said through C's unbuffered stderr, which needs no memory of its own.
+void report_out_of_memory(const char* tool) {
+    std::fputs(tool, stderr);
+    std::fputs(": out of memory\n", stderr);
+}
+
 }  // namespace
+
+int tool_main(const char* tool, int failure_status, int argc, char** argv,
+              int (*run)(const std::vector<std::string>& args)) {
+    begin_tool_process();
+    // Not thrown: without the runtime's reserve, throwing would be the abort avoided here.
+    if (!can_allocate_memory_to_start()) {
+        report_out_of_memory(tool);
+        return failure_status;
+    }
+    int status = failure_status;
+    try {
+        const std::vector<std::string> args(argv + 1, argv + argc);
+        status = run(args);
+    } catch (const std::bad_alloc&) {
+        report_out_of_memory(tool);
+        return failure_status;
+    }
+    return finish_standard_output(tool, status, failure_status, std::cout, std::cerr);
+}
+
+const char* failure_reason(const std::exception& e) {
+    return dynamic_cast<const std::bad_alloc*>(&e) != nullptr ? "out of memory" : e.what();
+}
 
 void begin_tool_process() {
     // A descriptor that cannot be reserved stays closed: the tools' own checks of a closed

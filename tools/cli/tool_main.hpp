@@ -50,6 +50,19 @@ struct ToolInfo {
 // is ignored so that a write past `ulimit -f` fails with EFBIG (system::ignore_file_size_signal).
 void begin_tool_process();
 
+// A tool's whole main: begin_tool_process(), then run(the arguments after the program's name),
+// then finish_standard_output(). Memory too short for the tool to start (a tight `ulimit -v`)
+// ends it before anything is opened with "TOOL: out of memory" and failure_status, not with the
+// C++ runtime's abort (status 134): the arguments' copy may fail, and under a limit that tight
+// the runtime may have had no room for the reserve it throws std::bad_alloc from, so that a
+// first failed allocation could not even be reported; a tool that cannot allocate a small block
+// (memory_to_start) says so before trying.
+int tool_main(const char* tool, int failure_status, int argc, char** argv,
+              int (*run)(const std::vector<std::string>& args));
+
+// e.what(), or "out of memory" for a std::bad_alloc (whose what() names the class).
+const char* failure_reason(const std::exception& e);
+
 // Whether a tool's Request carries UpdateSettings (atomic-write, atomic-edit).
 template <typename Request, typename = void>
 struct has_update_settings : std::false_type {};

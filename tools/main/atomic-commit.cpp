@@ -5,8 +5,9 @@
 #include "cli/tool_main.hpp"
 
 int main(int argc, char** argv) {
-    atomfile::cli::begin_tool_process();
-    int status = atomfile::cli::run_atomic_commit({argv + 1, argv + argc}, 0, std::cout, std::cerr);
-    return atomfile::cli::finish_standard_output(
-        "atomic-commit", status, atomfile::cli::exit_status::failure, std::cout, std::cerr);
+    return atomfile::cli::tool_main("atomic-commit", atomfile::cli::exit_status::failure, argc,
+                                    argv, [](const std::vector<std::string>& args) {
+                                        return atomfile::cli::run_atomic_commit(args, 0, std::cout,
+                                                                                std::cerr);
+                                    });
 }

@@ -5,8 +5,9 @@
 #include "cli/tool_main.hpp"
 
 int main(int argc, char** argv) {
-    atomfile::cli::begin_tool_process();
-    int status = atomfile::cli::run_atomic_install({argv + 1, argv + argc}, std::cout, std::cerr);
-    return atomfile::cli::finish_standard_output(
-        "atomic-install", status, atomfile::cli::exit_status::failure, std::cout, std::cerr);
+    return atomfile::cli::tool_main("atomic-install", atomfile::cli::exit_status::failure, argc,
+                                    argv, [](const std::vector<std::string>& args) {
+                                        return atomfile::cli::run_atomic_install(args, std::cout,
+                                                                                 std::cerr);
+                                    });
 }

@@ -5,11 +5,10 @@
 #include "json/json_edit.hpp"
 
 int main(int argc, char** argv) {
-    atomfile::cli::begin_tool_process();
-    std::ios::sync_with_stdio(false);
-    int status =
-        atomfile::json::run_json_edit({argv + 1, argv + argc}, std::cin, std::cout, std::cerr);
     constexpr int io_error = 4;  // json-edit(1)
-    return atomfile::cli::finish_standard_output("json-edit", status, io_error, std::cout,
-                                                 std::cerr);
+    return atomfile::cli::tool_main(
+        "json-edit", io_error, argc, argv, [](const std::vector<std::string>& args) {
+            std::ios::sync_with_stdio(false);
+            return atomfile::json::run_json_edit(args, std::cin, std::cout, std::cerr);
+        });
 }

@@ -5,8 +5,9 @@
 #include "cli/with_tempdir.hpp"
 
 int main(int argc, char** argv) {
-    atomfile::cli::begin_tool_process();
-    int status = atomfile::cli::run_with_tempdir({argv + 1, argv + argc}, std::cout, std::cerr);
-    return atomfile::cli::finish_standard_output(
-        "with-tempdir", status, atomfile::cli::exit_status::tool_failure, std::cout, std::cerr);
+    return atomfile::cli::tool_main("with-tempdir", atomfile::cli::exit_status::tool_failure, argc,
+                                    argv, [](const std::vector<std::string>& args) {
+                                        return atomfile::cli::run_with_tempdir(args, std::cout,
+                                                                               std::cerr);
+                                    });
 }
