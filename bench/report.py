@@ -169,13 +169,16 @@ def machine(info):
     ]
 
 
-def versions(build_dir):
+def versions(build_dir, info):
     compiler = cmake_cache(build_dir, "CMAKE_CXX_COMPILER")
-    commit = command_output(["git", "rev-parse", "--short", "HEAD"])
-    dirty = command_output(["git", "status", "--porcelain", "--untracked-files=no"])
+    # The commit scripts/bench.sh measured (run.txt); a run from before it said so, the checkout's.
+    commit = info.get("commit")
+    if not commit:
+        dirty = command_output(["git", "status", "--porcelain", "--untracked-files=no"])
+        commit = command_output(["git", "rev-parse", "--short", "HEAD"]) + (
+            ", with uncommitted changes" if dirty not in ("", "unknown") else "")
     return [
-        ("atomfile", f"{cmake_cache(build_dir, 'CMAKE_PROJECT_VERSION') or '?'} (git {commit}"
-                     f"{', with uncommitted changes' if dirty not in ('', 'unknown') else ''}), "
+        ("atomfile", f"{cmake_cache(build_dir, 'CMAKE_PROJECT_VERSION') or '?'} (git {commit}), "
                      f"{cmake_cache(build_dir, 'CMAKE_BUILD_TYPE')} build"),
         ("C++ compiler", command_output([compiler or "c++", "--version"])),
         ("glibc", os.confstr("CS_GNU_LIBC_VERSION")),
@@ -651,7 +654,7 @@ def json_edit_targets(figures, size, targets):
     return words
 
 
-def json_edit_floor(figures):
+def json_edit_floor(figures, file_system):
     """What a set that validates what it writes cannot beat, from this run's figures."""
     seconds = {m: stats["seconds"].median for m, stats in figures.items() if "seconds" in stats}
     cp, simd = seconds.get("cp FILE COPY"), seconds.get("simdjson pass")
@@ -663,7 +666,7 @@ def json_edit_floor(figures):
             f"overlap (json-edit validates a file of 1 MiB or more on other threads while it "
             f"writes the edit, the unchanged bytes copied file to file in the kernel, and "
             f"commits only once the text is known valid)"
-            + json_edit_two_core_floor(seconds, cp, simd)
+            + json_edit_two_core_floor(seconds, cp, simd, file_system)
             + f" The machine's load (see the run's table) decides whether the second core is "
             f"free. get maps the file (no copy: its RSS is the page cache's "
             f"pages) and validates it, a file of 4 MiB or more in two halves on two threads; "
@@ -672,10 +675,13 @@ def json_edit_floor(figures):
             + json_edit_simdjson_set(seconds, cp))
 
 
-def json_edit_two_core_floor(seconds, cp, simd):
+def json_edit_two_core_floor(seconds, cp, simd, file_system):
     """How the floor on two cores ends the floor's sentence: from the copy to a new name when
     this run timed one, else the longer of cp and the pass."""
     copy = seconds.get("cp FILE NEW")
+    # Mount options are the last word of run.txt's file_system line.
+    options = (file_system or "").split()[-1:] or [""]
+    discards = "discard" in options[0].split(",")
     if not copy:
         return (f", and the floor is the longer of the two, {max(cp, simd) / cp:.2f}× cp. Set "
                 f"also pays what cp onto an existing COPY pays in its truncate: the replaced "
@@ -684,7 +690,11 @@ def json_edit_two_core_floor(seconds, cp, simd):
     floor = freeing + max(copy, (copy + simd) / 2)
     return (f". What cannot overlap is freeing the replaced file, which set pays after its "
             f"commit and cp onto an existing COPY in its truncate: cp FILE COPY less cp FILE "
-            f"NEW puts it at {fmt(freeing)} s. On two cores the floor is that freeing plus the "
+            f"NEW puts it at {fmt(freeing)} s"
+            + (" (this file system is mounted with `discard`: freeing a file's blocks waits for "
+               "the device to discard them, time off the CPU that no second core shortens)"
+               if discards else "")
+            + f". On two cores the floor is that freeing plus the "
             f"copy and the validating pass shared by both cores, never less than the copy "
             f"alone: {fmt(floor)} s = {floor / cp:.2f}× cp.")
 
@@ -725,7 +735,7 @@ def json_edit_section(results, targets):
     words = json_edit_targets(figures, size, targets)
     if words:
         out.append("**Verdict** (medians): " + "; ".join(words) + ".\n")
-    out.append(json_edit_floor(figures))
+    out.append(json_edit_floor(figures, read_run_info(results)[0].get("file_system")))
     return "\n".join(out)
 
 
@@ -1262,7 +1272,7 @@ def main():
         "## Machine\n",
         table(["", ""], machine(info)),
         "## Versions\n",
-        table(["", ""], versions(args.build_dir)),
+        table(["", ""], versions(args.build_dir, info)),
         "## Targets\n",
         ("This quick run used tiny sizes and single runs: it proves that every benchmark "
          "works; the verdicts below mean nothing.\n" if info.get("mode") == "quick" else ""),
@@ -1273,7 +1283,7 @@ def main():
         document += "\ngnuplot was not found: no plots were made.\n"
     if only:
         document = merge_into(read_text(args.out), document, only, info,
-                              versions(args.build_dir)[0][1])
+                              versions(args.build_dir, info)[0][1])
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(document)
     print(f"report: wrote {args.out} and {len(plotter.made)} plots in {args.plots}")

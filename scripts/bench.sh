@@ -99,6 +99,11 @@ run_info="$results/run.txt"
     echo "bench_dir=$(cd "$data_dir" && pwd)"
     echo "file_system=$(or_unknown findmnt -n -o FSTYPE,SOURCE,OPTIONS -T "$data_dir")"
     echo "started=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+    # The code measured: report.py may run later, on another commit.
+    commit=$(or_unknown git rev-parse --short HEAD)
+    [[ -z $(git status --porcelain --untracked-files=no 2>/dev/null) ]] ||
+        commit+=", with uncommitted changes"
+    echo "commit=$commit"
 } >"$run_info"
 
 load_average() {
