@@ -365,7 +365,7 @@ enomem_at_start() {
     cp "$ATOMFILE_TOOLS/atomic-recover" "$TOOLS/"
     for tool in "${!commands[@]}"; do
         read -r status command <<<"${commands[$tool]}"
-        for ((v = 3000, base = 0; v < 12000 && (base == 0 || v < base + 2048); v += 64)); do
+        for ((v = 3000, base = 0; v < 65536 && (base == 0 || v < base + 2048); v += 64)); do
             d=$(fresh start)
             echo old >"$d/t" && echo '{"a": 1}' >"$d/c.json"
             INPUT=$SCRATCH/new limited "-v $v" ${command//\{\}/$d}
@@ -384,7 +384,7 @@ enomem_at_start() {
             status_is "$status" && said "$tool: " || { echo "$says"; return 1; }
             [[ $(cat "$d/t") == old ]] && grep -q '"a": 1' "$d/c.json" || { echo "$says work half done"; return 1; }
         done
-        ((base > 0)) || { echo "  $tool never started under ulimit -v up to 12000 KiB"; return 1; }
+        ((base > 0)) || { echo "  $tool never started under ulimit -v up to 64 MiB"; return 1; }
     done
     echo "  $runs runs of 9 tools, each from its first start under ulimit -v"
 }

@@ -66,6 +66,9 @@ int tool_main(const char* tool, int failure_status, int argc, char** argv,
     } catch (const std::bad_alloc&) {
         report_out_of_memory(tool);
         return failure_status;
+    } catch (const std::exception& e) {  // each tool reports its own; this is the last resort
+        std::cerr << tool << ": " << e.what() << '\n';
+        return failure_status;
     }
     return finish_standard_output(tool, status, failure_status, std::cout, std::cerr);
 }

@@ -56,7 +56,8 @@ void begin_tool_process();
 // C++ runtime's abort (status 134): the arguments' copy may fail, and under a limit that tight
 // the runtime may have had no room for the reserve it throws std::bad_alloc from, so that a
 // first failed allocation could not even be reported; a tool that cannot allocate a small block
-// (memory_to_start) says so before trying.
+// (memory_to_start) says so before trying. Any other exception that escapes run is said as
+// "TOOL: what()", with failure_status.
 int tool_main(const char* tool, int failure_status, int argc, char** argv,
               int (*run)(const std::vector<std::string>& args));
 
