@@ -104,6 +104,37 @@ TEST_CASE("an owner the process may not give is reported, and the replace goes o
     CHECK(snapshot(dir / "f").uid == ::geteuid());
 }
 
+TEST_CASE("an owner the user namespace does not map is reported as not kept, like EPERM") {
+    if (!running_as_root()) {
+        MESSAGE("skipped: making a file owned by someone else needs root");
+        return;
+    }
+    // fchown's EINVAL: root of a rootless container facing a file of a user outside it.
+    ScratchDir dir;
+    make_foreign_target(dir);
+    std::optional<OwnerNotKept> report;
+    ReplaceOptions options;
+    options.on_owner_not_kept = [&](const OwnerNotKept& r) { report = r; };
+    {
+        ScopedFault unmapped(platform::Call::fchown, EINVAL);
+        write_atomic((dir / "f").string(), "new", options);
+    }
+    CHECK(read_file(dir / "f") == "new");
+    REQUIRE(report.has_value());
+    CHECK_FALSE(report->owner_kept);
+    CHECK(report->old_uid == 1234);
+    CHECK(snapshot(dir / "f").uid == ::geteuid());
+    options.owner_policy = OwnerPolicy::strict;
+    write_file(dir / "f", "old");
+    ::chown((dir / "f").c_str(), 1234, 5678);
+    ScopedFault unmapped(platform::Call::fchown, EINVAL);
+    std::error_code ec;
+    write_atomic((dir / "f").string(), "newer", options, ec);
+    CHECK(ec == std::errc::invalid_argument);
+    CHECK(read_file(dir / "f") == "old");
+    CHECK(list_dir(dir.path()) == std::vector<std::string>{"f"});
+}
+
 TEST_CASE("another user replacing a root-owned file is told owner and group were not kept") {
     if (!running_as_root()) {
         MESSAGE("skipped: switching to another user needs root");

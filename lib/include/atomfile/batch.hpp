@@ -41,7 +41,8 @@
 // lock the second staging would wait for our own lock.)
 // A file that the kernel would not let this process rename over (in a sticky directory, owned by
 // another user, the directory too, and the process without CAP_FOWNER in its effective set,
-// root or not) is refused when staged, with EPERM, step "resolve target": the commit would
+// root or not, or with it in a user namespace that does not map the file's owner and group)
+// is refused when staged, with EPERM, step "resolve target": the commit would
 // otherwise publish the files before it and then fail. CAP_FOWNER lifts nothing else: another
 // user's file in a sticky world-writable directory stays refused (ReplaceOptions::
 // protected_regular, on by default), and so do the link rules (protected_symlinks).

@@ -95,7 +95,9 @@ enum class HardLinkPolicy {
 
 // What to do with the owner and group of an existing target. Only root (CAP_CHOWN) may give a
 // file away; any user may give their own file a group they belong to. A user who may write the
-// directory but does not own the old target therefore cannot keep its owner.
+// directory but does not own the old target therefore cannot keep its owner, and neither can
+// root in a user namespace (a rootless container) for a file of a user the namespace does not
+// map (fchown fails with EINVAL, taken as EPERM).
 enum class OwnerPolicy {
     keep_if_permitted,  // default: keep owner and group where the process may; what it may not
                         // keep is reported to ReplaceOptions::on_owner_not_kept and the replace

@@ -6,7 +6,9 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdint>
 #include <cstdlib>
+#include <fstream>
 
 #include "platform/call_support.hpp"
 
@@ -45,6 +47,24 @@ bool has_fowner_capability() {
     ATOMFILE_INJECT(Call::capget, false);
     if (::syscall(SYS_capget, &header, data) != 0) return false;
     return (data[CAP_TO_INDEX(CAP_FOWNER)].effective & CAP_TO_MASK(CAP_FOWNER)) != 0;
+}
+
+namespace {
+
+// Whether id falls in one of the ranges of an id map ("inside outside count" per line).
+bool in_id_map(const char* map_path, unsigned id) {
+    std::ifstream map(map_path);
+    if (!map) return true;
+    std::uint64_t inside = 0, outside = 0, count = 0;
+    while (map >> inside >> outside >> count)
+        if (id >= inside && id - inside < count) return true;
+    return false;
+}
+
+}  // namespace
+
+bool owner_mapped(unsigned uid, unsigned gid) {
+    return in_id_map("/proc/self/uid_map", uid) && in_id_map("/proc/self/gid_map", gid);
 }
 
 bool get_environment(const char* name, std::string& value) {

@@ -19,6 +19,12 @@ unsigned current_gid();
 // its ids, but through the fault seam, since the answer decides a refusal. When capget fails:
 // false.
 bool has_fowner_capability();
+// Whether uid and gid, as this process sees them, are mapped in its user namespace
+// (/proc/self/uid_map and gid_map). The kernel lets CAP_FOWNER act only on a file whose owner
+// and group both are; in a user namespace (a rootless container) a file of an unmapped user
+// shows as the overflow ids (65534). When the maps cannot be read (no /proc): true, as in the
+// initial namespace, which maps every id.
+bool owner_mapped(unsigned uid, unsigned gid);
 // Reads an environment variable; returns false when unset.
 bool get_environment(const char* name, std::string& value);
 

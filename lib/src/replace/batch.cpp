@@ -120,13 +120,16 @@ std::optional<Target> final_name_in(int dir, bool path_only, const platform::Fil
 // directory, or hold CAP_FOWNER: asked of the kernel, not read from the uid, as root in a
 // container may lack it and a service given it need not be root. write_atomic just meets that
 // EPERM at its rename; a batch would meet it in the middle of its renames, after publishing the
-// files before it, so it refuses such a file when it is staged instead. This predicts the
+// files before it, so it refuses such a file when it is staged instead. In a user namespace
+// CAP_FOWNER covers only files whose owner and group the namespace maps. This predicts the
 // kernel only: the refusals that protect against planted files (protected_regular, links) hold
 // whatever the capabilities.
 void check_may_rename_over(const Target& target, const platform::FileStatus& directory) {
     if (!target.status || !(directory.mode & sticky_bit)) return;
     const unsigned self = platform::current_uid();
-    if (target.status->uid == self || directory.uid == self || platform::has_fowner_capability())
+    if (target.status->uid == self || directory.uid == self) return;
+    if (platform::has_fowner_capability() &&
+        platform::owner_mapped(target.status->uid, target.status->gid))
         return;
     throw_error(EPERM, step::resolve, target.path,
                 "owned by uid " + std::to_string(target.status->uid) +
