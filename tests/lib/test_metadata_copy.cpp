@@ -76,6 +76,18 @@ int as_nobody(Body body) {
     return WIFEXITED(status) ? WEXITSTATUS(status) : 100;
 }
 
+// Replaces "new" over the target of make_foreign_target, fchown failing with error (EPERM: not
+// permitted; EINVAL: an owner the user namespace does not map): what was reported.
+std::optional<OwnerNotKept> replace_with_owner_refused(const ScratchDir& dir, int error) {
+    make_foreign_target(dir);
+    std::optional<OwnerNotKept> report;
+    ReplaceOptions options;
+    options.on_owner_not_kept = [&](const OwnerNotKept& r) { report = r; };
+    ScopedFault refused(platform::Call::fchown, error);
+    write_atomic((dir / "f").string(), "new", options);
+    return report;
+}
+
 }  // namespace
 
 TEST_CASE("an owner the process may not give is reported, and the replace goes on") {
@@ -84,14 +96,7 @@ TEST_CASE("an owner the process may not give is reported, and the replace goes o
         return;
     }
     ScratchDir dir;
-    make_foreign_target(dir);
-    std::optional<OwnerNotKept> report;
-    ReplaceOptions options;
-    options.on_owner_not_kept = [&](const OwnerNotKept& r) { report = r; };
-    {
-        ScopedFault refused(platform::Call::fchown, EPERM);  // chown to 1234: not permitted
-        write_atomic((dir / "f").string(), "new", options);
-    }
+    std::optional<OwnerNotKept> report = replace_with_owner_refused(dir, EPERM);
     CHECK(read_file(dir / "f") == "new");
     REQUIRE(report.has_value());
     CHECK(report->path == (dir / "f").string());
@@ -111,19 +116,13 @@ TEST_CASE("an owner the user namespace does not map is reported as not kept, lik
     }
     // fchown's EINVAL: root of a rootless container facing a file of a user outside it.
     ScratchDir dir;
-    make_foreign_target(dir);
-    std::optional<OwnerNotKept> report;
-    ReplaceOptions options;
-    options.on_owner_not_kept = [&](const OwnerNotKept& r) { report = r; };
-    {
-        ScopedFault unmapped(platform::Call::fchown, EINVAL);
-        write_atomic((dir / "f").string(), "new", options);
-    }
+    std::optional<OwnerNotKept> report = replace_with_owner_refused(dir, EINVAL);
     CHECK(read_file(dir / "f") == "new");
     REQUIRE(report.has_value());
     CHECK_FALSE(report->owner_kept);
     CHECK(report->old_uid == 1234);
     CHECK(snapshot(dir / "f").uid == ::geteuid());
+    ReplaceOptions options;
     options.owner_policy = OwnerPolicy::strict;
     write_file(dir / "f", "old");
     ::chown((dir / "f").c_str(), 1234, 5678);
