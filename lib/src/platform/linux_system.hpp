@@ -23,7 +23,8 @@ bool has_fowner_capability();
 // (/proc/self/uid_map and gid_map). The kernel lets CAP_FOWNER act only on a file whose owner
 // and group both are; in a user namespace (a rootless container) a file of an unmapped user
 // shows as the overflow ids (65534). When the maps cannot be read (no /proc): true, as in the
-// initial namespace, which maps every id.
+// initial namespace, which maps every id. A map that includes 65534 itself (rootless podman
+// maps 1-65536) cannot tell its own 65534 from an unmapped owner: true there too.
 bool owner_mapped(unsigned uid, unsigned gid);
 // Reads an environment variable; returns false when unset.
 bool get_environment(const char* name, std::string& value);
