@@ -2,6 +2,7 @@
 // (linux.hpp says what that is).
 #pragma once
 
+#include <cerrno>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -37,6 +38,13 @@ int change_mode(int fd, unsigned mode);
 // fchmodat without following a final symlink. Fails with EOPNOTSUPP on a symlink.
 int change_mode_at(int dir_fd, const char* name, unsigned mode);
 int change_owner(int fd, unsigned uid, unsigned gid);
+// Whether change_owner's errno means the file may not be given to that owner, rather than a
+// failure: EPERM, not permitted; EINVAL, an owner this process's user namespace does not map (a
+// rootless container's root facing a file of a user outside it, seen as the overflow ids),
+// whom nobody inside can give a file to.
+inline bool cannot_give_away(int error) {
+    return error == EPERM || error == EINVAL;
+}
 // The process umask, read without changing it (from /proc where possible).
 unsigned current_umask();
 

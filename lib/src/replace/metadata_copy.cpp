@@ -100,21 +100,15 @@ void report_not_kept(const platform::FileStatus& old, int temp_fd, const Target&
     options.on_owner_not_kept(report);
 }
 
-// Why fchown may refuse to give the file away: EPERM, not permitted; EINVAL, an owner this
-// process's user namespace does not map (a rootless container's root, facing a file of a user
-// outside it, which it sees as the overflow ids), whom nobody inside can give a file to.
-bool cannot_give_away(int error) {
-    return error == EPERM || error == EINVAL;
-}
-
 void copy_owner(const platform::FileStatus& old, int temp_fd, const Target& target,
                 const ReplaceOptions& options) {
     if (is_callers(old.uid, old.gid)) return;
     if (platform::change_owner(temp_fd, old.uid, old.gid) == 0) return;
-    if (!cannot_give_away(errno) || options.owner_policy == OwnerPolicy::strict)
+    if (!platform::cannot_give_away(errno) || options.owner_policy == OwnerPolicy::strict)
         throw_errno(step::owner, target.path);
     // Not allowed to give the file away: keep at least the group, if we are in it.
-    if (platform::change_owner(temp_fd, no_change, old.gid) != 0 && !cannot_give_away(errno))
+    if (platform::change_owner(temp_fd, no_change, old.gid) != 0 &&
+        !platform::cannot_give_away(errno))
         throw_errno(step::owner, target.path);
     report_not_kept(old, temp_fd, target, options);
 }

@@ -267,11 +267,10 @@ class LockAcquisition {
     // Root's lock file for another user's target is given to that user, so that the owner's
     // writers can open it and wait on it rather than find it suspect. Whether that is needed is
     // unknown when the target cannot be examined, so that fails the lock (a missing target needs
-    // nothing). EPERM from fchown (root may not give files to that uid, as in a user namespace),
-    // or EINVAL (a user namespace that does not map that uid at all), is the one failure let
-    // through: the owner's writers then find a root-owned file they
-    // cannot open, which they wait on through /proc/locks, and in a sticky directory both sides
-    // also lock the target; refusing would leave root unable to update such files at all.
+    // nothing). Not being allowed to give it away (platform::cannot_give_away: root in a user
+    // namespace) is the one failure let through: the owner's writers then find a root-owned
+    // file they cannot open, which they wait on through /proc/locks, and in a sticky directory
+    // both sides also lock the target; refusing would leave root unable to update such files.
     void give_to_target_owner(const FileStatus& status) const {
         FileStatus target;
         if (euid_ != 0 || status.uid != 0) return;
@@ -281,7 +280,7 @@ class LockAcquisition {
         }
         if (target.uid == 0) return;
         if (platform::change_owner(lock_.fd_.get(), target.uid, target.gid) != 0 &&
-            errno != EPERM && errno != EINVAL)
+            !platform::cannot_give_away(errno))
             fail_on(errno, "give it to the target's owner");
     }
 
