@@ -8,6 +8,7 @@
 # failed to take its lock ("give it to the target's owner: Invalid argument"); and once those
 # were let through, a batch in a sticky directory published the caller's own file and then met
 # the kernel's refusal of the unmapped user's (a half commit), as its CAP_FOWNER was counted.
+# And the reverse: nobody, root of a namespace of their own, gains nothing over root's files.
 source "$(dirname "$0")/lib.sh"
 need_root
 command -v unshare >/dev/null || skip "unshare is not installed (util-linux)"
@@ -87,6 +88,26 @@ batch_refused_whole_in_sticky_directory() {
         [[ $(cat "$team/a") == own && $(cat "$team/b") == other && $(names "$team") == "a b " ]]
 }
 
+# The other way round: nobody, root of a namespace of their own, against root's world-writable
+# files in the sticky, world-writable directory (both seen as the overflow ids there): the
+# kernel still refuses the rename, so nothing changes and nothing is left.
+nobody_in_namespace_cannot_replace_roots_files() {
+    local shared="$SCRATCH/shared"
+    find "$shared" -mindepth 1 -delete
+    echo root >"$shared/r" && echo '{"a": 1}' >"$shared/c.json"
+    chmod 666 "$shared/r" "$shared/c.json"
+    local as_nobody=(setpriv --reuid=65534 --regid=65534 --clear-groups unshare -U -r)
+    STATUS=0
+    echo pwned | "${as_nobody[@]}" "$TOOLS/atomic-write" "$shared/r" 2>"$SCRATCH/err" || STATUS=$?
+    ((STATUS == 1)) && stderr_says "Operation not permitted" || return 1
+    STATUS=0
+    "${as_nobody[@]}" "$TOOLS/json-edit" "$shared/c.json" set /a 2 2>"$SCRATCH/err" </dev/null ||
+        STATUS=$?
+    ((STATUS == 4)) && stderr_says "Operation not permitted" &&
+        [[ $(cat "$shared/r") == root ]] && grep -q '"a": 1' "$shared/c.json" &&
+        [[ $(names "$shared") == "c.json r " ]]
+}
+
 check "atomic-write replaces an unmapped user's file, saying the owner was not kept" \
     write_replaces_with_a_warning
 check "atomic-write --keep-owner=strict refuses it, the file untouched" strict_owner_is_refused
@@ -94,4 +115,10 @@ check "json-edit takes its lock and edits an unmapped user's document" json_edit
 check "atomic-install replaces an unmapped user's file" install_replaces
 check "a batch over an unmapped user's file in a sticky directory is refused whole" \
     batch_refused_whole_in_sticky_directory
+if setpriv --reuid=65534 --regid=65534 --clear-groups unshare -U -r true 2>/dev/null; then
+    check "nobody, root of their own namespace, cannot replace root's files in a sticky directory" \
+        nobody_in_namespace_cannot_replace_roots_files
+else
+    echo "SKIP nobody_in_namespace (no user namespace for an unprivileged user here)"
+fi
 hostile_summary user_namespace
