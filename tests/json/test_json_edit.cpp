@@ -175,6 +175,61 @@ TEST_CASE("an I/O failure while publishing leaves FILE untouched and exits 4") {
     }
 }
 
+TEST_CASE("a failed directory sync after the rename exits 5: FILE replaced, and said so") {
+    ScratchDir dir;
+    fs::path file = dir / "a.json";
+    write_file(file, pretty);
+    int syncs = 0;
+    {
+        CallRecorder recorder;
+        REQUIRE(edit({file.string(), "set", "/price", "2"}).code == 0);
+        syncs = recorder.count(atomfile::platform::Call::fsync);
+    }
+    REQUIRE(syncs >= 2);  // the temp, then the directory
+    Outcome r;
+    {
+        ScopedFault last(atomfile::platform::Call::fsync, EIO, syncs);
+        r = edit({file.string(), "set", "/price", "3"});
+    }
+    CHECK(r.code == 5);
+    CHECK(r.err.rfind("json-edit: ", 0) == 0);
+    CHECK(r.err.find("sync directory after replace: Input/output error") != std::string::npos);
+    CHECK(read_file(file).find("\"price\": 3,") != std::string::npos);
+    CHECK(list_dir(dir.path()) == std::vector<std::string>{"a.json"});
+}
+
+TEST_CASE("the warning that the owner was not kept comes only once FILE was replaced") {
+    if (!running_as_root()) {
+        MESSAGE("skipped: making a file owned by someone else needs root");
+        return;
+    }
+    using atomfile::platform::Call;
+    ScratchDir dir;
+    fs::path file = dir / "a.json";
+    write_file(file, "{\"a\": 1}\n");
+    REQUIRE(::chown(file.c_str(), 1234, 5678) == 0);
+    Outcome refused;
+    {
+        // fchown's EPERM: a user who may write the directory but not give files away.
+        ScopedFault faults({{Call::fchown, EPERM, 0}, {Call::rename, EIO, 0}});
+        refused = edit({file.string(), "set", "/a", "2"});
+    }
+    CHECK(refused.code == 4);
+    CHECK(refused.err.find("not kept") == std::string::npos);
+    CHECK(refused.err.find("Input/output error") != std::string::npos);
+    CHECK(read_file(file) == "{\"a\": 1}\n");
+    Outcome replaced;
+    {
+        ScopedFault refused_owner(Call::fchown, EPERM, 0);
+        replaced = edit({file.string(), "set", "/a", "2"});
+    }
+    CHECK(replaced.code == 0);
+    INFO(replaced.err);
+    CHECK(replaced.err.find("warning: owner and group 1234:5678 not kept") != std::string::npos);
+    CHECK(read_file(file) == "{\"a\": 2}\n");
+    CHECK(list_dir(dir.path()) == std::vector<std::string>{"a.json"});
+}
+
 TEST_CASE("no write at all when the result equals the input: inode and mtime unchanged") {
     ScratchDir dir;
     fs::path file = dir / "a.json";

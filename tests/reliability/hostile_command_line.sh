@@ -179,6 +179,13 @@ owner_warning_only_after_replace() {
         ! grep -qF 'not kept' "$SCRATCH/err" && grep -qx root "$open/r2" ||
             { echo "  exit $status, stderr: $(cat "$SCRATCH/err")"; return 1; }
     fi
+    # json-edit's backup is refused the same way.
+    echo '{"a": 1}' >"$open/r3.json"
+    chmod 644 "$open/r3.json"
+    status=0
+    as_nobody "$je" -b "$open/r3.json" set /a 2 2>"$SCRATCH/err" </dev/null || status=$?
+    ((status == 4)) && ! grep -qF 'not kept' "$SCRATCH/err" && grep -qx '{"a": 1}' "$open/r3.json" ||
+        { echo "  json-edit: exit $status, stderr: $(cat "$SCRATCH/err")"; return 1; }
 }
 
 check help_is_gnu_style help_is_gnu_style

@@ -72,7 +72,8 @@ Options:
       --max-depth N       refuse nesting deeper than N (default 1000)
       --max-size N[KMG]   refuse files larger than N bytes
   -h, --help, --version
-Exit status: 0 done, 1 an operation failed, 2 bad usage, 3 invalid JSON, 4 I/O error.
+Exit status: 0 done, 1 an operation failed, 2 bad usage, 3 invalid JSON, 4 I/O error
+(FILE untouched), 5 FILE replaced but the directory sync after it failed.
 )";
 
 struct Source {
@@ -450,6 +451,13 @@ void write_document(AtomicFile& file, const Document& document, const FileConten
     }
 }
 
+// A commit that failed: its message, and whether FILE was replaced all the same (the rename was
+// done, the directory sync after it failed: exit status 5) or is untouched (4).
+int commit_failed(const Error& e, std::ostream& err) {
+    cli::report_error(err, tool, e);
+    return is_replaced(e) ? exit_code::replaced_not_durable : exit_code::io_error;
+}
+
 // The edit, written into the temp while the text is validated; committed only once the text is
 // known valid. nullopt when anything is to be said (invalid JSON, a duplicate key's warning, an
 // operation's failure or output): nothing is committed then, and the caller starts again the
@@ -485,8 +493,7 @@ std::optional<int> edit_while_validating(const Settings& settings, AtomicFile& f
         if (write_error) throw *write_error;
         file.commit();
     } catch (const Error& e) {
-        cli::report_error(err, tool, e);
-        return exit_code::io_error;
+        return commit_failed(e, err);
     }
     return exit_code::success;
 }
@@ -536,8 +543,7 @@ int edit_file(const Settings& settings, std::ostream& out, std::ostream& err,
         write_document(*file, *document, *text);
         file->commit();
     } catch (const Error& e) {
-        cli::report_error(err, tool, e);
-        return exit_code::io_error;
+        return commit_failed(e, err);
     }
     return exit_code::success;
 }
@@ -545,9 +551,13 @@ int edit_file(const Settings& settings, std::ostream& out, std::ostream& err,
 int run(const std::vector<std::string>& args, std::istream& in, std::ostream& out,
         std::ostream& err) {
     Settings settings;
+    // The warning that the owner was not kept comes during the commit, before the rename: held
+    // back until FILE has really been replaced, so a refusal later in the commit is not
+    // preceded by it.
+    std::ostringstream owner_warnings;
     try {
         settings = parse_command_line(args);
-        settings.on_owner_not_kept = cli::owner_warning(err, tool);
+        settings.on_owner_not_kept = cli::owner_warning(owner_warnings, tool);
         settings.on_in_place_fallback = cli::in_place_notice(err, tool);
         if (settings.help) return out << help_text, exit_code::success;
         if (settings.version) return out << tool << " (atomfile) " << version << '\n', 0;
@@ -567,7 +577,10 @@ int run(const std::vector<std::string>& args, std::istream& in, std::ostream& ou
     }
     try {
         if (settings.file == "-") return edit_stream(settings, in, out, err);
-        return edit_file(settings, out, err);
+        int code = edit_file(settings, out, err);
+        if (code == exit_code::success || code == exit_code::replaced_not_durable)
+            err << owner_warnings.str();
+        return code;
     } catch (const LateUsageError& e) {
         err << tool << ": " << e.what() << '\n';
         return exit_code::usage;

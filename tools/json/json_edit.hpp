@@ -21,6 +21,7 @@ inline constexpr int operation_failed = 1;  // test false, path missing, wrong t
 inline constexpr int usage = 2;
 inline constexpr int invalid_json = 3;  // FILE or a JSON argument; the message gives line:column
 inline constexpr int io_error = 4;      // FILE untouched
+inline constexpr int replaced_not_durable = 5;  // FILE replaced; the directory sync after it failed
 }  // namespace exit_code
 
 // args excludes the program name. in is read for FILE "-" and "@-" arguments.
