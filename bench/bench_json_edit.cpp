@@ -14,15 +14,22 @@
 // on two cores: what cp pays to free the old COPY (cp onto COPY less `cp FILE NEW`, a copy to a
 // name that does not exist), plus the copy and the validating pass shared by two cores, never
 // less than the copy alone.
-// Before each set it prints the kernel's Dirty and Writeback (/proc/meminfo), left by the
-// commands before it: --settle calls sync(2) before every timed command instead (untimed), so no
-// command pays for the writeback of another's output.
+// Every command that replaces or frees a file starts from the same footing, as what a file was
+// written by decides what freeing it costs: freeing a file written back waits for the disk to
+// discard its blocks (where the file system is mounted with `discard`), one not yet written back
+// has no blocks to free, and one written in small writes sits in the page cache in small pages,
+// which cost more to map and to free (a set on 211 MB: 0.13 s after `dd bs=1M`, 0.18 s after
+// `dd bs=4k`, as jq writes). So before each set and each jq, FILE is restored by `cp` from the
+// document, as cp FILE COPY finds COPY (which cp wrote in the round before, or before the
+// rounds); and sync(2) is called before every timed command (untimed), so every freed file was
+// written back and no command pays for the writeback of another's output.
 //
-//   bench_json_edit [--records N] [--runs R] [--dir DIR] [--input FILE] [--settle]
+//   bench_json_edit [--records N] [--runs R] [--dir DIR] [--input FILE]
 //                   [--json-edit PATH] [--before PATH] [--csv FILE]
 //
 // --before times a second json-edit (an older build) the same way in the same rounds, as
-// "json-edit ... (before)", so that a change is measured under the same load.
+// "json-edit ... (before)", so that a change is measured under the same load; the two take
+// turns at coming first.
 // --csv also writes every measurement as rows json_edit,COMMAND,SIZE,ROUND,METRIC,VALUE
 // (METRIC: seconds, cpu_seconds, peak_rss_kib; the SIMD pass as "simdjson pass (KERNEL)"), which
 // bench/report.py renders into docs/benchmarks.md (scripts/bench.sh runs it as part of "json").
@@ -42,7 +49,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
 #include <map>
 #include <string>
 #include <thread>
@@ -104,29 +110,9 @@ std::string option(int argc, char** argv, const char* name, const char* fallback
     return fallback;
 }
 
-bool flag(int argc, char** argv, const char* name) {
-    for (int i = 1; i < argc; ++i)
-        if (std::strcmp(argv[i], name) == 0) return true;
-    return false;
-}
-
 long long file_size(const std::string& path) {
     struct stat st {};
     return ::stat(path.c_str(), &st) == 0 ? st.st_size : -1;
-}
-
-// Dirty and Writeback of /proc/meminfo, in KiB ("" where there is no such file).
-std::string dirty_pages() {
-    std::ifstream meminfo("/proc/meminfo");
-    std::string name, result;
-    long kib = 0;
-    std::string unit;
-    while (meminfo >> name >> kib) {
-        std::getline(meminfo, unit);
-        if (name == "Dirty:" || name == "Writeback:")
-            result += name + " " + std::to_string(kib / 1024) + " MiB ";
-    }
-    return result;
 }
 
 Measure median(std::vector<Measure> runs) {
@@ -288,7 +274,6 @@ int main(int argc, char** argv) {
     int runs = std::max(1, std::atoi(option(argc, argv, "--runs", "5").c_str()));
     std::string dir = option(argc, argv, "--dir", ".");
     std::string json_edit = option(argc, argv, "--json-edit", ATOMFILE_JSON_EDIT_PATH);
-    bool settle = flag(argc, argv, "--settle");
     std::string csv_path = option(argc, argv, "--csv", "");
     std::string before = option(argc, argv, "--before", "");
     std::string base = dir + "/bench_json_edit.base.json", file = dir + "/bench_json_edit.json";
@@ -303,45 +288,61 @@ int main(int argc, char** argv) {
         return 1;
     }
     long long size = file_size(base);
-    if (run({"cp", base, file}).status != 0) return 1;
+    // FILE as every replacing command finds it (see the top): written by cp, then written back.
+    auto restore = [&] {
+        if (run({"cp", base, file}).status != 0) {
+            std::fprintf(stderr, "bench_json_edit: cannot copy %s\n", base.c_str());
+            std::exit(1);
+        }
+    };
+    restore();
+    if (run({"cp", base, copy}).status != 0) return 1;  // so that the first cp FILE COPY frees one
     bool have_jq = run({"jq", "--version"}, "/dev/null").status == 0;
     std::string source = input.empty() ? records + " generated records" : input;
-    std::printf("document: %s, %.1f MB; %d interleaved round(s)%s\n", source.c_str(), size / 1e6,
-                runs, settle ? ", sync(2) before each command" : "");
+    std::printf("document: %s, %.1f MB; %d interleaved round(s), sync(2) before each command\n",
+                source.c_str(), size / 1e6, runs);
 
     std::map<std::string, std::vector<Measure>> times;
     std::vector<double> simd;
     auto timed = [&](const std::string& name, const std::vector<std::string>& argv,
                      const std::string& out = {}) {
-        if (settle) ::sync();
+        ::sync();
         times[name].push_back(run(argv, out));
     };
     for (int round = 0; round < runs; ++round) {
-        // COPY exists from the second round on: cp then truncates it, as json-edit's rename
-        // frees the old file; both pay for freeing 211 MB.
-        timed("cp FILE COPY", {"cp", base, copy});
+        // COPY exists: cp then truncates it, as json-edit's rename frees the old file; both pay
+        // for freeing 211 MB, and both read FILE as cp wrote it.
+        restore();
+        timed("cp FILE COPY", {"cp", file, copy});
         ::unlink(fresh.c_str());  // untimed: the copy to a new name frees nothing
-        timed("cp FILE NEW", {"cp", base, fresh});
+        timed("cp FILE NEW", {"cp", file, fresh});
         timed("cat FILE >/dev/null", {"cat", file}, "/dev/null");
 #if defined(ATOMFILE_BENCH_SIMDJSON)
-        if (settle) ::sync();
+        ::sync();
         simd.push_back(simdjson_pass(file));
 #endif
         std::string value = std::to_string(1000 + round);
-        std::printf("round %d: before set: %s\n", round + 1, dirty_pages().c_str());
-        timed("json-edit -d none set",
-              {json_edit, "-d", "none", file, "set", "/meta/version", value});
-        timed("json-edit get", {json_edit, file, "get", "/meta/version"}, "/dev/null");
+        auto set_and_get = [&](const std::string& program, const std::string& suffix,
+                               const std::string& new_value) {
+            restore();
+            timed("json-edit -d none set" + suffix,
+                  {program, "-d", "none", file, "set", "/meta/version", new_value});
+            timed("json-edit get" + suffix, {program, file, "get", "/meta/version"}, "/dev/null");
+        };
+        // With --before, the two builds take turns at coming first.
+        bool before_first = !before.empty() && round % 2 == 1;
+        if (before_first) set_and_get(before, " (before)", std::to_string(2000 + round));
+        set_and_get(json_edit, "", value);
 #if defined(ATOMFILE_BENCH_SIMDJSON)
+        restore();
         timed("simdjson set", {self, "--simdjson-set", file, std::to_string(3000 + round)});
 #endif
-        if (!before.empty()) {
+        if (!before.empty() && !before_first) {
             value = std::to_string(2000 + round);
-            timed("json-edit -d none set (before)",
-                  {before, "-d", "none", file, "set", "/meta/version", value});
-            timed("json-edit get (before)", {before, file, "get", "/meta/version"}, "/dev/null");
+            set_and_get(before, " (before)", value);
         }
         if (!have_jq) continue;
+        restore();
         std::string script = "jq '.meta.version = " + value + "' '" + file + "' > '" + file +
                              ".t' && mv '" + file + ".t' '" + file + "'";
         timed("jq + mv", {"sh", "-c", script});

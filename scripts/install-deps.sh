@@ -11,7 +11,7 @@ packages=(
     python3 jq moreutils libglib2.0-dev
     dpkg-dev file
 )
-[[ "${1:-}" == "--with-benchmarks" ]] && packages+=(gnuplot-nox python3-jsonpatch time)
+[[ "${1:-}" == "--with-benchmarks" ]] && packages+=(gnuplot-nox python3-jsonpatch time libsimdjson-dev)
 
 missing=()
 for package in "${packages[@]}"; do

@@ -82,7 +82,7 @@ int read_all(int fd, std::string& out) {
 
 const char* map_file(int fd, std::size_t size) {
     ATOMFILE_INJECT(Call::read, nullptr);
-    void* address = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+    void* address = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
     return address == MAP_FAILED ? nullptr : static_cast<const char*>(address);
 }
 

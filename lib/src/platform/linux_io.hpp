@@ -24,9 +24,11 @@ int read_all(int fd, std::string& out);
 // hundreds of thousands, and freeing it at exit is as cheap.
 void advise_huge_pages(void* buffer, std::size_t size);
 
-// Maps the first size bytes of fd read-only and private (mmap with MAP_POPULATE): the page
-// cache's own pages, neither copied nor zeroed, so a big file costs page-table entries rather
-// than fresh memory. nullptr with errno on failure. Seam: Call::read. unmap_file never fails.
+// Maps the first size bytes of fd read-only and private: the page cache's own pages, neither
+// copied nor zeroed, so a big file costs page-table entries rather than fresh memory. Not
+// populated (no MAP_POPULATE): the threads that read the text fault its pages in, the two
+// halves of a big one in parallel, instead of one thread mapping all of it before either may
+// start. nullptr with errno on failure. Seam: Call::read. unmap_file never fails.
 const char* map_file(int fd, std::size_t size);
 void unmap_file(const char* address, std::size_t size);
 
