@@ -141,7 +141,7 @@ else
     # Every peer gets the 5 runs a median needs, unless one run takes over 3 minutes.
     json=(--slow-seconds 60 --slow-runs 5)
     # set and get at the copy limit: 1000000 records make the 211 MB file of the JSON goals.
-    json_edit=(--records 1000000 --runs 5)
+    json_edit=(--records 1000000 --runs 9)
 fi
 
 # The many-files benchmarks (group commit, atomic-install, ScheduledWriter, Transaction,
