@@ -19,6 +19,7 @@
 #include "support/test_support.hpp"
 
 using atomfile::test::CallRecorder;
+using atomfile::test::list_dir;
 using atomfile::test::read_file;
 using atomfile::test::ScopedFault;
 using atomfile::test::ScratchDir;
@@ -337,6 +338,39 @@ TEST_CASE("update replaces durably with the caller's options, and a failed sync 
     CHECK(ec == std::errc::io_error);
     CHECK(atomfile::step_of(ec) == atomfile::Step::sync_temp);
     CHECK(read_file(path) == "{\"v\": 2}\n");
+}
+
+TEST_CASE("update whose directory sync fails after the rename says the file was replaced") {
+    ScratchDir dir;
+    const std::string path = (dir / "app.json").string();
+    write_file(path, "{\"v\": 1}\n");
+    int syncs = 0;
+    {
+        CallRecorder recorder;
+        CHECK(json::update(path, [](json::Document& d) { d.set("/v", 2); }));
+        syncs = recorder.count(atomfile::platform::Call::fsync);
+    }
+    REQUIRE(syncs >= 2);  // the file, then its directory
+    std::error_code ec;
+    {
+        ScopedFault last(atomfile::platform::Call::fsync, EIO, syncs);
+        CHECK_FALSE(json::update(
+            path, [](json::Document& d) { d.set("/v", 3); }, ec));
+        CHECK(last.fired());
+    }
+    CHECK(ec == atomfile::errc::replaced_not_durable);
+    CHECK(ec == std::errc::io_error);
+    CHECK(atomfile::step_of(ec) == atomfile::Step::directory_sync);
+    CHECK(read_file(path) == "{\"v\": 3}\n");
+    CHECK(list_dir(dir.path()) == std::vector<std::string>{"app.json"});
+    try {
+        ScopedFault last(atomfile::platform::Call::fsync, EIO, syncs);
+        json::update(path, [](json::Document& d) { d.set("/v", 4); });
+        FAIL("update did not throw");
+    } catch (const atomfile::Error& e) {
+        CHECK(atomfile::is_replaced(e));
+    }
+    CHECK(read_file(path) == "{\"v\": 4}\n");
 }
 
 TEST_CASE("concurrent updates of one file lose no edit") {

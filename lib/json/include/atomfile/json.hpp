@@ -273,8 +273,10 @@ class ATOMFILE_JSON_API Document {
 // target", std::errc::no_such_file_or_directory).
 // Throws atomfile::Error for I/O (atomfile/error.hpp), ParseError (with path() set) when the file
 // is not JSON of parse_options' dialect, and whatever edit throws, which propagates unchanged;
-// on any of these the file is untouched. The error_code form returns false with ec set (a json
-// or atomfile code; see the Errors paragraph above).
+// on any of these the file is untouched, but for one: an atomfile::Error with step "sync
+// directory after replace" (is_replaced(), errc::replaced_not_durable) comes after the rename,
+// and the new content is in place but may not survive a power cut. The error_code form returns
+// false with ec set (a json or atomfile code; see the Errors paragraph above).
 using Edit = std::function<void(Document&)>;
 ATOMFILE_JSON_API bool update(const PathArg& path, const Edit& edit,
                               const ReplaceOptions& options = {},
