@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "json_scan_support.hpp"
+
 namespace atomfile::json::detail {
 
 namespace {
@@ -58,7 +60,7 @@ Splicer::Splicer(std::string_view text, std::shared_ptr<const void> owner, std::
 Splicer::Splicer(std::string_view text, std::shared_ptr<const void> owner, std::size_t max_depth,
                  Unvalidated)
     : owner_(std::move(owner)), external_(text), max_depth_(max_depth) {
-    root_begin_ = skip_space(text, text.substr(0, 3) == "\xEF\xBB\xBF" ? 3 : 0);
+    root_begin_ = skip_space(text, after_bom(text));
     style_ = detect_style(text);
 }
 

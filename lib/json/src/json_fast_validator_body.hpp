@@ -162,6 +162,10 @@ class FastValidator {
     // The tail's: levels opened before the split and closed in it, containers directly inside
     // them, and how deep beyond the split's level it went (relative to the levels it closed).
     bool tail_ = false;
+    // Whether a container closed directly in the level the tail began in may be shallow: only
+    // when that level is the root, so not when the root is an object (the split lies in an
+    // array). Spares a text of records under a root object half a million entries.
+    bool tail_bottom_children_shallow_ = true;
     std::vector<TailClose> tail_closes_;
     std::vector<TailChild> tail_children_;
     std::ptrdiff_t deepest_ = 0;
@@ -324,7 +328,7 @@ bool FastValidator::check_block(std::size_t base, const Block& block, std::uint6
 
 bool FastValidator::run(ScanReport& report) {
     report_ = &report;
-    std::size_t start = t_.substr(0, 3) == "\xEF\xBB\xBF" ? 3 : 0;
+    std::size_t start = after_bom(t_);
     if (!scan(start, t_.size()) || expect_ != Expect::done) return false;
     std::sort(report.shallow.begin(), report.shallow.end());
     return true;
@@ -332,7 +336,7 @@ bool FastValidator::run(ScanReport& report) {
 
 bool FastValidator::run_head(ScanReport& report, std::size_t split) {
     report_ = &report;
-    std::size_t start = t_.substr(0, 3) == "\xEF\xBB\xBF" ? 3 : 0;
+    std::size_t start = after_bom(t_);
     if (!scan(start, split) || depth_ == 0 || levels_[depth_ - 1].object) return false;
     return expect_ == Expect::value || expect_ == Expect::value_or_close;
 }
@@ -340,6 +344,9 @@ bool FastValidator::run_head(ScanReport& report, std::size_t split) {
 bool FastValidator::run_tail(ScanReport& report, std::size_t split) {
     report_ = &report;
     tail_ = true;
+    std::size_t root = after_bom(t_);
+    while (root < split && space_table[at(t_, root)]) ++root;
+    tail_bottom_children_shallow_ = t_[root] != '{';  // a comment first: cannot tell
     levels_.emplace_back();
     levels_[0].before_split = true;  // an array, as the head must confirm
     depth_ = 1;
@@ -693,7 +700,7 @@ inline bool FastValidator::close(std::size_t pos, char c) {
     if (c != (levels_[depth_ - 1].object ? '}' : ']')) return false;
     FastLevel& level = levels_[depth_ - 1];
     if (level.before_split) return close_before_split(pos);
-    if (tail_ && depth_ == 2)
+    if (tail_ && depth_ == 2 && (tail_bottom_children_shallow_ || !tail_closes_.empty()))
         tail_children_.push_back({level.open, pos + 1, tail_closes_.size()});
     else if (!tail_ && depth_ <= 2)
         report_->shallow.emplace_back(level.open, pos + 1);

@@ -2,6 +2,7 @@
 
 #include <optional>
 
+#include "json_scan_support.hpp"
 #include "json_scanner.hpp"
 
 namespace atomfile::json::detail {
@@ -79,7 +80,7 @@ Style detect_style(std::string_view text) {
     std::string_view head = text.substr(0, style_window);
     std::size_t nl = head.find('\n');
     if (nl != std::string_view::npos && nl > 0 && head[nl - 1] == '\r') style.newline = "\r\n";
-    std::size_t root = skip_space(head, head.substr(0, 3) == "\xEF\xBB\xBF" ? 3 : 0);
+    std::size_t root = skip_space(head, after_bom(head));
     bool multiline = head.find('\n', root) < skip_value(head, root);
     style.indent = multiline ? detect_indent(head, style.indented) : "";
     style.colon = detect_separator(head, ':').value_or(": ");

@@ -271,7 +271,7 @@ void Validator::after_comma(std::size_t comma) {
 }
 
 ScanReport Validator::run() {
-    if (t_.substr(0, 3) == "\xEF\xBB\xBF") p_ = 3;
+    p_ = after_bom(t_);
     skip_ws();
     report_.root_begin = p_;
     bool need_value = true;

@@ -1,6 +1,8 @@
 // Byte classification shared by the span scanner's three readers: the reference validator
 // (json_reference_validator.cpp), the fast one (json_fast_validator.cpp) and the walkers
-// (json_scanner.cpp). Internal, never installed; each reader keeps the masks only it uses.
+// (json_scanner.cpp); and where a document starts, for them and for the editor's readers of a
+// document's start (json_document.cpp, json_format.cpp). Internal, never installed; each reader
+// keeps the masks only it uses.
 #pragma once
 
 #include <array>
@@ -26,6 +28,12 @@ constexpr Table make_table(std::string_view members, bool controls_and_high = fa
 }
 
 inline constexpr Table space_table = make_table(" \t\n\r");
+
+// Where a text starts once its UTF-8 byte order mark, if any, is passed (RFC 8259 lets a parser
+// ignore one; editors on Windows write it).
+inline std::size_t after_bom(std::string_view text) {
+    return text.substr(0, 3) == "\xEF\xBB\xBF" ? 3 : 0;
+}
 
 // Word-at-a-time search: each mask has the high bit set in every byte that matches, and its
 // lowest set bit is exact, so the first match in 8 bytes is found without a byte loop.
