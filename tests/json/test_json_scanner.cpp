@@ -514,6 +514,36 @@ TEST_CASE("validating two halves refuses what the one-pass path refuses, across 
     });
 }
 
+TEST_CASE("spans recorded as containers close are sorted by where they begin") {
+    auto sorted = [](SpanIndex spans) {
+        std::sort(spans.begin(), spans.end());
+        return spans;
+    };
+    // A root array of records closes after them; a split's levels close after what they hold.
+    SpanIndex root_last;
+    for (std::size_t i = 0; i < 1000; ++i) root_last.emplace_back(10 + 20 * i, 25 + 20 * i);
+    root_last.emplace_back(0, 30000);
+    SpanIndex spans = root_last;
+    sort_spans(spans);
+    CHECK(spans == sorted(root_last));
+    SpanIndex cut = {{5, 9}, {12, 20}, {3, 40}, {44, 50}, {60, 70}, {1, 80}, {0, 90}};
+    spans = cut;
+    sort_spans(spans);
+    CHECK(spans == sorted(cut));
+    // Many out of order, and none, and nothing.
+    SpanIndex reversed;
+    for (std::size_t i = 100; i > 0; --i) reversed.emplace_back(i, i + 1);
+    spans = reversed;
+    sort_spans(spans);
+    CHECK(spans == sorted(reversed));
+    spans = sorted(cut);
+    sort_spans(spans);
+    CHECK(spans == sorted(cut));
+    spans.clear();
+    sort_spans(spans);
+    CHECK(spans.empty());
+}
+
 TEST_CASE("looking for a split costs time in proportion to the text, blank lines or not") {
     // Each line break of a long run of them is a candidate; reading the whole run again for
     // each made a few MiB of blank lines take hours.

@@ -330,7 +330,7 @@ bool FastValidator::run(ScanReport& report) {
     report_ = &report;
     std::size_t start = after_bom(t_);
     if (!scan(start, t_.size()) || expect_ != Expect::done) return false;
-    std::sort(report.shallow.begin(), report.shallow.end());
+    sort_spans(report.shallow);
     return true;
 }
 
@@ -771,7 +771,7 @@ bool FastValidator::join(const FastValidator& head, const FastValidator& tail, S
         if (depth - child.closed <= 1) report.shallow.emplace_back(child.open, child.close);
     report.duplicates.insert(report.duplicates.end(), tail.report_->duplicates.begin(),
                              tail.report_->duplicates.end());
-    std::sort(report.shallow.begin(), report.shallow.end());
+    sort_spans(report.shallow);
     return true;
 }
 

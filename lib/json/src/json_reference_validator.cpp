@@ -315,7 +315,7 @@ ScanReport Validator::run() {
              "a comma after the document: a trailing comma is allowed only inside an object "
              "or array");
     if (p_ != t_.size()) fail(p_, "unexpected content after the document");
-    std::sort(report_.shallow.begin(), report_.shallow.end());
+    sort_spans(report_.shallow);
     return std::move(report_);
 }
 

@@ -172,6 +172,24 @@ bool decode_json_string(std::string_view quoted, std::string& out) {
     return true;
 }
 
+void sort_spans(SpanIndex& spans) {
+    // Insertion of each span out of order, while they are few: each costs one move of the
+    // spans after its place. Many (spans gathered otherwise) are left to std::sort.
+    constexpr std::size_t few = 16;
+    std::size_t out_of_order = 0;
+    for (auto next = spans.begin(); next != spans.end(); ++next) {
+        if (next == spans.begin() || !(*next < *(next - 1))) continue;
+        if (++out_of_order > few) {
+            std::sort(spans.begin(), spans.end());
+            return;
+        }
+        auto span = *next;
+        auto place = std::upper_bound(spans.begin(), next, span);
+        std::move_backward(place, next, next + 1);
+        *place = span;
+    }
+}
+
 std::size_t skip_space(std::string_view text, std::size_t pos) {
     while (pos < text.size()) {
         if (space_table[at(text, pos)]) {

@@ -34,6 +34,10 @@ struct DuplicateKey {
 
 // Where containers end, by where they begin (sorted), so walks can step over big values.
 using SpanIndex = std::vector<std::pair<std::size_t, std::size_t>>;
+// Sorts spans recorded as their containers closed: in order but for the few that enclose others
+// (the root, and the levels a split cut), each moved into place. std::sort took
+// n log n, and on a million records under a root array fell back to heapsort: 38% of the pass.
+void sort_spans(SpanIndex& spans);
 
 struct ScanReport {
     std::size_t root_begin = 0;  // first byte of the top-level value
