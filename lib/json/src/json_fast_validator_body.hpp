@@ -746,8 +746,11 @@ bool FastValidator::join(const FastValidator& head, const FastValidator& tail, S
     report = ScanReport();
     report.root_begin = head.report_->root_begin;
     report.root_end = closes.back().close + 1;
-    report.duplicates = head.report_->duplicates;
-    report.shallow = head.report_->shallow;
+    // The halves' reports are scratch that ends here: the head's spans are moved, not copied
+    // (a million records under a root array make 16 MB of them), with room for the tail's.
+    report.duplicates = std::move(head.report_->duplicates);
+    report.shallow = std::move(head.report_->shallow);
+    report.shallow.reserve(report.shallow.size() + depth + tail.tail_children_.size());
     for (std::size_t i = 0; i < depth; ++i) {
         const std::size_t level = depth - 1 - i;  // the head's level the tail's i-th close ends
         const FastLevel& open = head.levels_[level];
