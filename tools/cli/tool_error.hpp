@@ -4,7 +4,6 @@
 
 #include <functional>
 #include <ostream>
-#include <sstream>
 #include <stdexcept>
 #include <string>
 
@@ -42,21 +41,6 @@ std::string not_regular_message(const std::string& path);
 // "TOOL: PATH: warning: owner 0 and group 0 not kept: the new file belongs to 65534:65534
 // (--keep-owner=strict refuses instead)" on err, which must outlive the callback.
 std::function<void(const OwnerNotKept&)> owner_warning(std::ostream& err, const std::string& tool);
-// The owner_warning()s of a commit, held: they come during the commit, before the rename, and
-// are said only once FILE has really been replaced, so a refusal later in the commit is not
-// preceded by them. The callback must not outlive the object.
-class HeldOwnerWarnings {
-  public:
-    std::function<void(const OwnerNotKept&)> callback(const std::string& tool) {
-        return owner_warning(held_, tool);
-    }
-    void say_if_replaced(bool replaced, std::ostream& err) const {
-        if (replaced) err << held_.str();
-    }
-
-  private:
-    std::ostringstream held_;
-};
 // The notice that ReplaceOptions::in_place_fallback has chosen to overwrite FILE in place:
 // "TOOL: FILE: cannot be renamed over (REASON); overwriting it in place, undo record RECORD".
 std::function<void(const Error&, const std::string&)> in_place_notice(std::ostream& err,

@@ -5,6 +5,7 @@
 
 #include <functional>
 #include <ostream>
+#include <sstream>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -90,11 +91,13 @@ ATOMFILE_NO_VPTR_CHECK int run_tool(const ToolInfo& info,
                                     const std::vector<std::string>& args, Work work,
                                     std::ostream& out, std::ostream& err) {
     Request request;
-    HeldOwnerWarnings owner_warnings;
+    // The warning comes during the commit, before the rename: held back until FILE has really
+    // been replaced, so a refusal later in the commit is not preceded by it.
+    std::ostringstream owner_warnings;
     auto parse = [&] {
         request = parse_request(args);
         if constexpr (has_update_settings<Request>::value) {
-            request.settings.replace.on_owner_not_kept = owner_warnings.callback(info.name);
+            request.settings.replace.on_owner_not_kept = owner_warning(owner_warnings, info.name);
             // Said at once: the user must know that readers may see a partial FILE now.
             request.settings.replace.on_in_place_fallback = in_place_notice(err, info.name);
         }
@@ -104,7 +107,7 @@ ATOMFILE_NO_VPTR_CHECK int run_tool(const ToolInfo& info,
     int status = run_tool(info, parse, run, out, err);
     const bool replaced = status == 0 || (status == info.replaced_status &&
                                           info.replaced_status != info.failure_status);
-    owner_warnings.say_if_replaced(replaced, err);
+    if (replaced) err << owner_warnings.str();
     return status;
 }
 

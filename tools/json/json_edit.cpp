@@ -551,10 +551,13 @@ int edit_file(const Settings& settings, std::ostream& out, std::ostream& err,
 int run(const std::vector<std::string>& args, std::istream& in, std::ostream& out,
         std::ostream& err) {
     Settings settings;
-    cli::HeldOwnerWarnings owner_warnings;
+    // The warning that the owner was not kept comes during the commit, before the rename: held
+    // back until FILE has really been replaced, so a refusal later in the commit is not
+    // preceded by it.
+    std::ostringstream owner_warnings;
     try {
         settings = parse_command_line(args);
-        settings.on_owner_not_kept = owner_warnings.callback(tool);
+        settings.on_owner_not_kept = cli::owner_warning(owner_warnings, tool);
         settings.on_in_place_fallback = cli::in_place_notice(err, tool);
         if (settings.help) return out << help_text, exit_code::success;
         if (settings.version) return out << tool << " (atomfile) " << version << '\n', 0;
@@ -575,8 +578,8 @@ int run(const std::vector<std::string>& args, std::istream& in, std::ostream& ou
     try {
         if (settings.file == "-") return edit_stream(settings, in, out, err);
         int code = edit_file(settings, out, err);
-        owner_warnings.say_if_replaced(
-            code == exit_code::success || code == exit_code::replaced_not_durable, err);
+        if (code == exit_code::success || code == exit_code::replaced_not_durable)
+            err << owner_warnings.str();
         return code;
     } catch (const LateUsageError& e) {
         err << tool << ": " << e.what() << '\n';
